@@ -1,0 +1,70 @@
+"""The ``bubbleguard`` command line: a thin layer over the library.
+
+Library errors become one paragraph on stderr and exit code 2; findings at or above
+``--fail-on`` give exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import BubbleguardError
+
+__all__ = ["cli", "main"]
+
+EXIT_ERROR = 2
+
+
+class _Group(click.Group):
+    """Command group that loads plugin commands lazily and turns library errors into messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BubbleguardError as exc:
+            _fail(str(exc))
+
+    def _plugin_commands(self) -> None:
+        if getattr(self, "_plugins_loaded", False):
+            return
+        self._plugins_loaded = True
+        from ..plugins import plugin_manager
+
+        plugin_manager().hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is None:
+            self._plugin_commands()
+            cmd = super().get_command(ctx, name)
+        return cmd
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bubbleguard")
+def cli() -> None:
+    """Look through your funds, measure AI-bubble concentration, rebalance under guardrails.
+
+    Everything runs offline on the bundled reference snapshot; your holdings never leave
+    this machine.
+    """
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="bubbleguard")
+
+
+from . import check as _check  # noqa: E402,F401  (registers the command)

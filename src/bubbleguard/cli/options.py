@@ -1,0 +1,91 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..render import FORMATS
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
+    """``--format`` and ``--output``."""
+
+    def deco(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                         help="Write to this file instead of the terminal.")(f)
+        return click.option("--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
+                            show_default=True, help="Output format.")(f)
+
+    return deco
+
+
+def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--profile``, ``--policy`` and the cap/floor overrides."""
+    opts = [
+        click.option("--profile", type=click.Choice(["conservative", "balanced", "growth"]),
+                     default=None, help="Guardrail profile (default: balanced, or the policy file's)."),
+        click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="TOML policy file overriding the profile."),
+        click.option("--max-issuer", type=float, help="Cap on one issuer's look-through weight (fraction)."),
+        click.option("--max-mag7", type=float, help="Cap on the Magnificent 7 (fraction)."),
+        click.option("--max-ai", type=float, help="Cap on the AI universe (fraction)."),
+        click.option("--max-circular", type=float, help="Cap on circular-deal counterparties (fraction)."),
+        click.option("--max-top10", type=float, help="Cap on the ten largest issuers (fraction)."),
+        click.option("--min-bond", type=float, help="Floor for bonds (fraction)."),
+        click.option("--min-gold", type=float, help="Floor for gold (fraction)."),
+        click.option("--min-real-estate", type=float, help="Floor for real estate (fraction)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def build_policy(kw: dict[str, Any]) -> Any:
+    """Pop the policy options from a command's keyword arguments and build the Policy."""
+    from ..policy import load_policy
+
+    theme = {k: v for k, v in (("magnificent7", kw.pop("max_mag7")), ("ai", kw.pop("max_ai")),
+                               ("circular_deals", kw.pop("max_circular"))) if v is not None}
+    floors = {k: v for k, v in (("bond", kw.pop("min_bond")), ("gold", kw.pop("min_gold")),
+                                ("real_estate", kw.pop("min_real_estate"))) if v is not None}
+    overrides: dict[str, Any] = {"max_issuer": kw.pop("max_issuer"), "max_top10": kw.pop("max_top10")}
+    if theme:
+        overrides["max_theme"] = theme
+    if floors:
+        overrides["min_asset_class"] = floors
+    profile = kw.pop("profile")
+    path = kw.pop("policy_file")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return load_policy(profile, path, **overrides)
+
+
+def fx_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--fx CUR=RATE`` (repeatable)."""
+    return click.option("--fx", multiple=True, metavar="CUR=RATE",
+                        help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14.")(f)
+
+
+def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
+    """Turn ``("CNY=0.14",)`` into ``{"CNY": 0.14}``."""
+    out = {}
+    for v in values:
+        cur, _, rate = v.partition("=")
+        try:
+            out[cur.strip().upper()] = float(rate)
+        except ValueError:
+            raise click.BadParameter(f"'{v}' is not CUR=RATE (e.g. CNY=0.14)", param_hint="--fx") from None
+    return out or None
+
+
+def write(text: str, output: Path | None) -> None:
+    """Write text to a file or stdout."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -1,0 +1,199 @@
+"""Exposures of a portfolio: per issuer (direct vs via funds), theme, sector, asset class.
+
+Weights are fractions of the portfolio's total value. Issuer weights plus non-equity asset
+classes plus unresolved remainders add up to exactly one: nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .holdings import Portfolio
+from .lookthrough import LookThrough, look_through
+from .reference import ASSET_CLASSES, THEMES, Snapshot
+
+__all__ = ["Exposures", "compute_exposures", "concentration"]
+
+
+@dataclass(frozen=True)
+class Exposures:
+    """Where a portfolio's money sits, after looking through every fund.
+
+    Attributes
+    ----------
+    lookthrough
+        The instruments × leaves matrix used.
+    values
+        Value of each instrument (aligned with ``lookthrough.symbols``).
+    """
+
+    lookthrough: LookThrough
+    values: np.ndarray
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The reference data used."""
+        return self.lookthrough.snapshot
+
+    @cached_property
+    def total_value(self) -> float:
+        """Portfolio value."""
+        return float(self.values.sum())
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Instrument weights."""
+        return self.values / self.total_value
+
+    @cached_property
+    def leaf_weights(self) -> np.ndarray:
+        """Weight of every leaf (sums to 1)."""
+        return np.asarray(self.weights @ self.lookthrough.matrix).ravel()
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        """Instruments with value, weight, kind, asset class and name."""
+        sec = self.snapshot.securities
+        sym = self.lookthrough.symbols
+        kind = sec["kind"].reindex(sym).fillna("unknown")
+        cls = self.lookthrough.asset_class_matrix().idxmax(axis=1)
+        return pd.DataFrame({"symbol": sym, "market_value": self.values, "weight": self.weights,
+                             "kind": kind.to_numpy(), "asset_class": cls.to_numpy(),
+                             "name": sec["name"].reindex(sym).fillna("").to_numpy()})
+
+    @cached_property
+    def issuers(self) -> pd.DataFrame:
+        """One row per issuer with weight > 0, largest first."""
+        lt = self.lookthrough
+        cols = lt.issuer_columns
+        weight = self.leaf_weights[cols]
+        direct_rows = (self.positions["kind"] == "stock").to_numpy()
+        direct = np.asarray(self.weights[direct_rows] @ lt.matrix[direct_rows][:, cols]).ravel()
+        keep = weight > 0
+        ids = lt.issuer_ids[keep]
+        iss = self.snapshot.issuers.reindex(ids)
+        themes = self.snapshot.themes
+        sec_w = np.asarray(self.weights @ lt.securities).ravel()
+        sec = self.snapshot.securities
+        nz = np.flatnonzero(sec_w > 0)
+        stock = sec.iloc[nz]
+        stock = stock[stock["kind"] == "stock"]
+        symbols = stock.reset_index().groupby("issuer_id")["symbol"].agg(list)
+        out = pd.DataFrame({
+            "issuer_id": ids,
+            "issuer": iss["issuer"].fillna(pd.Series(ids, index=ids)).to_numpy(),
+            "symbols": symbols.reindex(ids).to_numpy(),
+            "weight": weight[keep],
+            "direct_weight": direct[keep],
+            "via_funds_weight": weight[keep] - direct[keep],
+            "value": weight[keep] * self.total_value,
+            "sector": iss["sector"].fillna("Unknown").to_numpy(),
+            "role": iss["role"].fillna("").to_numpy(),
+            "themes": [[t for t in THEMES if i in themes[t]] for i in ids],
+        })
+        out["via_funds_weight"] = out["via_funds_weight"].clip(lower=0.0)
+        return out.sort_values(["weight", "issuer_id"], ascending=[False, True]).reset_index(drop=True)
+
+    @cached_property
+    def themes(self) -> dict[str, float]:
+        """Theme → look-through weight."""
+        lt = self.lookthrough
+        return {t: float(self.weights @ lt.theme_vector(t)) for t in THEMES}
+
+    @cached_property
+    def asset_classes(self) -> dict[str, float]:
+        """Asset class → weight (equity includes unresolved remainders; sums to 1)."""
+        m = self.lookthrough.asset_class_matrix()
+        w = self.weights @ m.to_numpy()
+        return {c: float(v) for c, v in zip(ASSET_CLASSES, w) if v > 0}
+
+    @cached_property
+    def sectors(self) -> dict[str, float]:
+        """Sector → weight of equity, plus ``Unresolved``."""
+        s = self.issuers.groupby("sector")["weight"].sum().sort_values(ascending=False)
+        out = {str(k): float(v) for k, v in s.items()}
+        unresolved = float(self.unresolved["weight"].sum())
+        if unresolved > 0:
+            out["Unresolved"] = unresolved
+        return out
+
+    @cached_property
+    def unresolved(self) -> pd.DataFrame:
+        """Unresolved value per held symbol: symbol, origin fund, weight, reason."""
+        lt = self.lookthrough
+        cols = np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")
+        part = lt.matrix[:, cols].multiply(self.weights[:, None]).tocoo()
+        leaves = lt.leaves.iloc[cols]
+        out = pd.DataFrame({"symbol": lt.symbols[part.row], "origin": leaves["key"].to_numpy()[part.col],
+                            "weight": part.data, "reason": leaves["reason"].to_numpy()[part.col]})
+        out = out[out["weight"] > 0]
+        return out.sort_values("weight", ascending=False).reset_index(drop=True)
+
+    @cached_property
+    def concentration(self) -> dict[str, float]:
+        """Top-10 issuer share, HHI and effective number of issuers (see :func:`concentration`)."""
+        return concentration(self.issuers["weight"].to_numpy())
+
+    @cached_property
+    def overlap(self) -> pd.DataFrame:
+        """Pairwise overlap of the funds held: Σ min(a_i, b_i) over their issuer weights."""
+        pos = self.positions
+        funds = np.flatnonzero((pos["kind"] == "fund").to_numpy()
+                               & (pos["asset_class"] == "equity").to_numpy())
+        if len(funds) < 2:
+            return pd.DataFrame(columns=["fund_a", "fund_b", "overlap"])
+        dense = self.lookthrough.issuer_matrix()[funds].toarray()
+        a, b = np.triu_indices(len(funds), k=1)
+        ov = np.minimum(dense[a], dense[b]).sum(axis=1)
+        sym = pos["symbol"].to_numpy()[funds]
+        out = pd.DataFrame({"fund_a": sym[a], "fund_b": sym[b], "overlap": ov})
+        return out.sort_values("overlap", ascending=False).reset_index(drop=True)
+
+    def via(self, issuer_ids: list[str]) -> pd.DataFrame:
+        """Which holdings each issuer's exposure comes through.
+
+        Returns
+        -------
+        DataFrame
+            Columns issuer_id, symbol (the holding), weight; one row per pair with weight > 0.
+        """
+        lt = self.lookthrough
+        idx = lt.issuer_ids.get_indexer(issuer_ids)
+        ok = idx >= 0
+        sub = lt.matrix[:, lt.issuer_columns[idx[ok]]].multiply(self.weights[:, None]).tocoo()
+        ids = np.asarray(issuer_ids)[ok]
+        out = pd.DataFrame({"issuer_id": ids[sub.col], "symbol": lt.symbols[sub.row], "weight": sub.data})
+        return out[out["weight"] > 0].sort_values(["issuer_id", "weight"], ascending=[True, False])
+
+    def conservation_error(self) -> float:
+        """|issuers + non-equity + unresolved − 1| (zero up to rounding)."""
+        return abs(float(self.leaf_weights.sum()) - 1.0)
+
+
+def concentration(weights: np.ndarray) -> dict[str, float]:
+    """Concentration measures of issuer weights (fractions of the whole portfolio).
+
+    ``top10_share`` is the sum of the ten largest issuer weights. ``hhi`` is the
+    Herfindahl–Hirschman index of the issuer weights renormalised to the equity they make up,
+    and ``effective_issuers`` is ``1 / hhi``: the number of equal-weight issuers with the same
+    concentration.
+    """
+    w = np.sort(np.asarray(weights, float))[::-1]
+    total = w.sum()
+    if total <= 0:
+        return {"top10_share": 0.0, "hhi": 0.0, "effective_issuers": 0.0}
+    share = w / total
+    hhi = float((share**2).sum())
+    return {"top10_share": float(w[:10].sum()), "hhi": hhi, "effective_issuers": 1.0 / hhi}
+
+
+def compute_exposures(portfolio: Portfolio, snapshot: Snapshot) -> Exposures:
+    """Look through a portfolio's funds and return its exposures."""
+    values = portfolio.values()
+    user = portfolio.positions.groupby("symbol")["asset_class"].first()
+    lt = look_through(values.index, snapshot, asset_classes=user.to_dict())
+    return Exposures(lookthrough=lt, values=values.to_numpy(float))

@@ -1,0 +1,272 @@
+"""Holdings input: a CSV or broker export, a DataFrame, or a ``{ticker: weight}`` dict → Portfolio.
+
+Validation collects every problem before it reports, each with the row it comes from. An unknown
+ticker is not an error: it stays in the portfolio and the look-through shows it as unresolved.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import HoldingsError
+from .reference import ASSET_CLASSES, Snapshot, load_snapshot
+
+__all__ = ["Portfolio", "HoldingsInput", "load_holdings", "normalize_symbols"]
+
+HoldingsInput = str | os.PathLike[str] | pd.DataFrame | Mapping[str, float]
+
+CASH_SYMBOLS = {"CASH", "USD", "CASH & CASH INVESTMENTS", "CORE", "MONEY MARKET", "CASH&CASHINVESTMENTS"}
+ALIASES = {
+    "symbol": ("symbol", "ticker", "code", "security", "holding ticker"),
+    "quantity": ("quantity", "shares", "qty", "units", "position"),
+    "market_value": ("market_value", "market value", "current value", "value", "marketvalue",
+                     "mkt val (market value)", "total value"),
+    "price": ("price", "last price", "share price", "close"),
+    "currency": ("currency", "ccy"),
+    "account": ("account", "account number", "account name"),
+    "cost_basis": ("cost_basis", "cost basis", "cost basis total", "cost"),
+    "asset_class": ("asset_class", "asset class"),
+    "locked": ("locked", "lock"),
+}
+NUMERIC = ("quantity", "market_value", "price", "cost_basis")
+POSITION_COLUMNS = ["symbol", "account", "quantity", "price", "market_value", "currency",
+                    "cost_basis", "asset_class", "locked", "value_source", "line"]
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Validated positions, one row per symbol and account.
+
+    Attributes
+    ----------
+    positions
+        Columns symbol, account, quantity, price, market_value, currency, cost_basis,
+        asset_class (user-given or empty), locked, value_source (``market_value``, ``price``
+        or ``snapshot price YYYY-MM-DD``) and line (source row, 0 when not from a file).
+    source
+        File name or ``DataFrame`` / ``dict``.
+    format
+        Detected file format (``generic`` or a broker id).
+    currency
+        Reporting currency (every value is in it).
+    notes
+        What was skipped or assumed while reading.
+    """
+
+    positions: pd.DataFrame
+    source: str = "DataFrame"
+    format: str = "generic"
+    currency: str = "USD"
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def total_value(self) -> float:
+        """Sum of all position values."""
+        return float(self.positions["market_value"].sum())
+
+    def values(self) -> pd.Series:
+        """Value per symbol, accounts summed (the look-through input)."""
+        return self.positions.groupby("symbol", sort=False)["market_value"].sum()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The positions as a DataFrame (a copy)."""
+        return self.positions.copy()
+
+
+def normalize_symbols(symbols: pd.Series) -> pd.Series:
+    """Upper case, trimmed, broker markers (``SPAXX**``) removed, '.' for share classes."""
+    s = symbols.astype(str).str.strip().str.upper().str.rstrip("*").str.strip()
+    return s.str.replace(r"(?<=[A-Z])[\s/-]+(?=[A-Z]{1,2}$)", ".", regex=True)
+
+
+def load_holdings(source: HoldingsInput, *, broker: str | None = None,
+                  snapshot: Snapshot | None = None, fx: Mapping[str, float] | None = None) -> Portfolio:
+    """Read and validate holdings.
+
+    Parameters
+    ----------
+    source
+        A path to a CSV or broker export, a DataFrame with the columns of the holdings
+        contract, or a ``{ticker: weight_or_value}`` mapping such as PyPortfolioOpt's
+        ``clean_weights()``.
+    broker
+        Force a broker format for a file (otherwise detected from its header).
+    snapshot
+        Reference data for last prices (default: the bundled snapshot).
+    fx
+        Rates to convert other currencies to USD, e.g. ``{"CNY": 0.14}``; needed only when the
+        holdings mix currencies.
+
+    Returns
+    -------
+    Portfolio
+        Validated positions with a market value on every row.
+
+    Raises
+    ------
+    HoldingsError
+        With every problem found, each naming its row and how to fix it.
+    """
+    if isinstance(source, Mapping):
+        frame = pd.DataFrame({"symbol": list(source), "market_value": list(source.values())})
+        return _validate(frame, None, "dict", "dict", ".", [], snapshot, fx)
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        frame.columns = _canonical_columns([str(c) for c in frame.columns], "DataFrame")
+        return _validate(frame, None, "DataFrame", "DataFrame", ".", [], snapshot, fx)
+    if isinstance(source, (str, os.PathLike)):
+        from .sources import read_holdings_file
+
+        raw = read_holdings_file(Path(source), broker=broker)
+        return _validate(raw.frame, raw.lines, raw.source, raw.format, raw.decimal,
+                         list(raw.notes), snapshot, fx)
+    raise HoldingsError(f"Cannot read holdings from a {type(source).__name__}; pass a file path, "
+                        "a pandas DataFrame or a {ticker: weight} dict.")
+
+
+def _canonical_columns(columns: list[str], where: str) -> list[str]:
+    lookup = {alias: canon for canon, names in ALIASES.items() for alias in names}
+    out = [lookup.get(c.strip().lower(), c.strip().lower()) for c in columns]
+    dup = sorted({c for c in out if out.count(c) > 1 and c in ALIASES})
+    if dup:
+        raise HoldingsError(f"{where}: more than one column means {', '.join(dup)}; keep one "
+                            "column per meaning (for example one 'market_value').")
+    return out
+
+
+def _number(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """Parse a column to floats; return (numbers, mask of cells that are not numbers)."""
+    if pd.api.types.is_numeric_dtype(values):
+        num = values.astype(float)
+        return num, pd.Series(False, index=values.index)
+    from .sources import parse_number
+
+    def one(x: Any) -> float:
+        if x is None or (isinstance(x, float) and np.isnan(x)):
+            return np.nan
+        if isinstance(x, (int, float)):
+            return float(x)
+        try:
+            v = parse_number(str(x), decimal)
+        except ValueError:
+            return np.inf
+        return np.nan if v is None else v
+
+    num = values.map(one).astype(float)
+    bad = np.isinf(num)
+    return num.where(~bad), bad
+
+
+def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: str, decimal: str,
+              notes: list[str], snapshot: Snapshot | None, fx: Mapping[str, float] | None) -> Portfolio:
+    where = source
+    if "symbol" not in frame.columns:
+        raise HoldingsError(f"{where}: no symbol column (found: {', '.join(map(str, frame.columns)) or 'none'}). "
+                            "Name the column with the tickers 'symbol' (or 'ticker').")
+    if "quantity" not in frame.columns and "market_value" not in frame.columns:
+        raise HoldingsError(f"{where}: neither a quantity nor a market_value column. Add one of them "
+                            "(with only quantity, prices come from a price column or the snapshot).")
+    if frame.empty:
+        raise HoldingsError(f"{where}: no positions found. Add one row per position with a symbol "
+                            "and a quantity or market_value.")
+    frame = frame.reset_index(drop=True)
+    line = pd.Series(lines if lines is not None else np.arange(1, len(frame) + 1), index=frame.index)
+    label = "line" if lines is not None else "row"
+    problems: list[str] = []
+
+    def report(mask: pd.Series, text: str) -> None:
+        for i in frame.index[mask.to_numpy(bool)]:
+            problems.append(f"{label} {line[i]}: " + text.format(**{k: frame.at[i, k] for k in frame.columns if isinstance(k, str)}))
+
+    out = pd.DataFrame(index=frame.index)
+    out["symbol"] = normalize_symbols(frame["symbol"].fillna(""))
+    out["account"] = frame["account"].fillna("").astype(str).str.strip() if "account" in frame else ""
+    for col in NUMERIC:
+        if col in frame:
+            out[col], bad = _number(frame[col], decimal)
+            report(bad, f"{col} '{{{col}}}' is not a number")
+        else:
+            out[col] = np.nan
+    report(out["symbol"].isin(["", "NAN", "NONE"]), "the symbol is empty; fill it in or delete the row")
+    for col, what in (("quantity", "quantity"), ("market_value", "market value")):
+        report(out[col] < 0, f"{what} '{{{col}}}' is negative; short positions are not supported")
+    is_cash = out["symbol"].isin(CASH_SYMBOLS)
+    snap = snapshot if snapshot is not None else load_snapshot()
+    sec = snap.securities
+    out.loc[is_cash, "symbol"] = "CASH"
+    is_cash |= out["symbol"].map(sec["kind"]).eq("cash")
+    # cash rows given only as a quantity are worth their quantity
+    cash_qty = is_cash & out["market_value"].isna()
+    out.loc[cash_qty, "market_value"] = out.loc[cash_qty, "quantity"]
+    out["value_source"] = np.where(out["market_value"].notna(), "market_value", "")
+    priced = out["market_value"].isna() & out["quantity"].notna() & out["price"].notna()
+    out.loc[priced, "market_value"] = out.loc[priced, "quantity"] * out.loc[priced, "price"]
+    out.loc[priced, "value_source"] = "price"
+    need = out["market_value"].isna() & out["quantity"].notna()
+    snap_price = pd.to_numeric(out["symbol"].map(sec["price"]), errors="coerce")
+    snap_date = out["symbol"].map(sec["price_date"])
+    use = need & snap_price.notna()
+    out.loc[use, "market_value"] = out.loc[use, "quantity"] * snap_price[use]
+    out.loc[use, "price"] = snap_price[use]
+    out.loc[use, "value_source"] = "snapshot price " + snap_date[use].astype(str)
+    report(need & snap_price.isna() & out["symbol"].ne(""),
+           "no price for {symbol}: the snapshot has no price for it; add a market_value or price column")
+    both_missing = out["market_value"].isna() & out["quantity"].isna() & out["symbol"].ne("")
+    report(both_missing, "{symbol} has neither a quantity nor a market value")
+
+    out["currency"] = (frame["currency"].fillna("").astype(str).str.strip().str.upper()
+                       if "currency" in frame else "")
+    out["currency"] = out["currency"].replace({"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"})
+    out["asset_class"] = (frame["asset_class"].fillna("").astype(str).str.strip().str.lower()
+                          .str.replace(" ", "_") if "asset_class" in frame else "")
+    report(~out["asset_class"].isin(("", *ASSET_CLASSES)),
+           f"asset_class '{{asset_class}}' is not one of {', '.join(ASSET_CLASSES)}")
+    locked = frame["locked"].fillna("").astype(str).str.strip().str.lower() if "locked" in frame else ""
+    out["locked"] = pd.Series(locked, index=out.index).isin(("true", "yes", "y", "1", "x"))
+    out["line"] = line.astype(int)
+
+    if problems:
+        raise HoldingsError(_paragraph(where, problems), problems)
+    out = out[out["market_value"].notna()].copy()
+    currency = _convert(out, fx, where)
+    if out["market_value"].sum() <= 0:
+        raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
+                            "quantity and market_value columns.")
+    zero = out["market_value"] == 0
+    if zero.any():
+        notes.append(f"{int(zero.sum())} position(s) with zero value kept: "
+                     + ", ".join(out.loc[zero, "symbol"].head(5)))
+    return Portfolio(positions=out[POSITION_COLUMNS].reset_index(drop=True), source=str(source),
+                     format=fmt, currency=currency, notes=tuple(notes))
+
+
+def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str) -> str:
+    currencies = sorted(set(out["currency"]))
+    if len(currencies) == 1:
+        return currencies[0]
+    rates = {"USD": 1.0, **{k.upper(): float(v) for k, v in (fx or {}).items()}}
+    missing = [c for c in currencies if c not in rates]
+    if missing:
+        raise HoldingsError(f"{where}: positions are in several currencies ({', '.join(currencies)}) "
+                            f"and there is no exchange rate for {', '.join(missing)}. Give rates to "
+                            f"USD, e.g. --fx {missing[0]}=0.14.")
+    rate = out["currency"].map(rates)
+    for col in ("market_value", "price", "cost_basis"):
+        out[col] = out[col] * rate
+    out["currency"] = "USD"
+    return "USD"
+
+
+def _paragraph(where: str, problems: list[str]) -> str:
+    shown = "; ".join(problems[:12])
+    more = f"; and {len(problems) - 12} more" if len(problems) > 12 else ""
+    return (f"{where}: {len(problems)} problem(s) in the holdings: {shown}{more}. "
+            "Fix these rows and run again.")
+

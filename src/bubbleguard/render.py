@@ -1,0 +1,181 @@
+"""Renderers for the check report: terminal (rich), JSON, CSV and Markdown.
+
+Each renderer returns a string or a rich renderable; only the CLI writes to the terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .report import Report
+
+__all__ = ["FORMATS", "render", "terminal"]
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
+SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe", "circular_deals": "Circular-deal parties"}
+
+
+def _pct(x: float | None) -> str:
+    return "" if x is None else f"{x:.1%}"
+
+
+def _money(x: float, currency: str) -> str:
+    return f"{x:,.0f} {currency}"
+
+
+def _bar(value: float, limit: float | None, width: int = 24) -> Text:
+    scale = max(value, limit or 0.0, 1e-9) * 1.05
+    filled = round(width * value / scale)
+    mark = round(width * (limit or 0) / scale) if limit else None
+    over = limit is not None and value > limit
+    t = Text()
+    for i in range(width):
+        ch = "█" if i < filled else "─"
+        style = ("red" if over else "green") if i < filled else "grey50"
+        if mark is not None and i == min(mark, width - 1):
+            ch, style = "│", "bold white"
+        t.append(ch, style=style)
+    return t
+
+
+def terminal(report: Report, top: int = 15) -> RenderableType:
+    """The report as a rich renderable (summary, issuers, themes, findings, data)."""
+    ex = report.exposures
+    pol = report.policy
+    head = Text()
+    head.append("bubbleguard check", style="bold")
+    head.append(f"  {report.source}: {_money(report.total_value, report.currency)} in "
+                f"{len(report.positions)} holdings\n")
+    conc = ex.concentration
+    head.append(f"Top-10 issuers {conc['top10_share']:.1%} · effective number of issuers "
+                f"{conc['effective_issuers']:.0f} · unresolved "
+                f"{sum(u.weight for u in ex.unresolved):.1%}")
+
+    themes = Table(title="Themes (look-through) against limits", title_justify="left", expand=False)
+    for col in ("theme", "you", "limit", "", "S&P 500"):
+        themes.add_column(col, justify="right" if col not in ("theme", "") else "left")
+    ctx = report.market_context
+    for t, v in ex.themes.items():
+        lim = pol["max_theme"].get(t)
+        themes.add_row(THEME_NAMES.get(t, t), _pct(v), _pct(lim), _bar(v, lim), _pct(ctx["themes"].get(t)))
+    themes.add_row("Top-10 issuers", _pct(conc["top10_share"]), _pct(pol["max_top10"]),
+                   _bar(conc["top10_share"], pol["max_top10"]), _pct(ctx["top10_share"]))
+
+    issuers = Table(title=f"Top {top} issuers: direct and via funds", title_justify="left")
+    for col in ("issuer", "weight", "direct", "via funds", "themes"):
+        issuers.add_column(col, justify="right" if col in ("weight", "direct", "via funds") else "left")
+    for i in ex.issuers[:top]:
+        style = "red" if i.weight > pol["max_issuer"] else None
+        issuers.add_row(i.issuer, _pct(i.weight), _pct(i.direct_weight), _pct(i.via_funds_weight),
+                        ", ".join(i.themes), style=style)
+
+    classes = Table(title="Asset classes", title_justify="left")
+    for col in ("class", "weight", "floor"):
+        classes.add_column(col, justify="left" if col == "class" else "right")
+    floors = pol["min_asset_class"]
+    for cls in dict.fromkeys([*ex.asset_classes, *[c for c, f in floors.items() if f > 0]]):
+        v = ex.asset_classes.get(cls, 0.0)
+        fl = floors.get(cls)
+        classes.add_row(cls, _pct(v), _pct(fl) if fl else "", style="yellow" if fl and v < fl else None)
+
+    parts: list[RenderableType] = [head, Text(""), themes, issuers, classes]
+    if ex.counterparties:
+        cp = Table(title="Circular-deal counterparties you hold", title_justify="left")
+        for col in ("party", "weight", "via", "cycle"):
+            cp.add_column(col, justify="right" if col == "weight" else "left")
+        for c in ex.counterparties[:10]:
+            via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
+            cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else "—"
+            cp.add_row(c.issuer, _pct(c.weight), via, cyc)
+        parts.append(cp)
+
+    findings = Table(title="Findings", title_justify="left", show_lines=False)
+    for col in ("severity", "code", "value", "limit", "what to do"):
+        findings.add_column(col, justify="right" if col in ("value", "limit") else "left",
+                            overflow="fold", ratio=6 if col == "what to do" else None)
+    for f in report.findings:
+        findings.add_row(Text(f.severity, style=SEV_STYLE[f.severity]), f.code, _pct(f.value),
+                         _pct(f.limit), f.message)
+    parts.append(findings if report.findings else Text("No findings: every guardrail holds.", style="green"))
+
+    as_of = report.data_as_of
+    foot = Text(f"Data as of: fund holdings {as_of['fund_holdings']}, deals {as_of['deals']}, "
+                f"prices {as_of['prices']} · S&P 500 comparison from {ctx['benchmark']} as of "
+                f"{ctx['as_of']} · profile {pol['profile']}", style="grey50")
+    if ex.unresolved:
+        un = "; ".join(f"{u.symbol} {u.weight:.2%} ({u.reason})" for u in ex.unresolved[:5])
+        foot.append(f"\nUnresolved (kept, not dropped): {un}", style="grey50")
+    for note in report.notes:
+        foot.append(f"\nNote: {note}", style="grey50")
+    parts.append(foot)
+    return Group(*parts)
+
+
+def markdown(report: Report, top: int = 15) -> str:
+    """The report as GitHub-flavoured Markdown."""
+    ex = report.exposures
+    pol = report.policy
+    out = [f"# bubbleguard check: {report.source}", "",
+           f"Total value {_money(report.total_value, report.currency)}, {len(report.positions)} holdings; "
+           f"profile `{pol['profile']}`.", "", "## Themes", "", "| theme | you | limit | S&P 500 |",
+           "|---|---:|---:|---:|"]
+    for t, v in ex.themes.items():
+        out.append(f"| {THEME_NAMES.get(t, t)} | {_pct(v)} | {_pct(pol['max_theme'].get(t))} | "
+                   f"{_pct(report.market_context['themes'].get(t))} |")
+    out.append(f"| Top-10 issuers | {_pct(ex.concentration['top10_share'])} | {_pct(pol['max_top10'])} | "
+               f"{_pct(report.market_context['top10_share'])} |")
+    out += ["", "## Top issuers", "", "| issuer | weight | direct | via funds | themes |", "|---|---:|---:|---:|---|"]
+    for i in ex.issuers[:top]:
+        out.append(f"| {i.issuer} | {_pct(i.weight)} | {_pct(i.direct_weight)} | {_pct(i.via_funds_weight)} "
+                   f"| {', '.join(i.themes)} |")
+    out += ["", "## Asset classes", "", "| class | weight |", "|---|---:|"]
+    out += [f"| {c} | {_pct(v)} |" for c, v in ex.asset_classes.items()]
+    if ex.counterparties:
+        out += ["", "## Circular-deal counterparties", "", "| party | weight | via | cycle |", "|---|---:|---|---|"]
+        for c in ex.counterparties:
+            via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
+            cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else ""
+            out.append(f"| {c.issuer} | {_pct(c.weight)} | {via} | {cyc} |")
+    out += ["", "## Findings", ""]
+    out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}" for f in report.findings] or ["None."]
+    if ex.unresolved:
+        out += ["", "## Unresolved value", "", "| holding | weight | reason |", "|---|---:|---|"]
+        out += [f"| {u.symbol} | {_pct(u.weight)} | {u.reason} |" for u in ex.unresolved]
+    a = report.data_as_of
+    out += ["", f"_Data as of: fund holdings {a['fund_holdings']}, deals {a['deals']}, prices {a['prices']}._", ""]
+    return "\n".join(out)
+
+
+def render(report: Report, fmt: str, *, width: int = 120) -> str:
+    """Render a report to text in one of :data:`FORMATS`."""
+    if fmt == "json":
+        return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return report.to_frame("issuers").assign(
+            symbols=lambda d: d["symbols"].map(lambda s: " ".join(s or [])),
+            themes=lambda d: d["themes"].map(" ".join)).to_csv(index=False, lineterminator="\n")
+    if fmt == "markdown":
+        return markdown(report)
+    if fmt == "html":
+        from .html import report_html
+
+        return report_html(report)
+    if fmt == "table":
+        return to_text(terminal(report), width=width)
+    raise ValueError(f"unknown format '{fmt}'")
+
+
+def to_text(renderable: Any, width: int = 120) -> str:
+    """Plain text of a rich renderable at a fixed width (for files and snapshot tests)."""
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, force_terminal=False).print(renderable)
+    return buf.getvalue()

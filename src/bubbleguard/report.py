@@ -1,0 +1,262 @@
+"""The check report: positions, exposures, findings and data dates, as pydantic models.
+
+``check()`` is the whole pipeline: holdings → look-through → exposures → rules → Report. The
+JSON form (``Report.model_dump(mode="json")``) is the documented ``bubbleguard.report/1`` schema:
+fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from .exposures import Exposures, compute_exposures
+from .holdings import HoldingsInput, Portfolio, load_holdings
+from .lookthrough import look_through
+from .policy import Policy, load_policy
+from .reference import Snapshot, load_snapshot
+
+__all__ = ["Finding", "Report", "RuleContext", "check", "SEVERITIES"]
+
+SCHEMA = "bubbleguard.report/1"
+SEVERITIES = ("info", "warning", "error")
+Severity = Literal["info", "warning", "error"]
+
+
+class Finding(BaseModel):
+    """One result of a rule: what, how bad, the value against its limit, and what to do."""
+
+    code: str
+    severity: Severity
+    subject: str
+    value: float | None = None
+    limit: float | None = None
+    message: str
+
+
+class Position(BaseModel):
+    """A held instrument (accounts summed)."""
+
+    symbol: str
+    name: str = ""
+    market_value: float
+    weight: float
+    kind: str
+    asset_class: str
+
+
+class IssuerExposure(BaseModel):
+    """Look-through weight of one issuer, split into direct holdings and via funds."""
+
+    issuer: str
+    issuer_id: str
+    symbols: list[str]
+    weight: float
+    direct_weight: float
+    via_funds_weight: float
+    sector: str
+    role: str = ""
+    themes: list[str]
+
+
+class Unresolved(BaseModel):
+    """Value that could not be resolved to an issuer, with the reason."""
+
+    symbol: str
+    origin: str
+    weight: float
+    reason: str
+
+
+class Overlap(BaseModel):
+    """Share of two funds' holdings that is the same (Σ min of issuer weights)."""
+
+    fund_a: str
+    fund_b: str
+    overlap: float
+
+
+class Counterparty(BaseModel):
+    """Exposure to a listed party of the deal graph."""
+
+    issuer: str
+    issuer_id: str
+    symbols: list[str]
+    weight: float
+    via: list[dict[str, Any]]
+    cycles: list[list[str]]
+    dependence: float | None = None
+
+
+class ExposuresOut(BaseModel):
+    """All exposures; issuers + non-equity asset classes + unresolved = 1."""
+
+    issuers: list[IssuerExposure]
+    themes: dict[str, float]
+    sectors: dict[str, float]
+    asset_classes: dict[str, float]
+    unresolved: list[Unresolved]
+    concentration: dict[str, float]
+    overlap: list[Overlap] = Field(default_factory=list)
+    counterparties: list[Counterparty] = Field(default_factory=list)
+
+
+class Report(BaseModel):
+    """Everything ``bubbleguard check`` found about a portfolio."""
+
+    schema_: str = Field(SCHEMA, alias="schema")
+    source: str
+    currency: str
+    data_as_of: dict[str, str]
+    total_value: float
+    policy: dict[str, Any]
+    positions: list[Position]
+    exposures: ExposuresOut
+    findings: list[Finding]
+    market_context: dict[str, Any]
+    notes: list[str] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102 - pydantic's, by alias
+        kwargs.setdefault("by_alias", True)
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
+        kwargs.setdefault("by_alias", True)
+        return super().model_dump_json(**kwargs)
+
+    def to_frame(self, table: str = "issuers") -> pd.DataFrame:
+        """One part of the report as a DataFrame.
+
+        Parameters
+        ----------
+        table
+            ``issuers`` (default), ``positions``, ``findings``, ``unresolved``, ``themes``,
+            ``asset_classes``, ``sectors`` or ``counterparties``.
+        """
+        if table in ("positions", "findings"):
+            rows = getattr(self, table)
+        elif table in ("themes", "asset_classes", "sectors"):
+            d = getattr(self.exposures, table)
+            return pd.DataFrame({"name": list(d), "weight": list(d.values())})
+        elif table in ("issuers", "unresolved", "counterparties", "overlap"):
+            rows = getattr(self.exposures, table)
+        else:
+            raise ValueError(f"unknown table '{table}'")
+        fields = type(rows[0]).model_fields if rows else {}
+        return pd.DataFrame([r.model_dump() for r in rows], columns=list(fields) or None)
+
+    def worst(self) -> str | None:
+        """The most severe finding's severity, or None."""
+        found = [SEVERITIES.index(f.severity) for f in self.findings]
+        return SEVERITIES[max(found)] if found else None
+
+    def exit_code(self, fail_on: str = "error") -> int:
+        """0 when no finding is at or above ``fail_on``, else 1."""
+        level = SEVERITIES.index(fail_on)
+        return int(any(SEVERITIES.index(f.severity) >= level for f in self.findings))
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule sees: the portfolio, its exposures, the policy and the reference data."""
+
+    portfolio: Portfolio
+    exposures: Exposures
+    policy: Policy
+    snapshot: Snapshot
+    today: dt.date
+
+
+def market_context(snapshot: Snapshot) -> dict[str, Any]:
+    """The S&P 500's own concentration (IVV holdings) for comparison."""
+    lt = look_through(["IVV"], snapshot)
+    ex = Exposures(lookthrough=lt, values=pd.Series([1.0]).to_numpy())
+    return {"benchmark": "S&P 500 (IVV holdings)",
+            "as_of": str(snapshot.funds.loc["IVV", "as_of"]),
+            "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}
+
+
+def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
+          profile: str = "balanced", snapshot: Snapshot | None = None,
+          fund_holdings: pd.DataFrame | None = None, broker: str | None = None,
+          fx: dict[str, float] | None = None, deal_certainty: tuple[str, ...] | None = None,
+          today: dt.date | None = None) -> Report:
+    """Look through a portfolio and judge it against a policy.
+
+    Parameters
+    ----------
+    holdings
+        A path, DataFrame, ``{ticker: weight}`` dict or an already loaded :class:`Portfolio`.
+    policy
+        Guardrails; default: the ``profile``'s.
+    profile
+        Profile name used when ``policy`` is not given.
+    snapshot
+        Reference data (default: the bundled snapshot).
+    fund_holdings
+        Extra or replacement fund holdings (columns fund, symbol, weight).
+    broker
+        Force a broker format when ``holdings`` is a file.
+    fx
+        Exchange rates to USD for mixed-currency holdings.
+    deal_certainty
+        Deal certainties the counterparty section uses (default: confirmed, reported, uncertain).
+    today
+        Date used for data-age findings (default: today).
+
+    Returns
+    -------
+    Report
+    """
+    from . import plugins
+    from .counterparties import counterparty_exposures
+    from .rules import run_rules
+
+    snap = snapshot if snapshot is not None else load_snapshot()
+    portfolio = holdings if isinstance(holdings, Portfolio) else load_holdings(
+        holdings, broker=broker, snapshot=snap, fx=fx)
+    notes = list(portfolio.notes)
+    if fund_holdings is not None:
+        snap = snap.with_fund_holdings(fund_holdings, source="user fund-holdings file")
+    symbols = list(portfolio.values().index)
+    lacking = [s for s in symbols if s not in snap.funds.index and snap.securities["kind"].get(s) != "stock"]
+    for provider in plugins.providers():
+        if not lacking:
+            break
+        extra = provider.fund_holdings(lacking)
+        if extra is not None and len(extra):
+            snap = snap.with_fund_holdings(extra, source=provider.name)
+            notes.append(f"holdings of {', '.join(sorted(set(extra['fund'])))} from {provider.name}")
+            lacking = [s for s in lacking if s not in set(extra["fund"])]
+    pol = policy if policy is not None else load_policy(profile)
+    ex = compute_exposures(portfolio, snap)
+    ctx = RuleContext(portfolio=portfolio, exposures=ex, policy=pol, snapshot=snap,
+                      today=today or dt.date.today())
+    counterparties = counterparty_exposures(ex, certainty=deal_certainty)
+    findings = run_rules(ctx, plugins.rules())
+    issuers = ex.issuers
+    return Report(
+        source=portfolio.source,
+        currency=portfolio.currency,
+        data_as_of=snap.as_of,
+        total_value=ex.total_value,
+        policy=pol.model_dump(),
+        positions=[Position(**r) for r in ex.positions.to_dict("records")],
+        exposures=ExposuresOut(
+            issuers=[IssuerExposure(**r) for r in issuers.drop(columns=["value"]).to_dict("records")],
+            themes=ex.themes, sectors=ex.sectors, asset_classes=ex.asset_classes,
+            unresolved=[Unresolved(**r) for r in ex.unresolved.to_dict("records")],
+            concentration=ex.concentration,
+            overlap=[Overlap(**r) for r in ex.overlap.head(20).to_dict("records")],
+            counterparties=[Counterparty(**c) for c in counterparties],
+        ),
+        findings=findings,
+        market_context=market_context(snap),
+        notes=notes,
+    )

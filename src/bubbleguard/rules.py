@@ -1,0 +1,167 @@
+"""Built-in rules: each turns exposures and a policy into findings.
+
+A rule is any callable taking a :class:`~bubbleguard.report.RuleContext` and yielding
+:class:`~bubbleguard.report.Finding` objects. The built-ins below are registered through the
+same ``register_rules`` hook as plugins' rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from .plugins import Rule
+from .report import SEVERITIES, Finding, RuleContext
+
+__all__ = ["BUILTIN_RULES", "run_rules"]
+
+THEME_LABELS = {"magnificent7": "the Magnificent 7", "ai": "AI-concentrated issuers",
+                "circular_deals": "circular-deal counterparties"}
+
+
+def _cap_severity(value: float, limit: float, margin: float) -> str:
+    return "error" if value > limit * (1.0 + margin) else "warning"
+
+
+def issuer_caps(ctx: RuleContext) -> Iterator[Finding]:
+    """Any single issuer above ``max_issuer``."""
+    limit = ctx.policy.max_issuer
+    iss = ctx.exposures.issuers
+    for row in iss[iss["weight"] > limit].itertuples():
+        yield Finding(
+            code="issuer_cap_exceeded", severity=_cap_severity(row.weight, limit, ctx.policy.error_margin),
+            subject=row.issuer, value=row.weight, limit=limit,
+            message=(f"{row.issuer} is {row.weight:.1%} of the portfolio ({row.direct_weight:.1%} held "
+                     f"directly, {row.via_funds_weight:.1%} through funds), above the {limit:.0%} "
+                     "single-issuer cap; trim the direct holding or the funds that concentrate it."))
+
+
+def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
+    """Themes above their caps."""
+    for theme, limit in ctx.policy.max_theme.items():
+        value = ctx.exposures.themes.get(theme, 0.0)
+        if value > limit:
+            yield Finding(
+                code="theme_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
+                subject=theme, value=value, limit=limit,
+                message=(f"{value:.1%} of the portfolio rides on {THEME_LABELS[theme]}, above the "
+                         f"{limit:.0%} cap; move part of it into broad index, bond or gold funds "
+                         "('bubbleguard rebalance' proposes the trades)."))
+
+
+def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
+    """The ten largest issuers together above ``max_top10``."""
+    value = ctx.exposures.concentration["top10_share"]
+    limit = ctx.policy.max_top10
+    if value > limit:
+        yield Finding(
+            code="top10_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
+            subject="top10", value=value, limit=limit,
+            message=(f"The ten largest issuers are {value:.1%} of the portfolio, above the "
+                     f"{limit:.0%} cap; add broadly diversified or equal-weight funds."))
+
+
+def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
+    """Asset-class floors (bonds, gold, real estate) and caps."""
+    have = ctx.exposures.asset_classes
+    for cls, floor in ctx.policy.min_asset_class.items():
+        value = have.get(cls, 0.0)
+        if floor > 0 and value < floor - 1e-9:
+            yield Finding(
+                code="asset_class_floor_missed", severity="warning", subject=cls, value=value,
+                limit=floor,
+                message=(f"{cls.replace('_', ' ').capitalize()} is {value:.1%} of the portfolio, below "
+                         f"the {floor:.0%} floor; {_FLOOR_ADVICE.get(cls, 'add to it')}."))
+    for cls, cap in ctx.policy.max_asset_class.items():
+        value = have.get(cls, 0.0)
+        if value > cap + 1e-9:
+            yield Finding(
+                code="asset_class_cap_exceeded", severity="warning", subject=cls, value=value,
+                limit=cap, message=f"{cls.replace('_', ' ').capitalize()} is {value:.1%}, above the {cap:.0%} cap.")
+
+
+_FLOOR_ADVICE = {
+    "bond": "bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund (BND, AGG, IEF)",
+    "gold": "gold tends to hold up when stocks fall; add a low-cost gold fund (GLDM, IAU)",
+    "real_estate": "real estate gives steady income; add a REIT index fund (VNQ, SCHH)",
+    "cash": "keep some cash or a treasury-bill fund (SGOV, BIL) for needs and opportunities",
+}
+
+
+def broad_index(ctx: RuleContext) -> Iterator[Finding]:
+    """No low-cost broad index fund among the holdings."""
+    if not ctx.policy.require_broad_index:
+        return
+    sec = ctx.snapshot.securities
+    held = ctx.exposures.positions
+    broad = held["symbol"].map(sec["broad_index"]).astype(str).str.lower().eq("true")
+    share = float(held.loc[broad.to_numpy(), "weight"].sum())
+    if share == 0.0:
+        yield Finding(
+            code="no_broad_index_fund", severity="warning", subject="broad_index", value=0.0,
+            limit=None, message=("No low-cost broad index fund is held; make one (a total-market or "
+                                 "S&P 500 fund such as VTI or VOO, plus a total-bond fund) the core."))
+
+
+def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
+    """Too much value that could not be looked through."""
+    un = ctx.exposures.unresolved
+    value = float(un["weight"].sum())
+    limit = ctx.policy.max_unresolved
+    if value > limit:
+        top = un.groupby("symbol")["weight"].sum().sort_values(ascending=False).head(3)
+        names = ", ".join(f"{s} {w:.1%}" for s, w in top.items())
+        yield Finding(
+            code="unresolved_high", severity="warning", subject="unresolved", value=value, limit=limit,
+            message=(f"{value:.1%} of the portfolio could not be looked through ({names}); the "
+                     "exposures above may be understated. Add those funds' holdings with --funds FILE."))
+
+
+def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
+    """Symbols the reference data does not know (kept as unresolved value)."""
+    un = ctx.exposures.unresolved
+    unknown = un[un["reason"].str.startswith("unknown symbol")]
+    for row in unknown.itertuples():
+        yield Finding(code="unknown_symbol", severity="info", subject=row.symbol, value=row.weight,
+                      limit=None, message=f"{row.symbol} ({row.weight:.1%}): {row.reason}; it is kept "
+                      "as unresolved equity. Give it an asset_class column or its fund holdings.")
+
+
+def data_age(ctx: RuleContext) -> Iterator[Finding]:
+    """Fund holdings older than ``max_data_age_days``."""
+    funds = ctx.snapshot.funds
+    held = [s for s in ctx.exposures.positions["symbol"] if s in funds.index]
+    old = []
+    for sym in held:
+        as_of = str(funds.at[sym, "as_of"])
+        if not as_of:
+            continue
+        age = (ctx.today - dt.date.fromisoformat(as_of)).days
+        if age > ctx.policy.max_data_age_days:
+            old.append(f"{sym} ({as_of})")
+    if old:
+        yield Finding(code="data_stale", severity="info", subject="fund_holdings", value=None, limit=None,
+                      message=(f"Holdings data older than {ctx.policy.max_data_age_days} days for "
+                               f"{', '.join(old)}; weights may have drifted. Refresh them with "
+                               "'bubbleguard data refresh' or supply your own with --funds FILE."))
+
+
+def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
+    """Pairs of funds that largely hold the same issuers."""
+    ov = ctx.exposures.overlap
+    for row in ov[ov["overlap"] >= 0.5].head(5).itertuples():
+        yield Finding(code="fund_overlap", severity="info", subject=f"{row.fund_a}/{row.fund_b}",
+                      value=row.overlap, limit=0.5,
+                      message=(f"{row.fund_a} and {row.fund_b} overlap by {row.overlap:.0%}: holding "
+                               "both adds little diversification."))
+
+
+BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, theme_caps, top10_cap, asset_class_bounds,
+                                   broad_index, unresolved_share, unknown_symbols, data_age,
+                                   fund_overlap)
+
+
+def run_rules(ctx: RuleContext, rules: Iterable[Rule]) -> list[Finding]:
+    """Run every rule; findings sorted by severity (worst first), then code."""
+    found = [f for rule in rules for f in rule(ctx)]
+    return sorted(found, key=lambda f: (-SEVERITIES.index(f.severity), f.code, -(f.value or 0.0)))

@@ -1,0 +1,69 @@
+"""Shared fixtures: a hand-built tiny snapshot and the bundled one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bubbleguard.reference import Snapshot, load_snapshot
+
+SEC_COLUMNS = ["issuer_id", "name", "sector", "country", "kind", "asset_class", "category",
+               "broad_index", "tracks", "price", "price_date"]
+
+
+def _sec(rows: list[tuple]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["symbol", *SEC_COLUMNS]).set_index("symbol")
+    return df.astype(str)
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Snapshot:
+    """Five stocks (two share classes of one issuer), four funds, one bond fund.
+
+    FUND1 = 60% AAA + 30% BBB (+10% not itemised); FUND2 = 50% FUND1 + 40% CCC + 10% CASH;
+    QDII tracks FUND1 (100%); BONDF has no holdings (bond); EQNOH is an equity fund without
+    holdings. GGA and GGC are two share classes of issuer GG.
+    """
+    securities = _sec([
+        ("AAA", "AAA", "Aaa Corp", "Information Technology", "United States", "stock", "equity", "", "False", "", "100", "2026-08-03"),
+        ("BBB", "BBB", "Bbb Inc", "Financials", "United States", "stock", "equity", "", "False", "", "50", "2026-08-03"),
+        ("CCC", "CCC", "Ccc Ltd", "Energy", "United States", "stock", "equity", "", "False", "", "", ""),
+        ("GGA", "GGA", "Gg Class A", "Communication Services", "United States", "stock", "equity", "", "False", "", "10", "2026-08-03"),
+        ("GGC", "GGA", "Gg Class C", "Communication Services", "United States", "stock", "equity", "", "False", "", "10", "2026-08-03"),
+        ("FUND1", "", "Fund One", "", "", "fund", "equity", "us_large_blend", "True", "", "200", "2026-08-03"),
+        ("FUND2", "", "Fund Two", "", "", "fund", "equity", "us_large_blend", "False", "", "", ""),
+        ("QDII", "", "Qdii One", "", "", "fund", "equity", "nasdaq100", "False", "FUND1", "", ""),
+        ("BONDF", "", "Bond Fund", "", "", "fund", "bond", "us_aggregate_bond", "True", "", "70", "2026-08-03"),
+        ("EQNOH", "", "Equity No Holdings", "", "", "fund", "equity", "thematic_ai", "False", "", "", ""),
+        ("CASH", "", "Cash", "", "", "cash", "cash", "cash", "False", "", "", ""),
+    ])
+    issuers = pd.DataFrame({
+        "issuer_id": ["AAA", "BBB", "CCC", "GGA"],
+        "issuer": ["Aaa", "Bbb", "Ccc", "Gg"],
+        "role": ["chips", "", "", "hyperscaler_cloud"],
+        "magnificent7": ["true", "false", "false", "true"],
+        "reason": ["x", "", "", "y"],
+        "sector": ["Information Technology", "Financials", "Energy", "Communication Services"],
+        "country": ["United States"] * 4,
+    }).set_index("issuer_id")
+    holdings = pd.DataFrame({
+        "fund": ["FUND1", "FUND1", "FUND2", "FUND2", "FUND2", "QDII"],
+        "symbol": ["AAA", "BBB", "FUND1", "CCC", "CASH", "FUND1"],
+        "weight": [0.6, 0.3, 0.5, 0.4, 0.1, 1.0],
+    })
+    funds = pd.DataFrame({
+        "fund": ["FUND1", "FUND2", "QDII"], "as_of": ["2025-11-18", "2024-06-04", "2025-11-18"],
+        "source": ["test"] * 3, "coverage": ["full", "full", "full"],
+        "holdings": ["2", "3", "1"], "weight_sum": ["0.9", "1.0", "1.0"], "note": [""] * 3,
+    }).set_index("fund")
+    deals = pd.DataFrame({"source_ticker": ["AAA", ""], "target_ticker": ["", "CCC"]})
+    manifest = {"as_of": {"fund_holdings": "2025-11-18", "deals": "2026-06-30", "prices": "2026-08-03"}}
+    snap = Snapshot(securities=securities, issuers=issuers, funds=funds, holdings=holdings, manifest=manifest)
+    snap.__dict__["deals"] = deals
+    return snap
+
+
+@pytest.fixture(scope="session")
+def snapshot() -> Snapshot:
+    """The bundled reference snapshot."""
+    return load_snapshot()
