@@ -66,7 +66,8 @@ LEGAL_WORDS = {
     "INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY", "LTD", "LIMITED", "PLC",
     "SA", "AG", "NV", "SE", "AB", "ASA", "SPA", "LP", "LLC", "THE", "REIT", "ADR", "ORD", "NPV",
 }
-CASH_NAMES = re.compile(r"\b(US DOLLAR|USD CASH|MONEY MARKET|CASH COLLATERAL|TRSY OBLIG|TREASURY SL)\b")
+CASH_NAMES = re.compile(r"\b(?:US DOLLAR|USD CASH|MONEY MARKET|CASH COLLATERAL|TRSY OBLIG|TREASURY SL)\b")
+INTERNATIONAL_FUNDS = {"VXUS", "IXUS", "VEA", "VWO", "IEMG", "EFA", "VSS"}
 ISHARES_COLUMNS = ["Ticker", "Name", "Sector", "Asset Class", "Weight (%)", "Price", "Location"]
 
 
@@ -149,7 +150,8 @@ class Collector:
         if total > 1.0:
             self.notes.append(f"{fund}: weights sum to {total:.4%}; scaled down to 100%")
             df["weight"] = df["weight"] / total
-        held = df.groupby("symbol", sort=True)["weight"].sum().reset_index()
+        df["name"] = df["name"].fillna("").astype(str) if "name" in df else ""
+        held = df.groupby(["symbol", "name"], sort=True)["weight"].sum().reset_index()
         held.insert(0, "fund", fund)
         self.rows.append(held)
         self.funds.append({"fund": fund, "as_of": as_of, "source": source, "coverage": coverage,
@@ -253,27 +255,51 @@ def read_curated(name: str) -> pd.DataFrame:
     return pd.read_csv(CURATED / name, dtype=str, keep_default_na=False)
 
 
+def _split_local_listings(c: Collector, attrs: pd.DataFrame, us_symbols: set[str]) -> pd.DataFrame:
+    """Give distinct symbols to rows whose ticker names another company.
+
+    International funds list local tickers that can equal a US ticker of another company
+    (Telus "T" vs AT&T, Iren SpA "IREN" vs IREN Ltd) or another local company's ticker (2330 is
+    TSMC in Taiwan and Advanced Petrochemical in Saudi Arabia). Rows of international funds whose
+    ticker is US-listed become ``SYMBOL.X``; among the rest, rows whose name disagrees with the
+    most common name of the ticker become ``SYMBOL.X1``, ``SYMBOL.X2`` ... Issuers are merged
+    again by name afterwards, so a company listed in both places stays one issuer.
+    """
+    attrs = attrs.copy()
+    intl = attrs["source_fund"].isin(INTERNATIONAL_FUNDS) | (
+        (attrs["source_fund"] == "ACWI") & attrs["country"].ne("United States"))
+    local = intl & attrs["symbol"].isin(us_symbols)
+    attrs.loc[local, "symbol"] = attrs.loc[local, "symbol"] + ".X"
+    first_word = attrs["name"].map(clean_name).str.split().str[0].fillna("")
+    named = attrs[first_word != ""].assign(word=first_word)
+    votes = (named.groupby(["symbol", "word"]).agg(n=("priority", "size"), best=("priority", "min"))
+             .reset_index().sort_values(["symbol", "n", "best"], ascending=[True, False, True]))
+    votes["rank"] = votes.groupby("symbol").cumcount()
+    rank = attrs.assign(word=first_word).merge(votes[["symbol", "word", "rank"]], how="left",
+                                               on=["symbol", "word"])["rank"].fillna(0).astype(int)
+    other = (rank > 0).to_numpy()
+    attrs.loc[other, "symbol"] = attrs.loc[other, "symbol"] + ".X" + rank[other].astype(str).to_numpy()
+    moved = attrs.loc[local | other, "symbol"]
+    if len(moved):
+        c.notes.append(f"{moved.nunique()} local tickers that name another company were given "
+                       f"distinct symbols (e.g. {', '.join(sorted(moved.unique())[:8])})")
+    c.renames = attrs.loc[local | other, ["source_fund", "orig", "name", "symbol"]]
+    return attrs
+
+
 def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
-                     aliases: pd.DataFrame, last_prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     aliases: pd.DataFrame, last_prices: pd.DataFrame,
+                     us_symbols: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Securities master and issuer table."""
     attrs = pd.concat(c.attrs, ignore_index=True)
     attrs["name"] = attrs["name"].fillna("").astype(str)
     attrs = attrs[~attrs["symbol"].isin(instruments["symbol"])]
+    attrs["orig"] = attrs["symbol"]
     # one attribute set per symbol, best source first; names empty in top-10 files
     attrs["has_name"] = attrs["name"].str.strip() != ""
     attrs = attrs.sort_values(["symbol", "has_name", "priority"], ascending=[True, False, True])
 
-    # the same local ticker can name different companies in US and non-US funds
-    first = attrs.drop_duplicates("symbol").set_index("symbol")
-    key = attrs["name"].map(clean_name)
-    first_key = attrs["symbol"].map(first["name"].map(clean_name))
-    clash = attrs["has_name"] & (key.str.split().str[0] != first_key.str.split().str[0])
-    if clash.any():
-        renamed = attrs.loc[clash, ["symbol", "source_fund"]].drop_duplicates("symbol")
-        c.notes.append("symbols naming another company in a non-US fund were renamed SYMBOL.X: "
-                       + ", ".join(sorted(renamed["symbol"])[:20]))
-        attrs.loc[clash, "symbol"] = attrs.loc[clash, "symbol"] + ".X"
-        c.renames = attrs.loc[clash, ["source_fund", "symbol"]]
+    attrs = _split_local_listings(c, attrs, us_symbols)
     sec = attrs.drop_duplicates("symbol").set_index("symbol")
     sector = attrs[attrs["sector"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["sector"]
     country = attrs[attrs["country"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["country"]
@@ -400,21 +426,27 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
                    .sort_values(["symbol", "priority", "price_date"], ascending=[True, True, False])
                    .drop_duplicates("symbol")[["symbol", "price", "price_date"]])
 
-    securities, issuers = build_securities(c, instruments, ai, aliases, best_prices)
+    all_attrs = pd.concat(c.attrs, ignore_index=True)
+    us_rows = ~all_attrs["source_fund"].isin(INTERNATIONAL_FUNDS | {"ACWI"}) | (
+        all_attrs["country"] == "United States")
+    us_symbols = (set(all_attrs.loc[us_rows, "symbol"].map(norm_symbol)) | set(prices.columns)
+                  | set(instruments["symbol"]))
+    securities, issuers = build_securities(c, instruments, ai, aliases, best_prices, us_symbols)
     holdings = pd.concat(c.rows, ignore_index=True)
-    renames = getattr(c, "renames", None)
-    if renames is not None:
-        r = renames.assign(orig=renames["symbol"].str[:-2]).rename(columns={"source_fund": "fund"})
-        holdings = holdings.merge(r[["fund", "orig", "symbol"]].rename(columns={"symbol": "new"}),
-                                  left_on=["fund", "symbol"], right_on=["fund", "orig"], how="left")
-        holdings["symbol"] = holdings["new"].fillna(holdings["symbol"])
-        holdings = holdings.drop(columns=["orig", "new"])
+    r = (c.renames.rename(columns={"source_fund": "fund", "symbol": "new"})
+         .drop_duplicates(["fund", "orig", "name"]))
+    holdings = holdings.merge(r, left_on=["fund", "symbol", "name"], right_on=["fund", "orig", "name"],
+                              how="left")
+    holdings["symbol"] = holdings["new"].fillna(holdings["symbol"])
+    holdings = holdings.drop(columns=["orig", "new", "name"])
     holdings["symbol"] = holdings["symbol"].map(norm_symbol)
     # funds that track another fund's index hold that fund
     tracks = instruments[instruments["tracks"] != ""]
     with_holdings = {f["fund"] for f in c.funds}
     tracks = tracks[~tracks["symbol"].isin(with_holdings)]
     for row in tracks.itertuples():
+        if norm_symbol(row.tracks) not in with_holdings:
+            continue
         holdings = pd.concat([holdings, pd.DataFrame([{"fund": row.symbol, "symbol": norm_symbol(row.tracks), "weight": 1.0}])])
         target = next(f for f in c.funds if f["fund"] == norm_symbol(row.tracks))
         c.funds.append({"fund": row.symbol, "as_of": target["as_of"], "source": f"tracks {row.tracks}",
@@ -446,14 +478,14 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     sys.path.insert(0, str(HERE))
     from deals import build_deals  # noqa: E402
 
-    deals = build_deals(raw / "ai_deals_2025.csv")
+    deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
     write_csv(deals, out / "deals.csv")
 
     manifest = {
         "schema": "bubbleguard.snapshot/1",
         "built_from": "shared/data/raw (see snapshot/build.py and PROVENANCE)",
         "as_of": {
-            "fund_holdings": max(funds.loc[funds["coverage"] == "full", "as_of"]),
+            "fund_holdings": funds.loc[funds["coverage"] == "full", "as_of"].mode().iloc[0],
             "deals": str(deals["date"].max()),
             "prices": str(prices.index.max().date()),
         },
@@ -472,7 +504,20 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
         },
         "notes": c.notes,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_json(manifest, out / "manifest.json")
+    # summaries computed with the package itself on the tables just written
+    sys.path.insert(0, str(ROOT / "src"))
+    from bubbleguard.counterparties import network_summary
+    from bubbleguard.reference import load_snapshot
+    from bubbleguard.report import market_context
+
+    write_json(network_summary(), out / "deal_network.json")
+    manifest["market_context"] = market_context(load_snapshot())
+    write_json(manifest, out / "manifest.json")
+
+
+def write_json(data: dict, path: Path) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Heavy modules (the optimizer, the deal graph, plotting) load only when first use
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .errors import (
@@ -29,11 +28,6 @@ from .holdings import Portfolio, load_holdings
 from .policy import PROFILES, Policy, load_policy
 from .reference import Snapshot, load_snapshot
 from .report import Finding, Report, check
-
-try:
-    __version__ = version("bubbleguard")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "PROFILES",
@@ -61,14 +55,18 @@ __all__ = [
 ]
 
 _LAZY = {
-    "rebalance": ("bubbleguard.rebalance", "rebalance"),
-    "Plan": ("bubbleguard.rebalance", "Plan"),
+    "rebalance": ("bubbleguard.planner", "rebalance"),
+    "Plan": ("bubbleguard.planner", "Plan"),
     "deals": ("bubbleguard.deals", None),
     "scenarios": ("bubbleguard.scenarios", None),
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata, only when asked
+        from importlib.metadata import version
+
+        return version("bubbleguard")
     if name in _LAZY:
         module, attr = _LAZY[name]
         mod = import_module(module)

@@ -78,15 +78,15 @@ class Exposures:
         iss = self.snapshot.issuers.reindex(ids)
         themes = self.snapshot.themes
         sec_w = np.asarray(self.weights @ lt.securities).ravel()
-        sec = self.snapshot.securities
-        nz = np.flatnonzero(sec_w > 0)
-        stock = sec.iloc[nz]
+        stock = self.snapshot.securities.iloc[np.flatnonzero(sec_w > 0)]
         stock = stock[stock["kind"] == "stock"]
-        symbols = stock.reset_index().groupby("issuer_id")["symbol"].agg(list)
+        symbols: dict[str, list[str]] = {}
+        for sym, issuer in zip(stock.index, stock["issuer_id"]):
+            symbols.setdefault(issuer, []).append(sym)
         out = pd.DataFrame({
             "issuer_id": ids,
             "issuer": iss["issuer"].fillna(pd.Series(ids, index=ids)).to_numpy(),
-            "symbols": symbols.reindex(ids).to_numpy(),
+            "symbols": [symbols.get(i, []) for i in ids],
             "weight": weight[keep],
             "direct_weight": direct[keep],
             "via_funds_weight": weight[keep] - direct[keep],

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -173,13 +174,29 @@ class RuleContext:
     today: dt.date
 
 
-def market_context(snapshot: Snapshot) -> dict[str, Any]:
-    """The S&P 500's own concentration (IVV holdings) for comparison."""
-    lt = look_through(["IVV"], snapshot)
-    ex = Exposures(lookthrough=lt, values=pd.Series([1.0]).to_numpy())
-    return {"benchmark": "S&P 500 (IVV holdings)",
-            "as_of": str(snapshot.funds.loc["IVV", "as_of"]),
+def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]:
+    """The S&P 500's own concentration (IVV holdings) for comparison.
+
+    The bundled snapshot stores it precomputed (the builder runs this function); a snapshot
+    with user fund holdings recomputes it.
+    """
+    stored = snapshot.manifest.get("market_context")
+    if stored and not snapshot.overrides:
+        return dict(stored)
+    ex = Exposures(lookthrough=look_through([benchmark], snapshot), values=np.ones(1))
+    return {"benchmark": f"S&P 500 ({benchmark} holdings)",
+            "as_of": str(snapshot.funds.loc[benchmark, "as_of"]),
             "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}
+
+
+def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
+    """Snapshot dates; fund holdings dated by the oldest fund the portfolio holds."""
+    dates = snapshot.as_of
+    held = snapshot.funds["as_of"].reindex(symbols).dropna()
+    held = held[held != ""]
+    if len(held):
+        dates["fund_holdings"] = str(held.min())
+    return dates
 
 
 def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
@@ -244,7 +261,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
     return Report(
         source=portfolio.source,
         currency=portfolio.currency,
-        data_as_of=snap.as_of,
+        data_as_of=_data_as_of(snap, symbols),
         total_value=ex.total_value,
         policy=pol.model_dump(),
         positions=[Position(**r) for r in ex.positions.to_dict("records")],
