@@ -180,7 +180,8 @@ def collect_ishares(c: Collector, path: Path, fund: str, source: str, priority: 
         "sector": df["Sector"].map(SECTORS).fillna(""),
         "country": df["Location"].replace("-", ""),
         "weight": to_float(df["Weight (%)"]) / 100.0,
-        "price": to_float(df["Price"]),
+        # prices are in the listing's currency: keep only US listings' (USD) prices
+        "price": to_float(df["Price"]).where(df["Location"] == "United States"),
         "is_cash": df["Asset Class"].isin(["Cash", "Money Market"]),
     })
     c.add(fund, out, as_of=as_of or header_as_of, source=source, coverage="full",

@@ -61,21 +61,16 @@ def counterparty_exposures(ex: Exposures, certainty: Sequence[str] | None = None
     summary = _bundled_summary()
     if certainty is not None and tuple(certainty) != tuple(summary["certainty"]):
         summary = network_summary(certainty=certainty)
-    sec = ex.snapshot.securities
-    tickers = [t for t in summary["parties"] if t in sec.index]
-    issuer_of = {t: sec.at[t, "issuer_id"] for t in tickers}
-    iss = ex.issuers.set_index("issuer_id")
-    held = [t for t in tickers if issuer_of[t] in iss.index]
-    via = ex.via([issuer_of[t] for t in held])
+    issuer_of = ex.snapshot.securities["issuer_id"].reindex(list(summary["parties"])).dropna()
+    iss = ex.issuers
+    iss = iss[iss["issuer_id"].isin(issuer_of.to_numpy())]
+    via: dict[str, list[dict[str, Any]]] = {}
+    for i, s, w in ex.via(list(iss["issuer_id"])).itertuples(index=False):
+        via.setdefault(i, []).append({"symbol": s, "weight": float(w)})
+    ticker_of = {i: t for t, i in issuer_of.items()}
     out = []
-    for t in held:
-        i = issuer_of[t]
-        info = summary["parties"][t]
-        rows = via[via["issuer_id"] == i]
-        out.append({
-            "issuer": str(iss.at[i, "issuer"]), "issuer_id": i, "symbols": list(iss.at[i, "symbols"]),
-            "weight": float(iss.at[i, "weight"]),
-            "via": [{"symbol": s, "weight": float(w)} for s, w in zip(rows["symbol"], rows["weight"])],
-            "cycles": info["cycles"], "dependence": info["dependence"],
-        })
-    return sorted(out, key=lambda c: -c["weight"])
+    for i, name, symbols, weight in zip(iss["issuer_id"], iss["issuer"], iss["symbols"], iss["weight"]):
+        info = summary["parties"][ticker_of[i]]
+        out.append({"issuer": name, "issuer_id": i, "symbols": list(symbols), "weight": float(weight),
+                    "via": via.get(i, []), "cycles": info["cycles"], "dependence": info["dependence"]})
+    return out

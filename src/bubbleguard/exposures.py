@@ -72,12 +72,12 @@ class Exposures:
         cols = lt.issuer_columns
         weight = self.leaf_weights[cols]
         direct_rows = (self.positions["kind"] == "stock").to_numpy()
-        direct = np.asarray(self.weights[direct_rows] @ lt.matrix[direct_rows][:, cols]).ravel()
+        direct = self.weights[direct_rows] @ lt.matrix[direct_rows][:, cols]
         keep = weight > 0
         ids = lt.issuer_ids[keep]
         iss = self.snapshot.issuers.reindex(ids)
         themes = self.snapshot.themes
-        sec_w = np.asarray(self.weights @ lt.securities).ravel()
+        sec_w = lt.security_weights(self.weights)
         stock = self.snapshot.securities.iloc[np.flatnonzero(sec_w > 0)]
         stock = stock[stock["kind"] == "stock"]
         symbols: dict[str, list[str]] = {}
@@ -126,10 +126,11 @@ class Exposures:
         """Unresolved value per held symbol: symbol, origin fund, weight, reason."""
         lt = self.lookthrough
         cols = np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")
-        part = lt.matrix[:, cols].multiply(self.weights[:, None]).tocoo()
+        part = lt.matrix[:, cols] * self.weights[:, None]
+        r, c = np.nonzero(part)
         leaves = lt.leaves.iloc[cols]
-        out = pd.DataFrame({"symbol": lt.symbols[part.row], "origin": leaves["key"].to_numpy()[part.col],
-                            "weight": part.data, "reason": leaves["reason"].to_numpy()[part.col]})
+        out = pd.DataFrame({"symbol": lt.symbols[r], "origin": leaves["key"].to_numpy()[c],
+                            "weight": part[r, c], "reason": leaves["reason"].to_numpy()[c]})
         out = out[out["weight"] > 0]
         return out.sort_values("weight", ascending=False).reset_index(drop=True)
 
@@ -146,7 +147,7 @@ class Exposures:
                                & (pos["asset_class"] == "equity").to_numpy())
         if len(funds) < 2:
             return pd.DataFrame(columns=["fund_a", "fund_b", "overlap"])
-        dense = self.lookthrough.issuer_matrix()[funds].toarray()
+        dense = self.lookthrough.issuer_matrix()[funds]
         a, b = np.triu_indices(len(funds), k=1)
         ov = np.minimum(dense[a], dense[b]).sum(axis=1)
         sym = pos["symbol"].to_numpy()[funds]
@@ -164,9 +165,10 @@ class Exposures:
         lt = self.lookthrough
         idx = lt.issuer_ids.get_indexer(issuer_ids)
         ok = idx >= 0
-        sub = lt.matrix[:, lt.issuer_columns[idx[ok]]].multiply(self.weights[:, None]).tocoo()
+        sub = lt.matrix[:, lt.issuer_columns[idx[ok]]] * self.weights[:, None]
+        r, c = np.nonzero(sub)
         ids = np.asarray(issuer_ids)[ok]
-        out = pd.DataFrame({"issuer_id": ids[sub.col], "symbol": lt.symbols[sub.row], "weight": sub.data})
+        out = pd.DataFrame({"issuer_id": ids[c], "symbol": lt.symbols[r], "weight": sub[r, c]})
         return out[out["weight"] > 0].sort_values(["issuer_id", "weight"], ascending=[True, False])
 
     def conservation_error(self) -> float:

@@ -188,10 +188,12 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     out = pd.DataFrame(index=frame.index)
     out["symbol"] = normalize_symbols(frame["symbol"].fillna(""))
     out["account"] = frame["account"].fillna("").astype(str).str.strip() if "account" in frame else ""
+    unreadable = pd.Series(False, index=frame.index)
     for col in NUMERIC:
         if col in frame:
             out[col], bad = _number(frame[col], decimal)
             report(bad, f"{col} '{{{col}}}' is not a number")
+            unreadable |= bad
         else:
             out[col] = np.nan
     report(out["symbol"].isin(["", "NAN", "NONE"]), "the symbol is empty; fill it in or delete the row")
@@ -216,9 +218,10 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     out.loc[use, "market_value"] = out.loc[use, "quantity"] * snap_price[use]
     out.loc[use, "price"] = snap_price[use]
     out.loc[use, "value_source"] = "snapshot price " + snap_date[use].astype(str)
-    report(need & snap_price.isna() & out["symbol"].ne(""),
+    report(need & snap_price.isna() & out["symbol"].ne("") & ~unreadable,
            "no price for {symbol}: the snapshot has no price for it; add a market_value or price column")
-    both_missing = out["market_value"].isna() & out["quantity"].isna() & out["symbol"].ne("")
+    both_missing = (out["market_value"].isna() & out["quantity"].isna() & out["symbol"].ne("")
+                    & ~unreadable)
     report(both_missing, "{symbol} has neither a quantity nor a market value")
 
     out["currency"] = (frame["currency"].fillna("").astype(str).str.strip().str.upper()

@@ -3,9 +3,11 @@
 The look-through matrix ``L`` has one row per instrument and one column per leaf; each row sums to
 one, so ``values @ L`` splits a portfolio's value over issuers, non-equity asset classes and
 explicit unresolved remainders without losing any of it. Funds are replaced by their holdings
-recursively (sparse matrix products), so a fund that holds a fund, or a QDII fund that tracks
-QQQ, resolves to issuers. The same matrix serves ``check`` (evaluation) and ``rebalance``
-(constraints), so the two cannot disagree.
+recursively, so a fund that holds a fund, or a QDII fund that tracks QQQ, resolves to issuers.
+
+The recursion works on sparse (row, security, value) triplets and the fund-holdings matrix in
+row-compressed form, with numpy only: the ``check`` path does not need scipy. The same matrix
+serves ``check`` (evaluation) and ``rebalance`` (constraints), so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from .errors import DataError
 from .reference import NON_EQUITY, Snapshot
@@ -36,10 +37,11 @@ class LookThrough:
     symbols
         The instruments (matrix rows).
     matrix
-        CSR matrix, rows sum to 1.
+        Dense array instruments × leaves; rows sum to 1. Only leaves that some instrument
+        reaches are columns, so the array stays small.
     securities
-        CSR matrix instruments × snapshot securities: the same split before issuers are merged
-        (used to list the share classes an exposure comes from).
+        The same split before issuers are merged, as sparse triplets
+        ``(row, security position, share)`` (used to list the share classes behind an issuer).
     leaves
         One row per column: ``kind`` (issuer, asset, unresolved), ``key`` (issuer id, asset
         class or origin symbol), ``asset_class`` and ``reason``.
@@ -48,8 +50,8 @@ class LookThrough:
     """
 
     symbols: pd.Index
-    matrix: sparse.csr_matrix
-    securities: sparse.csr_matrix
+    matrix: np.ndarray
+    securities: tuple[np.ndarray, np.ndarray, np.ndarray]
     leaves: pd.DataFrame
     snapshot: Snapshot
 
@@ -63,7 +65,7 @@ class LookThrough:
         """Issuer ids, in the order of :attr:`issuer_columns`."""
         return pd.Index(self.leaves["key"].to_numpy()[self.issuer_columns])
 
-    def issuer_matrix(self) -> sparse.csr_matrix:
+    def issuer_matrix(self) -> np.ndarray:
         """Instruments × issuers part of the matrix."""
         return self.matrix[:, self.issuer_columns]
 
@@ -71,7 +73,7 @@ class LookThrough:
         """Look-through share of each instrument in a theme (one number per instrument)."""
         members = self.snapshot.themes[theme] if isinstance(theme, str) else theme
         mask = self.issuer_ids.isin(list(members)).astype(float)
-        return np.asarray(self.issuer_matrix() @ mask).ravel()
+        return self.issuer_matrix() @ mask
 
     def asset_class_matrix(self) -> pd.DataFrame:
         """Instruments × asset classes (equity = issuers + unresolved)."""
@@ -80,8 +82,24 @@ class LookThrough:
         out = {}
         for name in ("equity", *NON_EQUITY):
             mask = ((cls == name) & (kind != "issuer")) | ((kind == "issuer") & (name == "equity"))
-            out[name] = np.asarray(self.matrix @ mask.astype(float)).ravel()
+            out[name] = self.matrix @ mask.astype(float)
         return pd.DataFrame(out, index=self.symbols)
+
+    def security_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Weight of every snapshot security (before issuers are merged) for instrument weights."""
+        row, col, val = self.securities
+        return np.bincount(col, weights=weights[row] * val, minlength=len(self.snapshot.index))
+
+
+def _expand(row: np.ndarray, col: np.ndarray, val: np.ndarray,
+            csr: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Replace each (row, fund, value) triplet by the fund's holdings (one level)."""
+    indptr, indices, weights = csr
+    start, count = indptr[col], indptr[col + 1] - indptr[col]
+    rep = np.repeat(np.arange(len(col)), count)
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    at = start[rep] + offset
+    return row[rep], indices[at], val[rep] * weights[at]
 
 
 def look_through(symbols: Sequence[str], snapshot: Snapshot,
@@ -104,51 +122,48 @@ def look_through(symbols: Sequence[str], snapshot: Snapshot,
     """
     symbols = pd.Index(list(symbols))
     sec = snapshot.securities
-    n, big_n = len(symbols), len(snapshot.index)
+    n = len(symbols)
     pos = snapshot.index.get_indexer(symbols)
     known = pos >= 0
-    held = snapshot.holdings_matrix
+    csr = snapshot.holdings_csr
     kind = sec["kind"].to_numpy()
     cls = sec["asset_class"].to_numpy()
-    has_holdings = np.diff(held.indptr) > 0
-    expand = (kind == "fund") & has_holdings & (cls == "equity")
-    row_sum = np.asarray(held.sum(axis=1)).ravel()
+    row_sum = np.add.reduceat(np.append(csr[2], 0.0), csr[0][:-1]) * (np.diff(csr[0]) > 0)
+    expand = (kind == "fund") & (np.diff(csr[0]) > 0) & (cls == "equity")
     missing_share = np.where(expand, np.clip(1.0 - row_sum, 0.0, None), 0.0)
 
-    rows = np.flatnonzero(known)
-    x = sparse.csr_matrix((np.ones(len(rows)), (rows, pos[known])), shape=(n, big_n))
-    leaf = sparse.csr_matrix((n, big_n))
-    residual = sparse.csr_matrix((n, big_n))
-    expand_diag = sparse.diags(expand.astype(float))
+    row, col = np.flatnonzero(known), pos[known]
+    val = np.ones(len(row))
+    leaf_parts, resid_parts = [], []
     for _ in range(MAX_DEPTH):
-        xe = (x @ expand_diag).tocsr()
-        xe.eliminate_zeros()
-        leaf = leaf + (x - xe)
-        if xe.nnz == 0:
+        fund = expand[col]
+        leaf_parts.append((row[~fund], col[~fund], val[~fund]))
+        if not fund.any():
             break
-        residual = residual + xe @ sparse.diags(missing_share)
-        x = (xe @ held).tocsr()
+        row, col, val = row[fund], col[fund], val[fund]
+        resid_parts.append((row, col, val * missing_share[col]))
+        row, col, val = _expand(row, col, val, csr)
     else:
         raise DataError("The fund holdings refer to each other in a loop (a fund holds itself "
                         "through other funds); fix the fund-holdings data.")
-    leaf = leaf.tocsr()
-    leaf.eliminate_zeros()
-    residual = residual.tocsr()
-    residual.eliminate_zeros()
+    leaf = tuple(np.concatenate(p) for p in zip(*leaf_parts))
+    resid = tuple(np.concatenate(p) for p in zip(*resid_parts)) if resid_parts else (
+        np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    keep = resid[2] > 0
+    resid = tuple(a[keep] for a in resid)
 
     # leaf columns: issuers, asset classes, then unresolved origins
     issuer_ids = sec["issuer_id"].to_numpy()
-    used = np.unique(np.concatenate([leaf.indices, residual.indices]))
+    used = np.unique(leaf[1])
     is_stock = kind[used] == "stock"
     issuers = pd.Index(np.unique(issuer_ids[used[is_stock]]))
     non_eq = np.isin(cls[used], NON_EQUITY) | (kind[used] == "cash")
     asset_keys = list(NON_EQUITY)
     no_data = used[~is_stock & ~non_eq]  # equity funds without holdings
-    resid_origins = np.unique(residual.indices)
+    resid_origins = np.unique(resid[1])
     user = {k: v for k, v in (asset_classes or {}).items() if v}
     unknown = [s for s in symbols[~known] if user.get(s, "equity") == "equity"]
     origins = list(dict.fromkeys([*sec.index[no_data], *sec.index[resid_origins], *unknown]))
-
     leaves = pd.concat([
         pd.DataFrame({"kind": "issuer", "key": issuers, "asset_class": "equity", "reason": ""}),
         pd.DataFrame({"kind": "asset", "key": asset_keys, "asset_class": asset_keys, "reason": ""}),
@@ -156,27 +171,24 @@ def look_through(symbols: Sequence[str], snapshot: Snapshot,
                       "reason": [_reason(o, snapshot, unknown) for o in origins]}),
     ], ignore_index=True)
     n_iss, n_asset = len(issuers), len(asset_keys)
-    origin_col = pd.Series(np.arange(len(origins)) + n_iss + n_asset, index=origins)
+    origin_col = pd.Series(np.arange(len(origins)) + n_iss + n_asset, index=origins, dtype=int)
 
     # security → leaf column
-    col = np.full(big_n, -1)
-    col[used[is_stock]] = issuers.get_indexer(issuer_ids[used[is_stock]])
-    eq_cls = np.where(kind[used] == "cash", "cash", cls[used])
-    col[used[non_eq]] = n_iss + pd.Index(asset_keys).get_indexer(eq_cls[non_eq])
-    col[no_data] = origin_col[sec.index[no_data]].to_numpy()
-    to_leaf = sparse.csr_matrix((np.ones(len(used)), (used, col[used])), shape=(big_n, len(leaves)))
-    res_col = origin_col[sec.index[resid_origins]].to_numpy()
-    res_to_leaf = sparse.csr_matrix((np.ones(len(resid_origins)), (resid_origins, res_col)),
-                                    shape=(big_n, len(leaves)))
-    matrix = (leaf @ to_leaf + residual @ res_to_leaf).tolil()
-    for i, s in enumerate(symbols):
-        if known[i]:
-            continue
-        if s in origin_col.index:
-            matrix[i, origin_col[s]] = 1.0
-        else:
-            matrix[i, n_iss + asset_keys.index(user[s])] = 1.0
-    return LookThrough(symbols=symbols, matrix=matrix.tocsr(), securities=leaf, leaves=leaves,
+    col_of = np.full(len(snapshot.index), -1)
+    col_of[used[is_stock]] = issuers.get_indexer(issuer_ids[used[is_stock]])
+    bucket = np.where(kind[used] == "cash", "cash", cls[used])
+    col_of[used[non_eq]] = n_iss + pd.Index(asset_keys).get_indexer(bucket[non_eq])
+    col_of[no_data] = origin_col[sec.index[no_data]].to_numpy()
+    res_col = np.full(len(snapshot.index), -1)
+    res_col[resid_origins] = origin_col[sec.index[resid_origins]].to_numpy()
+
+    matrix = np.zeros((n, len(leaves)))
+    np.add.at(matrix, (leaf[0], col_of[leaf[1]]), leaf[2])
+    np.add.at(matrix, (resid[0], res_col[resid[1]]), resid[2])
+    for i in np.flatnonzero(~known):
+        s = symbols[i]
+        matrix[i, origin_col[s] if s in origin_col.index else n_iss + asset_keys.index(user[s])] = 1.0
+    return LookThrough(symbols=symbols, matrix=matrix, securities=leaf, leaves=leaves,
                        snapshot=snapshot)
 
 

@@ -68,14 +68,18 @@ class Snapshot:
         return pd.Index(self.securities.index)
 
     @cached_property
-    def holdings_matrix(self) -> Any:
-        """Sparse fund → held-security weight matrix (securities × securities)."""
-        from scipy import sparse
+    def holdings_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fund holdings as a sparse row-compressed matrix over securities.
 
-        n = len(self.index)
+        Returns ``(indptr, indices, weights)``: the holdings of the security at position ``f``
+        are ``indices[indptr[f]:indptr[f + 1]]`` with ``weights`` alike (empty for non-funds).
+        """
         rows = self.index.get_indexer(self.holdings["fund"])
         cols = self.index.get_indexer(self.holdings["symbol"])
-        return sparse.csr_matrix((self.holdings["weight"].to_numpy(float), (rows, cols)), shape=(n, n))
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(len(self.index) + 1, dtype=np.int64)
+        np.add.at(indptr, rows + 1, 1)
+        return (np.cumsum(indptr), cols[order], self.holdings["weight"].to_numpy(float)[order])
 
     @cached_property
     def themes(self) -> dict[str, frozenset[str]]:

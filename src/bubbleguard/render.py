@@ -6,7 +6,6 @@ Each renderer returns a string or a rich renderable; only the CLI writes to the 
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -156,7 +155,7 @@ def markdown(report: Report, top: int = 15) -> str:
 def render(report: Report, fmt: str, *, width: int = 120) -> str:
     """Render a report to text in one of :data:`FORMATS`."""
     if fmt == "json":
-        return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
         return report.to_frame("issuers").assign(
             symbols=lambda d: d["symbols"].map(lambda s: " ".join(s or [])),

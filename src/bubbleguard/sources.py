@@ -178,8 +178,10 @@ def read_holdings_file(path: str | os.PathLike[str], broker: str | None = None) 
             problems=["no positions"])
     notes.extend(found.notes)
     decimal = _decimal_mark(found.records, delimiter, notes)
-    notes.append("columns: " + ", ".join(
-        f"{c}='{found.columns[c]}'" for c in (*CANONICAL, AVG_COST) if c in found.columns))
+    renamed = [f"{c}='{found.columns[c]}'" for c in (*CANONICAL, AVG_COST)
+               if c in found.columns and found.columns[c].strip().lower() != c]
+    if renamed:
+        notes.append("columns read as: " + ", ".join(renamed))
     frame = _frame(found.records, found.columns, decimal, notes)
     return RawHoldings(frame=frame, lines=list(found.lines), source=source, format=fmt.id,
                        decimal=decimal, notes=notes)

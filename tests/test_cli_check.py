@@ -1,0 +1,111 @@
+"""`bubbleguard check` through click's runner: exit codes, formats and error messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bubbleguard.cli import cli
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_ai_heavy_example_fails_on_error(run):
+    res = run("check", "examples/holdings.csv", "--width", "140")
+    assert res.exit_code == 1
+    assert "Themes (look-through) against limits" in res.output
+    assert "NVIDIA" in res.output and "issuer_cap_exceeded" in res.output
+
+
+def test_fail_on_levels(run):
+    assert run("check", "examples/diversified.csv", "-f", "json").exit_code == 0
+    assert run("check", "examples/holdings.csv", "--fail-on", "never", "-f", "json").exit_code == 0
+    res = run("check", "examples/diversified.csv", "--fail-on", "info", "-f", "json")
+    findings = json.loads(res.output)["findings"]
+    assert res.exit_code == (1 if findings else 0)
+
+
+def test_profile_and_overrides_change_the_verdict(run):
+    res = run("check", "examples/diversified.csv", "-f", "json", "--profile", "conservative")
+    limits = json.loads(res.output)["policy"]
+    assert limits["profile"] == "conservative" and limits["min_asset_class"]["bond"] == 0.35
+    res = run("check", "examples/holdings.csv", "-f", "json", "--max-ai", "0.9", "--max-mag7", "0.9",
+              "--max-circular", "0.9", "--max-issuer", "0.5", "--max-top10", "0.9", "--min-bond", "0",
+              "--min-gold", "0", "--fail-on", "warning")
+    assert res.exit_code == 0, json.loads(res.output)["findings"]
+
+
+def test_output_file_and_formats(run, tmp_path):
+    for fmt, marker in (("json", '"schema"'), ("csv", "issuer,issuer_id"), ("markdown", "# bubbleguard"),
+                        ("table", "Top 15 issuers")):
+        out = tmp_path / f"r.{fmt}"
+        res = run("check", "examples/holdings.csv", "-f", fmt, "-o", str(out), "--fail-on", "never")
+        assert res.exit_code == 0 and res.output == ""
+        assert marker in out.read_text()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "h.csv"),
+    ("symbol,quantity\nNVDA,-3\n", "h.csv: 1 problem(s) in the holdings: line 2: quantity '-3' is negative; "
+                                   "short positions are not supported. Fix these rows and run again."),
+    ("ticker_name,value_x\nA,1\n", "h.csv"),
+])
+def test_bad_holdings_exit_2_with_one_paragraph(run, tmp_path, content, message):
+    p = tmp_path / "h.csv"
+    p.write_text(content)
+    res = CliRunner().invoke(cli, ["check", str(p)])
+    assert res.exit_code == 2
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.startswith("Error: ") and res.stderr.count("\n") == 1
+
+
+def test_bad_policy_exit_2(run, tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text("max_isuer = 0.1\n")
+    res = CliRunner().invoke(cli, ["check", "examples/holdings.csv", "--policy", str(p)])
+    assert res.exit_code == 2
+    assert res.stderr == (f"Error: Invalid policy in {p}: max_isuer: unknown setting; did you mean "
+                          "'max_issuer'?. Fix these settings (see 'bubbleguard check --help' for the fields).\n")
+
+
+def test_missing_file_is_a_usage_error(run):
+    res = CliRunner().invoke(cli, ["check", "nope.csv"])
+    assert res.exit_code == 2 and "does not exist" in res.stderr
+
+
+def test_unknown_symbol_is_kept_and_suggested(run, tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("symbol,market_value\nNVDAA,100\nVOO,100\n")
+    data = json.loads(run("check", str(p), "-f", "json", "--fail-on", "never").output)
+    (un,) = [u for u in data["exposures"]["unresolved"] if u["symbol"] == "NVDAA"]
+    assert un["weight"] == 0.5 and "did you mean NVDA?" in un["reason"]
+    assert any(f["code"] == "unknown_symbol" for f in data["findings"])
+
+
+def test_funds_file_option(run, tmp_path):
+    holdings = tmp_path / "h.csv"
+    holdings.write_text("symbol,market_value\nMY401K,1000\n")
+    funds = tmp_path / "f.csv"
+    funds.write_text("fund,symbol,weight\nMY401K,NVDA,60\nMY401K,MSFT,40\n")
+    data = json.loads(run("check", str(holdings), "--funds", str(funds), "-f", "json", "--fail-on", "never").output)
+    weights = {i["issuer"]: i["weight"] for i in data["exposures"]["issuers"]}
+    assert weights == pytest.approx({"NVIDIA": 0.6, "Microsoft": 0.4})
+
+
+def test_python_dash_m_and_version(run):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "bubbleguard", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "version" in out.stdout

@@ -1,0 +1,137 @@
+"""check() on the bundled snapshot: real-data expectations and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import bubbleguard
+from bubbleguard.render import render
+
+RAW_IVV = {"NVDA": 0.0782, "GOOGL": 0.0292, "GOOG": 0.0235}  # iShares IVV file, 2025-11-18
+
+
+@pytest.fixture(scope="module")
+def example():
+    return bubbleguard.check("examples/holdings.csv")
+
+
+def issuer(report, issuer_id):
+    return next(i for i in report.exposures.issuers if i.issuer_id == issuer_id)
+
+
+def test_single_stock_is_all_direct():
+    r = bubbleguard.check({"NVDA": 1.0})
+    nv = issuer(r, "NVDA")
+    assert (nv.weight, nv.direct_weight, nv.via_funds_weight) == (1.0, 1.0, 0.0)
+    assert r.exposures.themes == {"magnificent7": 1.0, "ai": 1.0, "circular_deals": 1.0}
+
+
+def test_share_classes_merge_to_alphabet_with_issuer_weights_from_the_raw_file():
+    r = bubbleguard.check({"IVV": 1.0})
+    alphabet = issuer(r, "GOOGL")
+    assert alphabet.issuer == "Alphabet"
+    assert sorted(alphabet.symbols) == ["GOOG", "GOOGL"]
+    assert alphabet.weight == pytest.approx(RAW_IVV["GOOGL"] + RAW_IVV["GOOG"])
+    assert issuer(r, "NVDA").weight == pytest.approx(RAW_IVV["NVDA"])
+    assert issuer(r, "NVDA").via_funds_weight == pytest.approx(RAW_IVV["NVDA"])
+
+
+def test_qdii_and_mutual_fund_classes_look_through_to_the_tracked_fund():
+    qqq = bubbleguard.check({"QQQ": 1.0}).exposures
+    for other in ("513100", "160213"):
+        ex = bubbleguard.check({other: 1.0}).exposures
+        assert ex.themes == pytest.approx(qqq.themes)
+    assert bubbleguard.check({"VTSAX": 1}).exposures.themes == pytest.approx(
+        bubbleguard.check({"VTI": 1}).exposures.themes)
+
+
+def test_top10_fund_keeps_an_explicit_remainder():
+    r = bubbleguard.check({"SMH": 1.0})
+    (un,) = r.exposures.unresolved
+    assert un.symbol == "SMH" and "top 10" in un.reason
+    assert un.weight == pytest.approx(1 - sum(i.weight for i in r.exposures.issuers))
+    assert 0.2 < un.weight < 0.4
+
+
+def test_non_equity_funds_are_asset_classes():
+    r = bubbleguard.check({"BND": 40, "GLDM": 10, "VNQ": 10, "SGOV": 10, "VTI": 30})
+    ac = r.exposures.asset_classes
+    assert ac["bond"] == pytest.approx(0.4) and ac["gold"] == pytest.approx(0.1)
+    assert ac["real_estate"] == pytest.approx(0.1)
+    assert ac["cash"] == pytest.approx(0.1, abs=0.002)  # SGOV plus VTI's own cash
+    assert not any(f.code == "asset_class_floor_missed" for f in r.findings)
+
+
+def test_conservation_on_the_example(example):
+    ex = example.exposures
+    non_equity = sum(v for k, v in ex.asset_classes.items() if k != "equity")
+    total = sum(i.weight for i in ex.issuers) + non_equity + sum(u.weight for u in ex.unresolved)
+    assert total == pytest.approx(1.0, abs=1e-9)
+    assert sum(p.weight for p in example.positions) == pytest.approx(1.0)
+
+
+def test_example_findings_and_context(example):
+    codes = {(f.code, f.subject) for f in example.findings}
+    assert ("theme_cap_exceeded", "ai") in codes
+    assert ("issuer_cap_exceeded", "NVIDIA") in codes
+    assert ("asset_class_floor_missed", "gold") in codes
+    assert example.exit_code("error") == 1
+    ctx = example.market_context
+    assert 0.3 < ctx["themes"]["magnificent7"] < 0.4  # the articles' 35-37%
+    assert ctx["top10_share"] == pytest.approx(0.4063, abs=1e-3)
+    assert example.data_as_of["fund_holdings"] == "2024-06-04"  # ARKK, the oldest fund held
+
+
+def test_json_contract(example):
+    data = json.loads(render(example, "json"))
+    assert data["schema"] == "bubbleguard.report/1"
+    assert set(data["data_as_of"]) == {"fund_holdings", "deals", "prices"}
+    assert {"symbol", "market_value", "weight", "kind"} <= set(data["positions"][0])
+    first = data["exposures"]["issuers"][0]
+    assert {"issuer", "symbols", "weight", "direct_weight", "via_funds_weight", "themes"} <= set(first)
+    assert set(data["exposures"]["themes"]) == {"magnificent7", "ai", "circular_deals"}
+    assert {"symbol", "weight", "reason"} <= set(data["exposures"]["unresolved"][0])
+    assert {"code", "severity", "subject", "value", "limit", "message"} <= set(data["findings"][0])
+    cp = data["exposures"]["counterparties"]
+    assert {"issuer", "symbols", "weight", "via", "cycles", "dependence"} <= set(cp[0])
+    oracle = next(c for c in cp if c["issuer"] == "Oracle")
+    assert ["OpenAI", "Oracle", "NVIDIA"] in oracle["cycles"]
+    assert [v["symbol"] for v in oracle["via"]] == ["VOO"]
+
+
+def test_counterparty_via_adds_up(example):
+    for c in example.exposures.counterparties:
+        assert sum(v["weight"] for v in c.via) == pytest.approx(c.weight)
+
+
+def test_to_frame_and_other_formats(example):
+    df = example.to_frame()
+    assert list(df.columns[:3]) == ["issuer", "issuer_id", "symbols"]
+    assert df["weight"].is_monotonic_decreasing
+    assert set(example.to_frame("findings").columns) >= {"code", "severity"}
+    csv = render(example, "csv")
+    assert csv.splitlines()[1].startswith("NVIDIA,NVDA,NVDA,")
+    md = render(example, "markdown")
+    assert "| NVIDIA |" in md and "## Findings" in md
+    table = render(example, "table", width=120)
+    assert "Circular-deal counterparties you hold" in table
+
+
+def test_diversified_example_is_clean_under_balanced():
+    r = bubbleguard.check("examples/diversified.csv")
+    assert r.exit_code("warning") == 0, [f.message for f in r.findings]
+
+
+def test_user_fund_holdings_override():
+    extra = pd.DataFrame({"fund": ["MY401K", "MY401K"], "symbol": ["NVDA", "BND"], "weight": [0.5, 0.5]})
+    r = bubbleguard.check({"MY401K": 100.0}, fund_holdings=extra)
+    assert issuer(r, "NVDA").weight == pytest.approx(0.5)
+    assert r.exposures.asset_classes["bond"] == pytest.approx(0.5)
+
+
+def test_library_never_prints(capsys, example):
+    bubbleguard.check({"QQQ": 1})
+    assert capsys.readouterr() == ("", "")
