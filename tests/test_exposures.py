@@ -127,3 +127,24 @@ def test_scaling_the_portfolio_changes_no_weight(tiny, book, k):
 def test_lookthrough_rows_sum_to_one(tiny):
     lt = look_through(["FUND2", "QDII", "BONDF", "NOPE", "CASH"], tiny)
     assert lt.matrix.sum(axis=1) == pytest.approx(np.ones(5))
+
+
+def test_snapshot_cache_round_trip(tmp_path, monkeypatch):
+    from bubbleguard import reference
+
+    monkeypatch.setenv("BUBBLEGUARD_CACHE_DIR", str(tmp_path))
+    reference.load_snapshot.cache_clear()
+    try:
+        first = reference.load_snapshot()  # parses the CSV files and writes the cache
+        (cached,) = tmp_path.glob("snapshot-*.pickle")
+        reference.load_snapshot.cache_clear()
+        second = reference.load_snapshot()  # reads the cache
+        pd.testing.assert_frame_equal(first.securities, second.securities)
+        pd.testing.assert_frame_equal(first.holdings, second.holdings)
+        cached.write_bytes(b"damaged")
+        reference.load_snapshot.cache_clear()
+        third = reference.load_snapshot()  # a damaged cache is ignored and rewritten
+        pd.testing.assert_frame_equal(first.issuers, third.issuers)
+        assert cached.read_bytes() != b"damaged"
+    finally:
+        reference.load_snapshot.cache_clear()

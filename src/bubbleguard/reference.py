@@ -7,7 +7,10 @@ the only source of market facts. Every table carries its source and as-of date
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib.resources import files
@@ -201,18 +204,59 @@ def read_fund_holdings(path: str | Path) -> pd.DataFrame:
     return df
 
 
+TABLES = ("securities.csv", "issuers.csv", "funds.csv", "fund_holdings.csv", "manifest.json")
+
+
+def _cache_file() -> Path | None:
+    """Where the parsed snapshot is cached, keyed by the bundled files' sizes and times."""
+    root = os.environ.get("BUBBLEGUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "bubbleguard")
+    try:
+        stamp = "|".join(f"{n}:{os.stat(str(_data(n))).st_size}:{os.stat(str(_data(n))).st_mtime_ns}"
+                         for n in TABLES)
+    except OSError:  # data inside a zip: no cache
+        return None
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    return Path(root) / f"snapshot-{digest}.pickle"
+
+
+def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    manifest = json.loads(_data("manifest.json").read_text(encoding="utf-8"))
+    holdings = _read("fund_holdings.csv")
+    holdings["weight"] = holdings["weight"].astype(float)
+    return (_read("securities.csv").set_index("symbol"), _read("issuers.csv").set_index("issuer_id"),
+            _read("funds.csv").set_index("fund"), holdings, manifest)
+
+
 @cache
 def load_snapshot() -> Snapshot:
-    """Load the embedded reference snapshot (once per process)."""
-    try:
-        manifest = json.loads(_data("manifest.json").read_text(encoding="utf-8"))
-        securities = _read("securities.csv").set_index("symbol")
-        issuers = _read("issuers.csv").set_index("issuer_id")
-        funds = _read("funds.csv").set_index("fund")
-        holdings = _read("fund_holdings.csv")
-    except (OSError, ValueError) as exc:  # pragma: no cover - broken install
-        raise DataError(f"The bundled reference snapshot is missing or damaged ({exc}); "
-                        "reinstall bubbleguard.") from None
-    holdings["weight"] = holdings["weight"].astype(float)
+    """Load the embedded reference snapshot (once per process).
+
+    The parsed tables are cached as a pickle in the user's cache folder
+    (``$BUBBLEGUARD_CACHE_DIR``, else ``~/.cache/bubbleguard``), keyed by the bundled files, so
+    later runs skip CSV parsing; the CSV files stay the only source.
+    """
+    cached = _cache_file()
+    tables = None
+    if cached is not None and cached.exists():
+        try:
+            tables = pickle.loads(cached.read_bytes())
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt
+            tables = None
+    if tables is None:
+        try:
+            tables = _parse()
+        except (OSError, ValueError) as exc:  # pragma: no cover - broken install
+            raise DataError(f"The bundled reference snapshot is missing or damaged ({exc}); "
+                            "reinstall bubbleguard.") from None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(cached)
+            except OSError:
+                pass  # a read-only home: parse every time
+    securities, issuers, funds, holdings, manifest = tables
     return Snapshot(securities=securities, issuers=issuers, funds=funds, holdings=holdings,
                     manifest=manifest)

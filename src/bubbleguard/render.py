@@ -6,13 +6,13 @@ Each renderer returns a string or a rich renderable; only the CLI writes to the 
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from .report import Report
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.text import Text
 
 __all__ = ["FORMATS", "render", "terminal"]
 
@@ -30,6 +30,8 @@ def _money(x: float, currency: str) -> str:
 
 
 def _bar(value: float, limit: float | None, width: int = 24) -> Text:
+    from rich.text import Text
+
     scale = max(value, limit or 0.0, 1e-9) * 1.05
     filled = round(width * value / scale)
     mark = round(width * (limit or 0) / scale) if limit else None
@@ -46,6 +48,10 @@ def _bar(value: float, limit: float | None, width: int = 24) -> Text:
 
 def terminal(report: Report, top: int = 15) -> RenderableType:
     """The report as a rich renderable (summary, issuers, themes, findings, data)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     ex = report.exposures
     pol = report.policy
     head = Text()
