@@ -68,3 +68,4 @@ def main() -> None:
 
 
 from . import check as _check  # noqa: E402,F401  (registers the command)
+from . import deals as _deals  # noqa: E402,F401
