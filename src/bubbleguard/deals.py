@@ -539,6 +539,10 @@ class DealGraph:
         return _draw(self, Path(path), exposure, title)
 
 
+def _share(weight: float) -> str:
+    return "<0.1%" if 0 < weight < 0.0005 else f"{weight:.1%}"
+
+
 def _label(party: str, ticker: str) -> list[str]:
     return [party, ticker] if ticker and ticker != party else [party]
 
@@ -589,7 +593,7 @@ def _draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
             except DealsError:
                 continue  # holdings outside the deal graph have no node to size
             weights[party] = weights.get(party, 0.0) + float(w)
-        basis = "node size: your portfolio weight (faded: not held)"
+        basis = "node size: your portfolio weight (faded: listed but not held)"
     else:
         weights = {p: sum(a["amount_usd"] or 0.0 for *_, a in graph.in_edges(p, data=True))
                    + sum(a["amount_usd"] or 0.0 for *_, a in graph.out_edges(p, data=True))
@@ -597,12 +601,16 @@ def _draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
         basis = "node size: disclosed deal flow in + out (USD)"
     top = max(weights.values(), default=0.0) or 1.0
     size = {p: 1000 + 5000 * math.sqrt(max(weights.get(p, 0.0), 0.0) / top) for p in nodes}
-    pos = nx.kamada_kawai_layout(nx.Graph(graph.to_undirected()))
+    simple = nx.Graph(graph.to_undirected())
+    pos = nx.circular_layout(simple) if len(nodes) <= 3 else nx.kamada_kawai_layout(simple)
     cyc = {(u, v) for c in g.components() for u in c for v in c if graph.has_edge(u, v)}
 
     fig = Figure(figsize=(17, 11), layout="constrained")
     ax = fig.add_subplot()
     ax.set_axis_off()
+    ys = [xy[1] for xy in pos.values()]
+    if max(ys) - min(ys) < 1e-6:  # two parties side by side: centre them vertically
+        ax.set_ylim(min(ys) - 1.0, max(ys) + 1.0)
     groups: dict[tuple[str, str], list[str]] = {}
     for u, v, a in graph.edges(data=True):
         groups.setdefault((u, v), [])
@@ -619,14 +627,14 @@ def _draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
                 arrows=True, arrowsize=16 if on_cycle else 11,
                 connectionstyle=f"arc3,rad={0.12 + 0.12 * i}")
     listed = [graph.nodes[p]["listed"] for p in nodes]
-    held = [exposure is None or p in weights for p in nodes]
+    held = [exposure is None or p in weights or not graph.nodes[p]["listed"] for p in nodes]
     nx.draw_networkx_nodes(
         graph, pos, nodelist=nodes, node_size=sizes, ax=ax, linewidths=1.5,
         node_color=[_LISTED if is_listed else _PRIVATE for is_listed in listed],
         edgecolors=["#333333" if h else "#aaaaaa" for h in held],
         alpha=[0.95 if h else 0.4 for h in held])
     labels = {p: "\n".join(_label(p, graph.nodes[p]["ticker"]) + (
-                  [f"{weights[p]:.1%}"] if exposure is not None and p in weights else []))
+                  [_share(weights[p])] if exposure is not None and p in weights else []))
               for p in nodes}
     nx.draw_networkx_labels(graph, pos, labels, ax=ax, font_size=9, font_weight="bold",
                             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
