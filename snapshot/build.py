@@ -294,13 +294,13 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     """Securities master and issuer table."""
     attrs = pd.concat(c.attrs, ignore_index=True)
     attrs["name"] = attrs["name"].fillna("").astype(str)
-    attrs = attrs[~attrs["symbol"].isin(instruments["symbol"])]
     attrs["orig"] = attrs["symbol"]
     # one attribute set per symbol, best source first; names empty in top-10 files
     attrs["has_name"] = attrs["name"].str.strip() != ""
     attrs = attrs.sort_values(["symbol", "has_name", "priority"], ascending=[True, False, True])
 
     attrs = _split_local_listings(c, attrs, us_symbols)
+    attrs = attrs[~attrs["symbol"].isin(instruments["symbol"])]  # funds held by funds
     sec = attrs.drop_duplicates("symbol").set_index("symbol")
     sector = attrs[attrs["sector"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["sector"]
     country = attrs[attrs["country"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["country"]

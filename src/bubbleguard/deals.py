@@ -609,7 +609,7 @@ def _draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
     ax = fig.add_subplot()
     ax.set_axis_off()
     ys = [xy[1] for xy in pos.values()]
-    if max(ys) - min(ys) < 1e-6:  # two parties side by side: centre them vertically
+    if ys and max(ys) - min(ys) < 1e-6:  # two parties side by side: centre them vertically
         ax.set_ylim(min(ys) - 1.0, max(ys) + 1.0)
     groups: dict[tuple[str, str], list[str]] = {}
     for u, v, a in graph.edges(data=True):

@@ -242,15 +242,16 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
     if fund_holdings is not None:
         snap = snap.with_fund_holdings(fund_holdings, source="user fund-holdings file")
     symbols = list(portfolio.values().index)
-    lacking = [s for s in symbols if s not in snap.funds.index and snap.securities["kind"].get(s) != "stock"]
+    given = set(fund_holdings["fund"]) if fund_holdings is not None else set()
+    wanted = [s for s in symbols if s not in given and snap.securities["kind"].get(s) != "stock"]
     for provider in plugins.providers():
-        if not lacking:
+        if not wanted:
             break
-        extra = provider.fund_holdings(lacking)
+        extra = provider.fund_holdings(wanted)
         if extra is not None and len(extra):
             snap = snap.with_fund_holdings(extra, source=provider.name)
             notes.append(f"holdings of {', '.join(sorted(set(extra['fund'])))} from {provider.name}")
-            lacking = [s for s in lacking if s not in set(extra["fund"])]
+            wanted = [s for s in wanted if s not in set(extra["fund"])]
     pol = policy if policy is not None else load_policy(profile)
     ex = compute_exposures(portfolio, snap)
     ctx = RuleContext(portfolio=portfolio, exposures=ex, policy=pol, snapshot=snap,
