@@ -58,11 +58,21 @@ def test_readme_python_blocks(monkeypatch):
 def test_readme_policy_example_is_valid(tmp_path):
     from bubbleguard import load_policy
 
-    (toml,) = blocks("toml")
+    toml = next(b for b in blocks("toml") if b.startswith("profile"))
     p = tmp_path / "p.toml"
     p.write_text(toml)
     pol = load_policy(path=p)
     assert pol.max_theme["ai"] == 0.25 and pol.min_asset_class["gold"] == 0.07
+
+
+def test_readme_scenario_example_is_valid(tmp_path):
+    from bubbleguard.scenarios import run_scenarios
+
+    toml = next(b for b in blocks("toml") if "[[hypothetical]]" in b)
+    p = tmp_path / "s.toml"
+    p.write_text(toml)
+    results = run_scenarios({"NVDA": 1.0}, ["chip-glut"], file=p)
+    assert results["chip-glut"].return_ == pytest.approx(-0.40)
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")))

@@ -100,6 +100,10 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
             cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else "—"
             cp.add_row(c.issuer, _pct(c.weight), via, cyc)
         parts.append(cp)
+    if report.scenarios is not None:
+        from ._scenario_render import scenarios_table
+
+        parts.append(scenarios_table(report.scenarios, compact=True))
 
     findings = Table(title="Findings", title_justify="left", show_lines=False)
     for col in ("severity", "code", "value", "limit", "what to do"):
@@ -148,6 +152,10 @@ def markdown(report: Report, top: int = 15) -> str:
             via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
             cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else ""
             out.append(f"| {c.issuer} | {_pct(c.weight)} | {via} | {cyc} |")
+    if report.scenarios is not None:
+        from ._scenario_render import scenarios_markdown
+
+        out += ["", scenarios_markdown(report.scenarios, level=2).rstrip()]
     out += ["", "## Findings", ""]
     out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}" for f in report.findings] or ["None."]
     if ex.unresolved:

@@ -120,6 +120,7 @@ class Report(BaseModel):
     findings: list[Finding]
     market_context: dict[str, Any]
     notes: list[str] = Field(default_factory=list)
+    scenarios: Any = None  # a bubbleguard.scenarios.ScenarioResults when asked for
 
     model_config = {"populate_by_name": True}
 
@@ -203,7 +204,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
           profile: str = "balanced", snapshot: Snapshot | None = None,
           fund_holdings: pd.DataFrame | None = None, broker: str | None = None,
           fx: dict[str, float] | None = None, deal_certainty: tuple[str, ...] | None = None,
-          today: dt.date | None = None) -> Report:
+          today: dt.date | None = None, scenarios: bool | list[str] = False) -> Report:
     """Look through a portfolio and judge it against a policy.
 
     Parameters
@@ -226,6 +227,8 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         Deal certainties the counterparty section uses (default: confirmed, reported, uncertain).
     today
         Date used for data-age findings (default: today).
+    scenarios
+        Run the stress scenarios too (True: all built-in ones; or a list of scenario ids).
 
     Returns
     -------
@@ -258,6 +261,12 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
                       today=today or dt.date.today())
     counterparties = counterparty_exposures(ex, certainty=deal_certainty)
     findings = run_rules(ctx, plugins.rules())
+    scenario_results = None
+    if scenarios:
+        from .scenarios import run_scenarios
+
+        scenario_results = run_scenarios(ex, None if scenarios is True else list(scenarios),
+                                         snapshot=snap, source=portfolio.source)
     issuers = ex.issuers
     return Report(
         source=portfolio.source,
@@ -277,4 +286,5 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         findings=findings,
         market_context=market_context(snap),
         notes=notes,
+        scenarios=scenario_results,
     )

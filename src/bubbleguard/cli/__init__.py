@@ -71,3 +71,4 @@ from . import check as _check  # noqa: E402,F401  (registers the command)
 from . import deals as _deals  # noqa: E402,F401
 from . import data as _data  # noqa: E402,F401
 from . import funds as _funds  # noqa: E402,F401
+from . import scenarios as _scenarios  # noqa: E402,F401

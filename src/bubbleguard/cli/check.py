@@ -22,11 +22,14 @@ from .options import build_policy, fx_option, output_options, parse_fx, policy_o
 @click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
 @click.option("--include-superseded", is_flag=True, help="Count superseded deals in the deal graph.")
+@click.option("--scenarios", "with_scenarios", is_flag=True,
+              help="Add the stress scenarios (historical replays and ai-unwind) to the report; "
+                   "the HTML format always has them.")
 @fx_option
 @click.option("--width", type=int, default=None, help="Terminal width for the table format.")
 def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: str | None,
-          funds_file: Path | None, include_superseded: bool, fx: tuple[str, ...], width: int | None,
-          **kw: Any) -> None:
+          funds_file: Path | None, include_superseded: bool, with_scenarios: bool,
+          fx: tuple[str, ...], width: int | None, **kw: Any) -> None:
     """Look through HOLDINGS and report AI concentration, circular-deal and concentration risks.
 
     HOLDINGS is a CSV with a symbol column and a quantity or market_value column, or a broker's
@@ -40,7 +43,7 @@ def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: s
     extra = read_fund_holdings(funds_file) if funds_file else None
     certainty = ("confirmed", "reported", "uncertain", "superseded") if include_superseded else None
     report = run_check(holdings, policy=policy, fund_holdings=extra, broker=broker, fx=parse_fx(fx),
-                       deal_certainty=certainty)
+                       deal_certainty=certainty, scenarios=with_scenarios or fmt == "html")
     if fmt == "table" and output is None:
         from rich.console import Console
 

@@ -1,0 +1,76 @@
+"""``bubbleguard scenarios``: stress a portfolio with historical replays and hypothetical shocks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import cli
+from .options import build_policy, fx_option, output_options, parse_fx, policy_options, write
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+@cli.command()
+@click.argument("holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_options(FORMATS)
+@click.option("--scenarios", "scenario_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file with your own scenarios ([[hypothetical]] shocks or [[historical]] "
+                   "windows).")
+@click.option("--scenario", "ids", multiple=True, metavar="ID",
+              help="Run only this scenario (repeatable): dotcom, gfc-2008, bear-2022, "
+                   "deepseek-2025, ai-selloff-2025-11, ai-unwind or one of your file's ids.")
+@click.option("--top", type=click.IntRange(1, 500), default=15, show_default=True,
+              help="Issuer lines kept per hypothetical scenario before an 'other' line.")
+@click.option("--fail-below", type=float, default=None, metavar="RETURN",
+              help="Exit with 1 when a scenario's portfolio return is below this (e.g. -0.3).")
+@click.option("--broker", help="Force a broker export format (default: detected from the header).")
+@click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
+@fx_option
+@click.option("--rebalance", "with_plan", is_flag=True,
+              help="Also run the scenarios on the holdings after a rebalance plan (the guardrails "
+                   "below; 'bubbleguard rebalance' has every plan option).")
+@policy_options
+@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path | None,
+              ids: tuple[str, ...], top: int, fail_below: float | None, broker: str | None,
+              funds_file: Path | None, fx: tuple[str, ...], with_plan: bool, width: int | None,
+              **kw: Any) -> None:
+    """Replay historical crashes and apply hypothetical shocks to HOLDINGS.
+
+    Historical replays (dotcom, gfc-2008, bear-2022, deepseek-2025, ai-selloff-2025-11) use the
+    bundled adjusted prices, with a named proxy for holdings that did not trade then. The
+    hypothetical ai-unwind shocks AI roles and circular-deal parties through your funds; its
+    numbers are assumptions, not forecasts (see 'scenarios.toml'). With --rebalance, each
+    scenario is also run on the holdings after the proposed trades.
+    """
+    from .._scenario_render import render_scenarios, scenarios_table
+    from ..holdings import load_holdings
+    from ..reference import load_snapshot, read_fund_holdings
+    from ..scenarios import run_scenarios
+
+    snap = load_snapshot()
+    if funds_file is not None:
+        snap = snap.with_fund_holdings(read_fund_holdings(funds_file), source=str(funds_file))
+    portfolio = load_holdings(holdings, broker=broker, snapshot=snap, fx=parse_fx(fx))
+    policy = build_policy(kw)
+    plan = None
+    if with_plan:
+        from ..planner import rebalance
+
+        plan = rebalance(portfolio, policy=policy, snapshot=snap)
+    results = run_scenarios(portfolio, list(ids) or None, file=scenario_file, snapshot=snap,
+                            top=top, plan=plan)
+    if fmt == "table" and output is None:
+        from rich.console import Console
+
+        Console(width=width).print(scenarios_table(results))
+    else:
+        write(render_scenarios(results, fmt, width=width or 120), output)
+    failed = fail_below is not None and any(s.return_ < fail_below for s in results.scenarios)
+    sys.exit(1 if failed else 0)
