@@ -7,6 +7,7 @@ Library errors become one paragraph on stderr and exit code 2; findings at or ab
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Any
 
 import click
@@ -18,8 +19,13 @@ __all__ = ["cli", "main"]
 EXIT_ERROR = 2
 
 
+# command name → module in this package; a module is imported only when its command is used
+COMMANDS = {"check": "check", "rebalance": "rebalance", "deals": "deals", "scenarios": "scenarios",
+            "funds": "funds", "data": "data"}
+
+
 class _Group(click.Group):
-    """Command group that loads plugin commands lazily and turns library errors into messages."""
+    """Command group with lazily imported commands and plugins, and one-paragraph errors."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -36,10 +42,14 @@ class _Group(click.Group):
         plugin_manager().hook.register_commands(cli=self)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        for name in COMMANDS:
+            self.get_command(ctx, name)
         self._plugin_commands()
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            import_module(f"{__name__}.{COMMANDS[name]}")
         cmd = super().get_command(ctx, name)
         if cmd is None:
             self._plugin_commands()
@@ -66,9 +76,3 @@ def main() -> None:
     """Console-script entry point."""
     cli(prog_name="bubbleguard")
 
-
-from . import check as _check  # noqa: E402,F401  (registers the command)
-from . import deals as _deals  # noqa: E402,F401
-from . import data as _data  # noqa: E402,F401
-from . import funds as _funds  # noqa: E402,F401
-from . import scenarios as _scenarios  # noqa: E402,F401
