@@ -56,10 +56,9 @@ def tiny() -> Snapshot:
         "source": ["test"] * 3, "coverage": ["full", "full", "full"],
         "holdings": ["2", "3", "1"], "weight_sum": ["0.9", "1.0", "1.0"], "note": [""] * 3,
     }).set_index("fund")
-    deals = pd.DataFrame({"source_ticker": ["AAA", ""], "target_ticker": ["", "CCC"]})
     manifest = {"as_of": {"fund_holdings": "2025-11-18", "deals": "2026-06-30", "prices": "2026-08-03"}}
     snap = Snapshot(securities=securities, issuers=issuers, funds=funds, holdings=holdings, manifest=manifest)
-    snap.__dict__["deals"] = deals
+    snap.__dict__["deal_tickers"] = frozenset({"AAA", "CCC"})
     return snap
 
 

@@ -36,6 +36,7 @@ ALIASES = {
     "locked": ("locked", "lock"),
 }
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
+CURRENCY_NAMES = {"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"}
 POSITION_COLUMNS = ["symbol", "account", "quantity", "price", "market_value", "currency",
                     "cost_basis", "asset_class", "locked", "value_source", "line"]
 
@@ -141,11 +142,10 @@ def _canonical_columns(columns: list[str], where: str) -> list[str]:
     return out
 
 
-def _number(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+def _number(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     """Parse a column to floats; return (numbers, mask of cells that are not numbers)."""
     if pd.api.types.is_numeric_dtype(values):
-        num = values.astype(float)
-        return num, pd.Series(False, index=values.index)
+        return values.to_numpy(float, copy=True), np.zeros(len(values), bool)
     from .sources import parse_number
 
     def one(x: Any) -> float:
@@ -159,9 +159,10 @@ def _number(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
             return np.inf
         return np.nan if v is None else v
 
-    num = values.map(one).astype(float)
+    num = np.array([one(x) for x in values.tolist()], dtype=float)
     bad = np.isinf(num)
-    return num.where(~bad), bad
+    num[bad] = np.nan
+    return num, bad
 
 
 def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: str, decimal: str,
@@ -177,68 +178,77 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
         raise HoldingsError(f"{where}: no positions found. Add one row per position with a symbol "
                             "and a quantity or market_value.")
     frame = frame.reset_index(drop=True)
-    line = pd.Series(lines if lines is not None else np.arange(1, len(frame) + 1), index=frame.index)
+    n = len(frame)
+    line = np.asarray(lines if lines is not None else np.arange(1, n + 1), dtype=int)
     label = "line" if lines is not None else "row"
+    cells = {k: frame[k].tolist() for k in frame.columns if isinstance(k, str)}
     problems: list[str] = []
 
-    def report(mask: pd.Series, text: str) -> None:
-        for i in frame.index[mask.to_numpy(bool)]:
-            problems.append(f"{label} {line[i]}: " + text.format(**{k: frame.at[i, k] for k in frame.columns if isinstance(k, str)}))
+    def report(mask: np.ndarray, text: str) -> None:
+        for i in np.flatnonzero(mask):
+            problems.append(f"{label} {line[i]}: " + text.format(**{k: v[i] for k, v in cells.items()}))
 
-    out = pd.DataFrame(index=frame.index)
-    out["symbol"] = normalize_symbols(frame["symbol"].fillna(""))
-    out["account"] = frame["account"].fillna("").astype(str).str.strip() if "account" in frame else ""
-    unreadable = pd.Series(False, index=frame.index)
+    def text(col: str) -> np.ndarray:
+        if col not in frame:
+            return np.full(n, "", dtype=object)
+        return frame[col].fillna("").astype(str).str.strip().to_numpy(object)
+
+    symbol = normalize_symbols(frame["symbol"].fillna("")).to_numpy(object, copy=True)
+    num: dict[str, np.ndarray] = {}
+    unreadable = np.zeros(n, bool)
     for col in NUMERIC:
         if col in frame:
-            out[col], bad = _number(frame[col], decimal)
+            num[col], bad = _number(frame[col], decimal)
             report(bad, f"{col} '{{{col}}}' is not a number")
             unreadable |= bad
         else:
-            out[col] = np.nan
-    report(out["symbol"].isin(["", "NAN", "NONE"]), "the symbol is empty; fill it in or delete the row")
+            num[col] = np.full(n, np.nan)
+    qty, value, price = num["quantity"], num["market_value"], num["price"]
+    named = ~np.isin(symbol, ["", "NAN", "NONE"])
+    report(~named, "the symbol is empty; fill it in or delete the row")
     for col, what in (("quantity", "quantity"), ("market_value", "market value")):
-        report(out[col] < 0, f"{what} '{{{col}}}' is negative; short positions are not supported")
-    is_cash = out["symbol"].isin(CASH_SYMBOLS)
+        report(num[col] < 0, f"{what} '{{{col}}}' is negative; short positions are not supported")
+
     snap = snapshot if snapshot is not None else load_snapshot()
     sec = snap.securities
-    out.loc[is_cash, "symbol"] = "CASH"
-    is_cash |= out["symbol"].map(sec["kind"]).eq("cash")
-    # cash rows given only as a quantity are worth their quantity
-    cash_qty = is_cash & out["market_value"].isna()
-    out.loc[cash_qty, "market_value"] = out.loc[cash_qty, "quantity"]
-    out["value_source"] = np.where(out["market_value"].notna(), "market_value", "")
-    priced = out["market_value"].isna() & out["quantity"].notna() & out["price"].notna()
-    out.loc[priced, "market_value"] = out.loc[priced, "quantity"] * out.loc[priced, "price"]
-    out.loc[priced, "value_source"] = "price"
-    need = out["market_value"].isna() & out["quantity"].notna()
-    snap_price = pd.to_numeric(out["symbol"].map(sec["price"]), errors="coerce")
-    snap_date = out["symbol"].map(sec["price_date"])
-    use = need & snap_price.notna()
-    out.loc[use, "market_value"] = out.loc[use, "quantity"] * snap_price[use]
-    out.loc[use, "price"] = snap_price[use]
-    out.loc[use, "value_source"] = "snapshot price " + snap_date[use].astype(str)
-    report(need & snap_price.isna() & out["symbol"].ne("") & ~unreadable,
+    is_cash = np.isin(symbol, list(CASH_SYMBOLS))
+    symbol[is_cash] = "CASH"
+    is_cash |= sec["kind"].reindex(symbol).to_numpy(object) == "cash"
+    # cash given only as a quantity is worth its quantity
+    cash_qty = is_cash & np.isnan(value)
+    value[cash_qty] = qty[cash_qty]
+    source_of = np.where(np.isnan(value), "", "market_value").astype(object)
+    priced = np.isnan(value) & ~np.isnan(qty) & ~np.isnan(price)
+    value[priced] = qty[priced] * price[priced]
+    source_of[priced] = "price"
+    need = np.isnan(value) & ~np.isnan(qty)
+    snap_price = pd.to_numeric(sec["price"].reindex(symbol), errors="coerce").to_numpy(float)
+    use = need & ~np.isnan(snap_price)
+    value[use] = qty[use] * snap_price[use]
+    price[use] = snap_price[use]
+    dates = sec["price_date"].reindex(symbol).to_numpy(object)
+    source_of[use] = ["snapshot price " + str(d) for d in dates[use]]
+    report(need & ~use & named & ~unreadable,
            "no price for {symbol}: the snapshot has no price for it; add a market_value or price column")
-    both_missing = (out["market_value"].isna() & out["quantity"].isna() & out["symbol"].ne("")
-                    & ~unreadable)
-    report(both_missing, "{symbol} has neither a quantity nor a market value")
+    report(np.isnan(value) & np.isnan(qty) & named & ~unreadable,
+           "{symbol} has neither a quantity nor a market value")
 
-    out["currency"] = (frame["currency"].fillna("").astype(str).str.strip().str.upper()
-                       if "currency" in frame else "")
-    out["currency"] = out["currency"].replace({"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"})
-    out["asset_class"] = (frame["asset_class"].fillna("").astype(str).str.strip().str.lower()
-                          .str.replace(" ", "_") if "asset_class" in frame else "")
-    report(~out["asset_class"].isin(("", *ASSET_CLASSES)),
+    currency = text("currency")
+    currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
+    asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
+    report(~np.isin(asset_class, ("", *ASSET_CLASSES)),
            f"asset_class '{{asset_class}}' is not one of {', '.join(ASSET_CLASSES)}")
-    locked = frame["locked"].fillna("").astype(str).str.strip().str.lower() if "locked" in frame else ""
-    out["locked"] = pd.Series(locked, index=out.index).isin(("true", "yes", "y", "1", "x"))
-    out["line"] = line.astype(int)
-
     if problems:
         raise HoldingsError(_paragraph(where, problems), problems)
-    out = out[out["market_value"].notna()].copy()
-    currency = _convert(out, fx, where)
+
+    out = pd.DataFrame({
+        "symbol": symbol, "account": text("account"), "quantity": qty, "price": price,
+        "market_value": value, "currency": currency, "cost_basis": num["cost_basis"],
+        "asset_class": asset_class,
+        "locked": np.isin([x.lower() for x in text("locked")], ("true", "yes", "y", "1", "x")),
+        "value_source": source_of, "line": line,
+    })[~np.isnan(value)]
+    currency_out = _convert(out, fx, where)
     if out["market_value"].sum() <= 0:
         raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
                             "quantity and market_value columns.")
@@ -247,7 +257,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
         notes.append(f"{int(zero.sum())} position(s) with zero value kept: "
                      + ", ".join(out.loc[zero, "symbol"].head(5)))
     return Portfolio(positions=out[POSITION_COLUMNS].reset_index(drop=True), source=str(source),
-                     format=fmt, currency=currency, notes=tuple(notes))
+                     format=fmt, currency=currency_out, notes=tuple(notes))
 
 
 def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str) -> str:

@@ -88,11 +88,8 @@ class Snapshot:
     def themes(self) -> dict[str, frozenset[str]]:
         """Theme name → issuer ids."""
         iss = self.issuers
-        deals = self.deals
-        tickers = set(deals["source_ticker"]) | set(deals["target_ticker"])
-        tickers.discard("")
         sec = self.securities
-        listed = sec.loc[sec.index.intersection(sorted(tickers)), "issuer_id"]
+        listed = sec.loc[sec.index.intersection(sorted(self.deal_tickers)), "issuer_id"]
         return {
             "magnificent7": frozenset(iss.index[iss["magnificent7"] == "true"]),
             "ai": frozenset(iss.index[iss["role"] != ""]),
@@ -100,9 +97,9 @@ class Snapshot:
         }
 
     @cached_property
-    def deals(self) -> pd.DataFrame:
-        """The bundled deal table (one row per directed flow)."""
-        return _read("deals.csv")
+    def deal_tickers(self) -> frozenset[str]:
+        """Tickers of the listed parties of the deal table (from the precomputed network summary)."""
+        return frozenset(json.loads(_data("deal_network.json").read_text(encoding="utf-8"))["parties"])
 
     @cached_property
     def prices(self) -> pd.DataFrame:

@@ -190,6 +190,13 @@ def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]
             "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}
 
 
+def _models(model: type[BaseModel], frame: pd.DataFrame) -> list[Any]:
+    """One model per row, from the frame's columns that are the model's fields."""
+    names = [n for n in model.model_fields if n in frame.columns]
+    columns = [frame[n].tolist() for n in names]
+    return [model(**dict(zip(names, row))) for row in zip(*columns)]
+
+
 def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
     """Snapshot dates; fund holdings dated by the oldest fund the portfolio holds."""
     dates = snapshot.as_of
@@ -267,20 +274,19 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
 
         scenario_results = run_scenarios(ex, None if scenarios is True else list(scenarios),
                                          snapshot=snap, source=portfolio.source)
-    issuers = ex.issuers
     return Report(
         source=portfolio.source,
         currency=portfolio.currency,
         data_as_of=_data_as_of(snap, symbols),
         total_value=ex.total_value,
         policy=pol.model_dump(),
-        positions=[Position(**r) for r in ex.positions.to_dict("records")],
+        positions=_models(Position, ex.positions),
         exposures=ExposuresOut(
-            issuers=[IssuerExposure(**r) for r in issuers.drop(columns=["value"]).to_dict("records")],
+            issuers=_models(IssuerExposure, ex.issuers),
             themes=ex.themes, sectors=ex.sectors, asset_classes=ex.asset_classes,
-            unresolved=[Unresolved(**r) for r in ex.unresolved.to_dict("records")],
+            unresolved=_models(Unresolved, ex.unresolved),
             concentration=ex.concentration,
-            overlap=[Overlap(**r) for r in ex.overlap.head(20).to_dict("records")],
+            overlap=_models(Overlap, ex.overlap.head(20)),
             counterparties=[Counterparty(**c) for c in counterparties],
         ),
         findings=findings,

@@ -49,7 +49,8 @@ class _Group(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS and name not in self.commands:
-            import_module(f"{__name__}.{COMMANDS[name]}")
+            module = import_module(f"{__name__}.{COMMANDS[name]}")
+            self.add_command(getattr(module, name), name)
         cmd = super().get_command(ctx, name)
         if cmd is None:
             self._plugin_commands()
