@@ -207,6 +207,35 @@ def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
     return dates
 
 
+def with_providers(snapshot: Snapshot, symbols: list[str],
+                   fund_holdings: pd.DataFrame | None = None) -> tuple[Snapshot, list[str]]:
+    """The snapshot with user and provider fund holdings for the held funds, and notes on them.
+
+    ``fund_holdings`` (a ``--funds`` file) wins; then registered providers (plugins, the local
+    fund-files folder) are asked, in order, for every other held fund; the snapshot's own
+    holdings serve the rest.
+    """
+    from . import plugins
+
+    notes: list[str] = []
+    given: set[str] = set()
+    if fund_holdings is not None:
+        snapshot = snapshot.with_fund_holdings(fund_holdings, source="user fund-holdings file")
+        given = set(fund_holdings["fund"])
+    kind = snapshot.securities["kind"]
+    wanted = [s for s in symbols if s not in given and kind.get(s) != "stock"]
+    for provider in plugins.providers():
+        if not wanted:
+            break
+        extra = provider.fund_holdings(wanted)
+        if extra is not None and len(extra):
+            snapshot = snapshot.with_fund_holdings(extra, source=provider.name)
+            funds = set(extra["fund"])
+            notes.append(f"holdings of {', '.join(sorted(funds))} from {provider.name}")
+            wanted = [s for s in wanted if s not in funds]
+    return snapshot, notes
+
+
 def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
           profile: str = "balanced", snapshot: Snapshot | None = None,
           fund_holdings: pd.DataFrame | None = None, broker: str | None = None,
@@ -249,19 +278,9 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
     portfolio = holdings if isinstance(holdings, Portfolio) else load_holdings(
         holdings, broker=broker, snapshot=snap, fx=fx)
     notes = list(portfolio.notes)
-    if fund_holdings is not None:
-        snap = snap.with_fund_holdings(fund_holdings, source="user fund-holdings file")
     symbols = list(portfolio.values().index)
-    given = set(fund_holdings["fund"]) if fund_holdings is not None else set()
-    wanted = [s for s in symbols if s not in given and snap.securities["kind"].get(s) != "stock"]
-    for provider in plugins.providers():
-        if not wanted:
-            break
-        extra = provider.fund_holdings(wanted)
-        if extra is not None and len(extra):
-            snap = snap.with_fund_holdings(extra, source=provider.name)
-            notes.append(f"holdings of {', '.join(sorted(set(extra['fund'])))} from {provider.name}")
-            wanted = [s for s in wanted if s not in set(extra["fund"])]
+    snap, provided = with_providers(snap, symbols, fund_holdings)
+    notes += provided
     pol = policy if policy is not None else load_policy(profile)
     ex = compute_exposures(portfolio, snap)
     ctx = RuleContext(portfolio=portfolio, exposures=ex, policy=pol, snapshot=snap,

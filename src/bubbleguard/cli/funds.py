@@ -84,20 +84,11 @@ def _list_renderable(df: pd.DataFrame) -> Any:
 
 # --------------------------------------------------------------------------- one fund
 def _snapshot_for(symbol: str, snapshot: Snapshot) -> tuple[Snapshot, str | None]:
-    """Add the holdings a provider supplies for the fund.
+    """The snapshot with provider holdings for ``symbol`` (same rule as ``check``), and the provider."""
+    from ..report import with_providers
 
-    Same rule as ``bubbleguard.check``: plugins and the local fund-files folder are asked for
-    every fund; the first to answer wins over the snapshot's holdings.
-    """
-    from .. import plugins
-
-    if snapshot.securities["kind"].get(symbol) == "stock":
-        return snapshot, None
-    for provider in plugins.providers():
-        extra = provider.fund_holdings([symbol])
-        if extra is not None and len(extra):
-            return snapshot.with_fund_holdings(extra, source=provider.name), provider.name
-    return snapshot, None
+    snap, notes = with_providers(snapshot, [symbol])
+    return snap, (snap.overrides[-1] if notes else None)
 
 
 def fund_lookthrough(symbol: str, snapshot: Snapshot | None = None) -> dict[str, Any]:
