@@ -484,7 +484,7 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
 
     manifest = {
         "schema": "bubbleguard.snapshot/1",
-        "built_from": "shared/data/raw (see snapshot/build.py and PROVENANCE)",
+        "built_from": "the raw reference data beside the repository, by snapshot/build.py",
         "as_of": {
             "fund_holdings": funds.loc[funds["coverage"] == "full", "as_of"].mode().iloc[0],
             "deals": str(deals["date"].max()),

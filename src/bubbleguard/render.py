@@ -46,6 +46,12 @@ def _bar(value: float, limit: float | None, width: int = 24) -> Text:
     return t
 
 
+def _deal_basis(report: Report) -> str:
+    used = [c for c in report.deals_used if c != "superseded"]
+    left = "superseded deals included" if "superseded" in report.deals_used else "superseded deals excluded"
+    return f"Deals used: {', '.join(used)}; {left}; deals as of {report.data_as_of['deals']}"
+
+
 def terminal(report: Report, top: int = 15) -> RenderableType:
     """The report as a rich renderable (summary, issuers, themes, findings, data)."""
     from rich.console import Group
@@ -92,7 +98,8 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
 
     parts: list[RenderableType] = [head, Text(""), themes, issuers, classes]
     if ex.counterparties:
-        cp = Table(title="Circular-deal counterparties you hold", title_justify="left")
+        cp = Table(title="Circular-deal counterparties you hold", title_justify="left",
+                   caption=_deal_basis(report), caption_justify="left")
         for col in ("party", "weight", "via", "cycle"):
             cp.add_column(col, justify="right" if col == "weight" else "left")
         for c in ex.counterparties[:10]:
@@ -119,8 +126,12 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
                 f"prices {as_of['prices']} · S&P 500 comparison from {ctx['benchmark']} as of "
                 f"{ctx['as_of']} · profile {pol['profile']}", style="grey50")
     if ex.unresolved:
-        un = "; ".join(f"{u.symbol} {u.weight:.2%} ({u.reason})" for u in ex.unresolved[:5])
-        foot.append(f"\nUnresolved (kept, not dropped): {un}", style="grey50")
+        shown = [u for u in ex.unresolved if u.weight >= 5e-5][:5]
+        un = "; ".join(f"{u.symbol} {u.weight:.2%} ({u.reason})" for u in shown)
+        rest = len(ex.unresolved) - len(shown)
+        small = sum(u.weight for u in ex.unresolved) - sum(u.weight for u in shown)
+        more = f"; {rest} smaller remainder(s), {small:.3%} in all" if rest else ""
+        foot.append(f"\nUnresolved (kept, not dropped): {un}{more}", style="grey50")
     for note in report.notes:
         foot.append(f"\nNote: {note}", style="grey50")
     parts.append(foot)
@@ -147,7 +158,8 @@ def markdown(report: Report, top: int = 15) -> str:
     out += ["", "## Asset classes", "", "| class | weight |", "|---|---:|"]
     out += [f"| {c} | {_pct(v)} |" for c, v in ex.asset_classes.items()]
     if ex.counterparties:
-        out += ["", "## Circular-deal counterparties", "", "| party | weight | via | cycle |", "|---|---:|---|---|"]
+        out += ["", "## Circular-deal counterparties", "", f"_{_deal_basis(report)}._", "",
+                "| party | weight | via | cycle |", "|---|---:|---|---|"]
         for c in ex.counterparties:
             via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
             cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else ""

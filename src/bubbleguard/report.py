@@ -120,6 +120,7 @@ class Report(BaseModel):
     findings: list[Finding]
     market_context: dict[str, Any]
     notes: list[str] = Field(default_factory=list)
+    deals_used: list[str] = Field(default_factory=list)
     scenarios: Any = None  # a bubbleguard.scenarios.ScenarioResults when asked for
 
     model_config = {"populate_by_name": True}
@@ -271,7 +272,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
     Report
     """
     from . import plugins
-    from .counterparties import counterparty_exposures
+    from .counterparties import DEFAULT_CERTAINTY, counterparty_exposures
     from .rules import run_rules
 
     snap = snapshot if snapshot is not None else load_snapshot()
@@ -311,5 +312,6 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         findings=findings,
         market_context=market_context(snap),
         notes=notes,
+        deals_used=list(deal_certainty or DEFAULT_CERTAINTY),
         scenarios=scenario_results,
     )
