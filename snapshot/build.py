@@ -28,7 +28,6 @@ as-of date, source), never copies of the raw files:
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
