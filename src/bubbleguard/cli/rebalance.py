@@ -1,0 +1,94 @@
+"""``bubbleguard rebalance``: a trade list that brings the holdings within the guardrails.
+
+Exit codes: 0 a plan that meets every guardrail; 1 a plan found only by relaxing guardrails
+(``--allow-relax``); 2 no plan (the conflict and the smallest relaxation are on stderr).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import cli
+from .options import build_policy, fx_option, output_options, policy_options, write
+
+PLAN_FORMATS = ("table", "json", "csv", "markdown")
+OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
+
+
+@cli.command()
+@click.argument("holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_options(PLAN_FORMATS)
+@policy_options
+@click.option("--objective", type=click.Choice(OBJECTIVES), default="min-change", show_default=True,
+              help="min-change: least turnover meeting the guardrails (ties: lower risk); "
+                   "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio.")
+@click.option("--max-turnover", type=float,
+              help="Cap on value bought (beyond new cash) as a fraction of the portfolio.")
+@click.option("--universe", "universe_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with a symbol column: the only instruments that may be bought.")
+@click.option("--lock", multiple=True, metavar="SYMBOL",
+              help="Do not trade this symbol (repeatable).")
+@click.option("--no-sell", multiple=True, metavar="SYMBOL",
+              help="Do not sell this symbol (repeatable).")
+@click.option("--cash", type=float, default=0.0, show_default=True, metavar="AMOUNT",
+              help="New cash to invest; negative to withdraw.")
+@click.option("--cash-account", metavar="NAME",
+              help="Account receiving new cash or paying a withdrawal (default: the one with the "
+                   "most cash, else the first taxable one).")
+@click.option("--whole-shares", is_flag=True,
+              help="Trade whole shares only (mixed-integer program).")
+@click.option("--min-trade", type=float, metavar="AMOUNT", help="No trade smaller than this value.")
+@click.option("--tax-rate", type=float, default=0.15, show_default=True,
+              help="Weight of realised gains in taxable accounts (0 ignores taxes).")
+@click.option("--solver", default="CLARABEL", show_default=True,
+              help="cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...).")
+@click.option("--allow-relax", is_flag=True,
+              help="If the guardrails conflict, show the plan under the smallest relaxation "
+                   "(exit 1).")
+@click.option("--apply-to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the post-trade holdings to this CSV (readable by check and rebalance).")
+@click.option("--broker", help="Force a broker export format (default: detected from the header).")
+@click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
+@fx_option
+@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
+              max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
+              no_sell: tuple[str, ...], cash: float, cash_account: str | None, whole_shares: bool,
+              min_trade: float | None, tax_rate: float, solver: str, allow_relax: bool,
+              apply_to: Path | None, broker: str | None, funds_file: Path | None,
+              fx: tuple[str, ...], width: int | None, **kw: Any) -> None:
+    """Propose trades that bring HOLDINGS within the guardrails, with the least change.
+
+    Sells come from tax-advantaged accounts and low-gain lots first; each account pays for
+    its own buys. The plan is re-checked with the same engine as 'bubbleguard check'.
+    """
+    from ..plan_render import render, terminal
+    from ..planner import rebalance as run
+    from ..reference import read_fund_holdings
+    from .options import parse_fx
+
+    policy = build_policy(kw)
+    extra = read_fund_holdings(funds_file) if funds_file else None
+    plan = run(holdings, policy=policy, objective=objective, universe=universe_file,
+               lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
+               min_trade=min_trade, max_turnover=max_turnover, solver=solver,
+               allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
+               fund_holdings=extra, broker=broker, fx=parse_fx(fx))
+    if apply_to is not None:
+        plan.post_trade_holdings().to_csv(apply_to, index=False)
+    if fmt == "table" and output is None:
+        from rich.console import Console
+
+        Console(width=width).print(terminal(plan))
+    else:
+        write(render(plan, fmt, width=width or 120), output)
+    if not plan.ok:
+        relaxed = "; ".join(f"{k} by {v:.2%}" for k, v in plan.relaxations.items())
+        click.echo(f"Warning: no plan meets every guardrail; this one relaxes {relaxed}.", err=True)
+        sys.exit(1)

@@ -1,0 +1,137 @@
+"""`bubbleguard rebalance` through click's runner: exit codes, formats, files and error messages."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bubbleguard import check, load_policy
+from bubbleguard.cli import cli
+
+EXAMPLE = "examples/holdings.csv"
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, ["rebalance", *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_example_gets_a_plan_and_exit_0(run):
+    res = run(EXAMPLE, "--width", "140")
+    assert res.exit_code == 0, res.stderr
+    out = res.stdout
+    assert "bubbleguard rebalance" in out and "Trades" in out and "Guardrails" in out
+    assert "NVDA" in out and "sell" in out
+    assert "Check after the trades: no warnings or errors." in out
+    assert res.stderr == ""
+
+
+def test_json_plan_follows_the_schema(run):
+    res = run(EXAMPLE, "-f", "json")
+    assert res.exit_code == 0
+    plan = json.loads(res.stdout)
+    assert plan["schema"] == "bubbleguard.plan/1" and plan["status"] == "optimal"
+    assert plan["objective"] == "min-change" and plan["policy"]["profile"] == "balanced"
+    assert {t["side"] for t in plan["trades"]} == {"buy", "sell"}
+    assert all(g["met"] for g in plan["guardrails"])
+    assert plan["after"]["schema"] == "bubbleguard.report/1"
+
+
+def test_csv_and_markdown_and_output_file(run, tmp_path):
+    res = run(EXAMPLE, "-f", "csv")
+    assert res.stdout.splitlines()[0] == "symbol,account,side,shares,value,price,realised_gain"
+    out = tmp_path / "plan.md"
+    res = run(EXAMPLE, "-f", "markdown", "-o", str(out))
+    assert res.exit_code == 0 and res.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# bubbleguard rebalance") and "## Trades" in text
+
+
+def test_apply_to_writes_holdings_that_pass_check(run, tmp_path):
+    after = tmp_path / "after.csv"
+    res = run(EXAMPLE, "--apply-to", str(after), "-f", "json")
+    assert res.exit_code == 0
+    frame = pd.read_csv(after)
+    assert {"account", "symbol", "quantity", "market_value", "cost_basis"} <= set(frame.columns)
+    report = check(after, policy=load_policy("balanced"))
+    assert not [f for f in report.findings if f.code.endswith(("exceeded", "missed"))]
+    # the applied holdings need no further trades
+    again = run(str(after), "-f", "json")
+    assert again.exit_code == 0
+    assert sum(t["value"] for t in json.loads(again.stdout)["trades"]) < 0.01 * report.total_value
+
+
+def test_conflicting_guardrails_exit_2_with_the_diagnosis(run):
+    res = run(EXAMPLE, "--max-turnover", "0.1")
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    err = res.stderr
+    assert err.startswith("Error: The guardrails cannot all hold for this portfolio: "
+                          "max_turnover (10.0%)")
+    assert "The smallest relaxation that works: raise max_turnover from 10.0% to" in err
+    assert "--allow-relax" in err and "Traceback" not in err
+
+
+def test_allow_relax_prints_the_relaxed_plan_and_exits_1(run):
+    res = run(EXAMPLE, "--max-turnover", "0.1", "--allow-relax", "-f", "json")
+    assert res.exit_code == 1
+    plan = json.loads(res.stdout)
+    assert plan["status"] == "relaxed" and set(plan["relaxations"]) == {"max_turnover"}
+    assert res.stderr.startswith("Warning: no plan meets every guardrail; this one relaxes "
+                                 "max_turnover by")
+
+
+def test_lock_no_sell_cash_and_whole_shares(run):
+    res = run(EXAMPLE, "--no-sell", "QQQ", "--cash", "-5000", "--whole-shares", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert not [t for t in plan["trades"] if t["symbol"] == "QQQ" and t["side"] == "sell"]
+    assert all(float(t["shares"]).is_integer() for t in plan["trades"])
+    assert plan["value_after"] == pytest.approx(plan["value_before"] - 5000 - plan["costs"])
+    res = run(EXAMPLE, "--lock", "NVDA")
+    assert res.exit_code == 2 and "NVDA locked or not to be sold" in res.stderr
+
+
+def test_universe_file_restricts_the_buys(run, tmp_path):
+    universe = tmp_path / "universe.csv"
+    universe.write_text("symbol\nBND\nIAU\nVXUS\n", encoding="utf-8")
+    res = run(EXAMPLE, "--universe", str(universe), "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    bought = {t["symbol"] for t in json.loads(res.stdout)["trades"] if t["side"] == "buy"}
+    assert bought and bought <= {"BND", "IAU", "VXUS"}
+
+
+def test_objectives_profiles_and_min_trade(run):
+    res = run(EXAMPLE, "--objective", "min-risk", "--profile", "conservative",
+              "--min-trade", "1000", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["objective"] == "min-risk" and plan["policy"]["profile"] == "conservative"
+    assert all(t["value"] >= 1000 - 1e-6 for t in plan["trades"])
+
+
+def test_bad_input_exits_2(run, tmp_path):
+    res = run(EXAMPLE, "--solver", "NOSUCH")
+    assert res.exit_code == 2 and "The solver 'NOSUCH' is not installed" in res.stderr
+    bad = tmp_path / "u.csv"
+    bad.write_text("ticker_list\nBND\n", encoding="utf-8")
+    res = run(EXAMPLE, "--universe", str(bad))
+    assert res.exit_code == 2 and "needs a 'symbol' column" in res.stderr
+    res = run(EXAMPLE, "--objective", "max-return")
+    assert res.exit_code == 2 and "max-return" in res.stderr
+
+
+def test_help_lists_the_options(run):
+    res = run("--help")
+    for option in ("--objective", "--max-turnover", "--universe", "--lock", "--no-sell", "--cash",
+                   "--whole-shares", "--min-trade", "--solver", "--allow-relax", "--apply-to",
+                   "--format", "--output", "--profile", "--policy", "--max-ai"):
+        assert option in res.stdout
