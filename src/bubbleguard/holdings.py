@@ -23,18 +23,6 @@ __all__ = ["Portfolio", "HoldingsInput", "load_holdings", "normalize_symbols"]
 HoldingsInput = str | os.PathLike[str] | pd.DataFrame | Mapping[str, float]
 
 CASH_SYMBOLS = {"CASH", "USD", "CASH & CASH INVESTMENTS", "CORE", "MONEY MARKET", "CASH&CASHINVESTMENTS"}
-ALIASES = {
-    "symbol": ("symbol", "ticker", "code", "security", "holding ticker"),
-    "quantity": ("quantity", "shares", "qty", "units", "position"),
-    "market_value": ("market_value", "market value", "current value", "value", "marketvalue",
-                     "mkt val (market value)", "total value"),
-    "price": ("price", "last price", "share price", "close"),
-    "currency": ("currency", "ccy"),
-    "account": ("account", "account number", "account name"),
-    "cost_basis": ("cost_basis", "cost basis", "cost basis total", "cost"),
-    "asset_class": ("asset_class", "asset class"),
-    "locked": ("locked", "lock"),
-}
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
 CURRENCY_NAMES = {"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"}
 POSITION_COLUMNS = ["symbol", "account", "quantity", "price", "market_value", "currency",
@@ -133,9 +121,11 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
 
 
 def _canonical_columns(columns: list[str], where: str) -> list[str]:
-    lookup = {alias: canon for canon, names in ALIASES.items() for alias in names}
-    out = [lookup.get(c.strip().lower(), c.strip().lower()) for c in columns]
-    dup = sorted({c for c in out if out.count(c) > 1 and c in ALIASES})
+    """Column names mapped to the holdings contract with the same aliases as holdings files."""
+    from ._brokers import GENERIC_ALIASES, norm
+
+    out = [GENERIC_ALIASES.get(norm(c), norm(c)) for c in columns]
+    dup = sorted({c for c in out if out.count(c) > 1 and c in GENERIC_ALIASES.values()})
     if dup:
         raise HoldingsError(f"{where}: more than one column means {', '.join(dup)}; keep one "
                             "column per meaning (for example one 'market_value').")
