@@ -109,3 +109,16 @@ def test_python_dash_m_and_version(run):
 
     out = subprocess.run([sys.executable, "-m", "bubbleguard", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "version" in out.stdout
+
+
+def test_check_path_loads_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom bubbleguard.cli import cli\n"
+            "try:\n    cli(['check', 'examples/holdings.csv', '-f', 'json', '-o', '/dev/null'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('scipy', 'cvxpy', 'networkx', 'matplotlib', 'pypfopt') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
