@@ -12,7 +12,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from strategies import deal_edges
 
 from bubbleguard.deals import (
     CERTAINTIES,
@@ -359,13 +359,8 @@ def test_build_deals_script(snapshot_deals, tmp_path):
 
 
 # --------------------------------------------------------------------------- properties
-_names = st.sampled_from(["A", "B", "C", "D", "E"])
-_edges = st.lists(st.tuples(_names, _names, st.one_of(st.none(), st.integers(0, 100)))
-                  .filter(lambda e: e[0] != e[1]), min_size=1, max_size=12)
-
-
 @settings(max_examples=60, deadline=None)
-@given(_edges)
+@given(deal_edges)
 def test_cycles_and_scores_agree_with_networkx(edges):
     df = pd.DataFrame([{"deal_id": f"e{i}", "date": "2025-01-01", "source_party": u,
                         "target_party": v, "deal_type": "other", "certainty": "confirmed",

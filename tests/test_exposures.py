@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import books
 
 from bubbleguard.exposures import compute_exposures, concentration
 from bubbleguard.holdings import load_holdings
@@ -94,12 +95,8 @@ def test_concentration_of_nothing():
     assert concentration(np.array([])) == {"top10_share": 0.0, "hhi": 0.0, "effective_issuers": 0.0}
 
 
-symbols = st.sampled_from(["AAA", "BBB", "CCC", "GGA", "GGC", "FUND1", "FUND2", "QDII", "BONDF",
-                           "EQNOH", "CASH", "ZZZ1", "ZZZ2"])
-
-
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(symbols, st.floats(0.01, 1e7), min_size=1, max_size=10), st.randoms())
+@given(books(), st.randoms())
 def test_conservation_and_order_independence(tiny, book, rnd):
     ex = exposures(tiny, book)
     non_equity = sum(v for k, v in ex.asset_classes.items() if k != "equity")
@@ -116,7 +113,7 @@ def test_conservation_and_order_independence(tiny, book, rnd):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.dictionaries(symbols, st.floats(0.01, 1e6), min_size=1, max_size=8), st.floats(0.1, 100))
+@given(books(high=1e6, max_size=8), st.floats(0.1, 100))
 def test_scaling_the_portfolio_changes_no_weight(tiny, book, k):
     a = exposures(tiny, book)
     b = exposures(tiny, {s: v * k for s, v in book.items()})

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from strategies import plan_cases
 
 from bubbleguard import OptimizationError, check, load_policy
 from bubbleguard.exposures import compute_exposures
@@ -304,26 +304,6 @@ def test_universe_helpers(snap, tmp_path):
 
 # --------------------------------------------------------------------------- properties
 FIXTURE = [HealthCheck.function_scoped_fixture]  # the module-scoped snapshot is shared on purpose
-SYMBOLS = ["AAA", "BBB", "CCC", "GGA", "GGC", "FUND1", "FUND2", "QDII", "BONDF", "CASH"]
-
-
-@st.composite
-def cases(draw):
-    book = draw(st.dictionaries(st.sampled_from(SYMBOLS), st.floats(1.0, 1e5), min_size=1,
-                                max_size=6))
-    policy = dict(
-        max_issuer=draw(st.floats(0.2, 1.0)), max_top10=draw(st.floats(0.3, 1.0)),
-        max_position=draw(st.floats(0.35, 1.0)),
-        transaction_cost=draw(st.sampled_from([0.0, 0.001])),
-        max_theme={"magnificent7": draw(st.floats(0.1, 1.0)), "ai": draw(st.floats(0.1, 1.0)),
-                   "circular_deals": 1.0},
-        min_asset_class={"bond": draw(st.floats(0.0, 0.5)), "gold": 0.0}, max_unresolved=1.0,
-        max_turnover=draw(st.one_of(st.none(), st.floats(0.05, 1.0))))
-    cash = draw(st.one_of(st.just(0.0), st.floats(-0.3, 0.5))) * sum(book.values())
-    lock = draw(st.lists(st.sampled_from(sorted(book)), max_size=1))
-    return book, policy, cash, lock
-
-
 def assert_meets(plan: Plan, book: dict, policy, cash: float, lock: list, snap) -> None:
     post = plan.post_trade_holdings()
     # trades net to the cash change, costs paid from cash
@@ -347,7 +327,7 @@ def assert_meets(plan: Plan, book: dict, policy, cash: float, lock: list, snap) 
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=FIXTURE)
-@given(cases())
+@given(plan_cases())
 def test_every_plan_meets_every_constraint_it_was_given(snap, case):
     book, raw, cash, lock = case
     policy = loose(**raw)
@@ -362,7 +342,7 @@ def test_every_plan_meets_every_constraint_it_was_given(snap, case):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=FIXTURE)
-@given(cases())
+@given(plan_cases())
 def test_every_whole_share_plan_meets_every_constraint(snap, case):
     book, raw, cash, lock = case
     policy = loose(**raw)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import money
 
 from bubbleguard.errors import HoldingsError
 from bubbleguard.sources import (
@@ -509,9 +510,6 @@ def test_parse_number_rejects_garbage(text: str, decimal: str) -> None:
 def test_parse_number_rejects_unknown_decimal_mark() -> None:
     with pytest.raises(ValueError):
         parse_number("1", decimal=";")
-
-
-money = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
 
 
 @given(money)
