@@ -94,11 +94,6 @@ class Cap:
         return v - lim if self.upper else lim - v
 
 
-def _dense(m: Any) -> np.ndarray:
-    """Return a look-through matrix as a dense array (it may be numpy or scipy.sparse)."""
-    return np.asarray(m.toarray() if sparse.issparse(m) else m, dtype=float)
-
-
 def build_caps(lt: Any, policy: Any, n: int, unresolved_as_ai: bool = False) -> list[Cap]:
     """Every guardrail of ``policy`` as a :class:`Cap` over ``lt``'s instruments (``n`` + cash).
 
@@ -113,9 +108,9 @@ def build_caps(lt: Any, policy: Any, n: int, unresolved_as_ai: bool = False) -> 
     unresolved_as_ai
         Add each instrument's unresolved share to its AI-theme share (a worst-case bound).
     """
-    issuers = sparse.csr_matrix(_dense(lt.issuer_matrix()).T)
+    issuers = sparse.csr_matrix(lt.issuer_matrix().T)
     unres_cols = np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")
-    unresolved = _dense(lt.matrix)[:, unres_cols].sum(axis=1)
+    unresolved = lt.matrix[:, unres_cols].sum(axis=1)
 
     def row(v: Any) -> sparse.csr_matrix:
         return sparse.csr_matrix(np.asarray(v, float).reshape(1, -1))

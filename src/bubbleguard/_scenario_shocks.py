@@ -57,19 +57,11 @@ class ShockOutcome:
     leaves: pd.DataFrame
 
 
-def dense(matrix: object) -> np.ndarray:
-    """Return a look-through matrix as a dense array (from dense or scipy-sparse matrices)."""
-    to_array = getattr(matrix, "toarray", None)
-    return np.asarray(to_array() if to_array is not None else matrix, dtype=float)
-
-
 def dependence_scores(ex: Exposures) -> dict[str, float]:
     """Issuer id → dependence score of listed circular-deal parties (bundled deal network)."""
-    from .counterparties import _bundled_summary
-
     sec = ex.snapshot.securities
     out: dict[str, float] = {}
-    for ticker, info in _bundled_summary()["parties"].items():
+    for ticker, info in ex.snapshot.deal_network["parties"].items():
         if ticker in sec.index and info.get("dependence"):
             out[str(sec.at[ticker, "issuer_id"])] = float(info["dependence"])
     return out
@@ -175,7 +167,7 @@ def apply_shocks(ex: Exposures, scenario: ShockScenario,
             name = f"{key} (unresolved)"
         texts.append(rule)
         names.append(str(name))
-    matrix = dense(lt.matrix)
+    matrix = lt.matrix
     holding = matrix @ ret
     holding_rules: list[str] = []
     overridden = np.zeros(len(lt.symbols), dtype=bool)

@@ -128,7 +128,6 @@ class Rebalancer(TradesMixin):
             raise OptimizationError("There is nothing to buy: none of the candidate instruments "
                                     "is in the reference data. Give a universe of known symbols.")
         rows = list(rows) if rows is not None else [(s, self.accounts[0]) for s in self.symbols]
-        self.real_rows = len(rows)
         if not rows:  # only cash held: one empty row keeps the problem's shapes non-empty
             rows = [(self.symbols[0], self.accounts[0])]
             row_preference = np.zeros(1)

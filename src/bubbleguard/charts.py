@@ -237,12 +237,12 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
 
 def deal_party_exposure(report: Report) -> dict[str, float]:
     """Map each deal party's name to the portfolio's weight in it (from the counterparties)."""
-    from .counterparties import _bundled_summary
+    from .reference import load_snapshot
 
     cps = report.exposures.counterparties
     by_issuer = {c.issuer_id: c.weight for c in cps}
     out: dict[str, float] = {}
-    for ticker, info in _bundled_summary()["parties"].items():
+    for ticker, info in load_snapshot().deal_network["parties"].items():
         issuer = ticker if ticker in by_issuer else next(
             (c.issuer_id for c in cps if ticker in c.symbols), "")
         if issuer in by_issuer:

@@ -9,9 +9,7 @@ import networkx; other filters build the graph on the fly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from importlib.resources import files
 from typing import Any
 
 from .exposures import Exposures
@@ -45,10 +43,6 @@ def network_summary(deals: Any = None, certainty: Sequence[str] = DEFAULT_CERTAI
     return {"certainty": list(certainty), "as_of": str(graph.as_of), "parties": parties}
 
 
-def _bundled_summary() -> dict[str, Any]:
-    return json.loads((files("bubbleguard") / "data" / "deal_network.json").read_text(encoding="utf-8"))
-
-
 def counterparty_exposures(ex: Exposures, certainty: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Listed deal parties the portfolio is exposed to, largest weight first.
 
@@ -58,7 +52,7 @@ def counterparty_exposures(ex: Exposures, certainty: Sequence[str] | None = None
         ``{"issuer", "issuer_id", "symbols", "weight", "via", "cycles", "dependence"}`` where
         ``via`` lists ``{"symbol", "weight"}`` of the holdings the exposure comes through.
     """
-    summary = _bundled_summary()
+    summary = ex.snapshot.deal_network
     if certainty is not None and tuple(certainty) != tuple(summary["certainty"]):
         summary = network_summary(certainty=certainty)
     issuer_of = ex.snapshot.securities["issuer_id"].reindex(list(summary["parties"])).dropna()

@@ -34,8 +34,6 @@ from .reference import ASSET_CLASSES, THEMES
 
 __all__ = ["PROFILES", "Policy", "load_policy"]
 
-Fraction = Field(ge=0.0, le=1.0)
-
 
 class Policy(BaseModel):
     """Guardrails for ``check`` and ``rebalance``.

@@ -97,9 +97,14 @@ class Snapshot:
         }
 
     @cached_property
+    def deal_network(self) -> dict[str, Any]:
+        """The precomputed deal-network summary: per listed party, its cycles and dependence."""
+        return json.loads(_data("deal_network.json").read_text(encoding="utf-8"))
+
+    @cached_property
     def deal_tickers(self) -> frozenset[str]:
-        """Tickers of the listed parties of the deal table (from the precomputed network summary)."""
-        return frozenset(json.loads(_data("deal_network.json").read_text(encoding="utf-8"))["parties"])
+        """Tickers of the listed parties of the deal table."""
+        return frozenset(self.deal_network["parties"])
 
     @cached_property
     def prices(self) -> pd.DataFrame:
