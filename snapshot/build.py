@@ -129,6 +129,7 @@ class Collector:
         self.attrs: list[pd.DataFrame] = []  # symbol, name, sector, country, priority
         self.prices: list[pd.DataFrame] = []  # symbol, price, price_date, priority
         self.notes: list[str] = []
+        self.renames = pd.DataFrame(columns=["source_fund", "orig", "name", "symbol"])
 
     def add(self, fund: str, df: pd.DataFrame, *, as_of: str, source: str, coverage: str,
             priority: int, note: str = "") -> None:
