@@ -122,3 +122,15 @@ def test_check_path_loads_no_heavy_library():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_importing_the_package_and_the_command_line_loads_nothing_heavy():
+    """`import bubbleguard` is instant; the command line tunes the collector before pandas loads."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bubbleguard, bubbleguard.cli\n"
+            "print(sorted(m for m in ('pandas', 'numpy', 'pydantic', 'rich') if m in sys.modules))\n"
+            "print(callable(bubbleguard.check), 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split("\n")[:2] == ["[]", "True True"], out.stderr

@@ -135,3 +135,43 @@ def test_user_fund_holdings_override():
 def test_library_never_prints(capsys, example):
     bubbleguard.check({"QQQ": 1})
     assert capsys.readouterr() == ("", "")
+
+
+def _leaves(value, path="report"):
+    """Every (path, value) leaf of a nested dict/list structure."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def test_report_holds_plain_validated_values(example):
+    """check() builds the report without a second validation pass; what it holds must validate."""
+    dumped = example.model_dump()
+    odd = [(p, type(v).__name__) for p, v in _leaves(dumped)
+           if not isinstance(v, (str, int, float, bool, type(None)))]
+    assert odd == []
+    again = bubbleguard.Report.model_validate(dumped)
+    assert again.model_dump() == dumped
+
+
+def test_findings_render_as_a_list_with_limits(example):
+    table = render(example, "table", width=100)
+    assert "error    issuer_cap_exceeded  NVIDIA 28.0%, limit 8.0%" in table
+    nvda = next(f for f in example.findings if f.code == "issuer_cap_exceeded" and f.subject == "NVIDIA")
+    assert " ".join(nvda.message.split()[:4]) in table  # the sentence saying what to do, indented
+
+
+def test_text_from_data_is_printed_as_is():
+    from rich.table import Table
+
+    from bubbleguard.render import to_text
+
+    t = Table()
+    t.add_column("name")
+    t.add_row("[bold]Fund[/bold] :smile:")
+    assert "[bold]Fund[/bold] :smile:" in to_text(t)

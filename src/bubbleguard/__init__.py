@@ -7,13 +7,14 @@ The public API::
     report.to_frame()                                  # issuer exposures as a DataFrame
     plan = bubbleguard.rebalance("holdings.csv")         # imports the optimizer on first use
 
-Heavy modules (the optimizer, the deal graph, plotting) load only when first used.
+Nothing heavy loads at import: each part (pandas-based check, optimizer, deal graph, plotting)
+loads when one of its names is first used.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     BubbleguardError,
@@ -24,10 +25,14 @@ from .errors import (
     PolicyError,
     ScenarioError,
 )
-from .holdings import Portfolio, load_holdings
-from .policy import PROFILES, Policy, load_policy
-from .reference import Snapshot, load_snapshot
-from .report import Finding, Report, check
+
+if TYPE_CHECKING:
+    from . import deals, scenarios
+    from .holdings import Portfolio, load_holdings
+    from .planner import Plan, rebalance
+    from .policy import PROFILES, Policy, load_policy
+    from .reference import Snapshot, load_snapshot
+    from .report import Finding, Report, check
 
 __all__ = [
     "PROFILES",
@@ -54,11 +59,23 @@ __all__ = [
     "scenarios",
 ]
 
+# public name → (module, attribute); a module is imported on first use of one of its names, so
+# `import bubbleguard` is instant and the command line can tune the interpreter before pandas loads
 _LAZY = {
-    "rebalance": ("bubbleguard.planner", "rebalance"),
-    "Plan": ("bubbleguard.planner", "Plan"),
-    "deals": ("bubbleguard.deals", None),
-    "scenarios": ("bubbleguard.scenarios", None),
+    "Portfolio": (".holdings", "Portfolio"),
+    "load_holdings": (".holdings", "load_holdings"),
+    "PROFILES": (".policy", "PROFILES"),
+    "Policy": (".policy", "Policy"),
+    "load_policy": (".policy", "load_policy"),
+    "Snapshot": (".reference", "Snapshot"),
+    "load_snapshot": (".reference", "load_snapshot"),
+    "Finding": (".report", "Finding"),
+    "Report": (".report", "Report"),
+    "check": (".report", "check"),
+    "rebalance": (".planner", "rebalance"),
+    "Plan": (".planner", "Plan"),
+    "deals": (".deals", None),
+    "scenarios": (".scenarios", None),
 }
 
 
@@ -69,6 +86,12 @@ def __getattr__(name: str) -> Any:
         return version("bubbleguard")
     if name in _LAZY:
         module, attr = _LAZY[name]
-        mod = import_module(module)
-        return mod if attr is None else getattr(mod, attr)
+        mod = import_module(module, __name__)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'bubbleguard' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -8,10 +8,11 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from .report import Report
+from .report import Finding, Report
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.table import Table
     from rich.text import Text
 
 __all__ = ["FORMATS", "render", "terminal"]
@@ -52,10 +53,43 @@ def _deal_basis(report: Report) -> str:
     return f"Deals used: {', '.join(used)}; {left}; deals as of {report.data_as_of['deals']}"
 
 
+def _table(title: str, columns: dict[str, str], **kw: Any) -> Table:
+    """A table whose columns are ``{header: kind}``: ``pct`` (fixed width, right) or ``text``.
+
+    Fixed widths spare rich measuring every cell of the numeric columns.
+    """
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", **kw)
+    for header, kind in columns.items():
+        if kind == "pct":
+            table.add_column(header, justify="right", width=max(len(header), 6), no_wrap=True)
+        else:
+            table.add_column(header)
+    return table
+
+
+def _findings(findings: list[Finding]) -> RenderableType:
+    """Findings as a list: severity, code and value against limit, then what to do, indented."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    if not findings:
+        return Text("No findings: every guardrail holds.", style="green")
+    parts: list[RenderableType] = [Text("Findings", style="italic")]
+    for f in findings:
+        head = Text(f"{f.severity:<8}", style=SEV_STYLE[f.severity])
+        head.append(f" {f.code}", style="bold")
+        if f.value is not None:
+            head.append(f"  {f.subject} {_pct(f.value)}" + (f", limit {_pct(f.limit)}" if f.limit is not None else ""))
+        parts += [head, Padding(Text(f.message), (0, 0, 0, 9))]
+    return Group(*parts)
+
+
 def terminal(report: Report, top: int = 15) -> RenderableType:
     """The report as a rich renderable (summary, issuers, themes, findings, data)."""
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     ex = report.exposures
@@ -69,9 +103,8 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
                 f"{conc['effective_issuers']:.0f} · unresolved "
                 f"{sum(u.weight for u in ex.unresolved):.1%}")
 
-    themes = Table(title="Themes (look-through) against limits", title_justify="left", expand=False)
-    for col in ("theme", "you", "limit", "", "S&P 500"):
-        themes.add_column(col, justify="right" if col not in ("theme", "") else "left")
+    themes = _table("Themes (look-through) against limits",
+                    {"theme": "text", "you": "pct", "limit": "pct", "": "text", "S&P 500": "pct"})
     ctx = report.market_context
     for t, v in ex.themes.items():
         lim = pol["max_theme"].get(t)
@@ -79,17 +112,14 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
     themes.add_row("Top-10 issuers", _pct(conc["top10_share"]), _pct(pol["max_top10"]),
                    _bar(conc["top10_share"], pol["max_top10"]), _pct(ctx["top10_share"]))
 
-    issuers = Table(title=f"Top {top} issuers: direct and via funds", title_justify="left")
-    for col in ("issuer", "weight", "direct", "via funds", "themes"):
-        issuers.add_column(col, justify="right" if col in ("weight", "direct", "via funds") else "left")
+    issuers = _table(f"Top {top} issuers: direct and via funds",
+                     {"issuer": "text", "weight": "pct", "direct": "pct", "via funds": "pct", "themes": "text"})
     for i in ex.issuers[:top]:
         style = "red" if i.weight > pol["max_issuer"] else None
         issuers.add_row(i.issuer, _pct(i.weight), _pct(i.direct_weight), _pct(i.via_funds_weight),
                         ", ".join(i.themes), style=style)
 
-    classes = Table(title="Asset classes", title_justify="left")
-    for col in ("class", "weight", "floor"):
-        classes.add_column(col, justify="left" if col == "class" else "right")
+    classes = _table("Asset classes", {"class": "text", "weight": "pct", "floor": "pct"})
     floors = pol["min_asset_class"]
     for cls in dict.fromkeys([*ex.asset_classes, *[c for c, f in floors.items() if f > 0]]):
         v = ex.asset_classes.get(cls, 0.0)
@@ -98,10 +128,9 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
 
     parts: list[RenderableType] = [head, Text(""), themes, issuers, classes]
     if ex.counterparties:
-        cp = Table(title="Circular-deal counterparties you hold", title_justify="left",
-                   caption=_deal_basis(report), caption_justify="left")
-        for col in ("party", "weight", "via", "cycle"):
-            cp.add_column(col, justify="right" if col == "weight" else "left")
+        cp = _table("Circular-deal counterparties you hold",
+                    {"party": "text", "weight": "pct", "via": "text", "cycle": "text"},
+                    caption=_deal_basis(report), caption_justify="left")
         for c in ex.counterparties[:10]:
             via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
             cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else "—"
@@ -112,14 +141,7 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
 
         parts.append(scenarios_table(report.scenarios, compact=True))
 
-    findings = Table(title="Findings", title_justify="left", show_lines=False)
-    for col in ("severity", "code", "value", "limit", "what to do"):
-        findings.add_column(col, justify="right" if col in ("value", "limit") else "left",
-                            overflow="fold", ratio=6 if col == "what to do" else None)
-    for f in report.findings:
-        findings.add_row(Text(f.severity, style=SEV_STYLE[f.severity]), f.code, _pct(f.value),
-                         _pct(f.limit), f.message)
-    parts.append(findings if report.findings else Text("No findings: every guardrail holds.", style="green"))
+    parts.append(_findings(report.findings))
 
     as_of = report.data_as_of
     foot = Text(f"Data as of: fund holdings {as_of['fund_holdings']}, deals {as_of['deals']}, "
@@ -202,5 +224,6 @@ def to_text(renderable: Any, width: int = 120) -> str:
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False).print(renderable)
+    Console(file=buf, width=width, color_system=None, force_terminal=False, markup=False, emoji=False,
+            highlight=False).print(renderable)
     return buf.getvalue()

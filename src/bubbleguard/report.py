@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .exposures import Exposures, compute_exposures
 from .holdings import HoldingsInput, Portfolio, load_holdings
@@ -28,7 +28,13 @@ SEVERITIES = ("info", "warning", "error")
 Severity = Literal["info", "warning", "error"]
 
 
-class Finding(BaseModel):
+class _Model(BaseModel):
+    """Report parts: their validators and serializers are built on first use, not at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Finding(_Model):
     """One result of a rule: what, how bad, the value against its limit, and what to do."""
 
     code: str
@@ -39,7 +45,7 @@ class Finding(BaseModel):
     message: str
 
 
-class Position(BaseModel):
+class Position(_Model):
     """A held instrument (accounts summed)."""
 
     symbol: str
@@ -50,7 +56,7 @@ class Position(BaseModel):
     asset_class: str
 
 
-class IssuerExposure(BaseModel):
+class IssuerExposure(_Model):
     """Look-through weight of one issuer, split into direct holdings and via funds."""
 
     issuer: str
@@ -64,7 +70,7 @@ class IssuerExposure(BaseModel):
     themes: list[str]
 
 
-class Unresolved(BaseModel):
+class Unresolved(_Model):
     """Value that could not be resolved to an issuer, with the reason."""
 
     symbol: str
@@ -73,7 +79,7 @@ class Unresolved(BaseModel):
     reason: str
 
 
-class Overlap(BaseModel):
+class Overlap(_Model):
     """Share of two funds' holdings that is the same (Σ min of issuer weights)."""
 
     fund_a: str
@@ -81,7 +87,7 @@ class Overlap(BaseModel):
     overlap: float
 
 
-class Counterparty(BaseModel):
+class Counterparty(_Model):
     """Exposure to a listed party of the deal graph."""
 
     issuer: str
@@ -93,7 +99,7 @@ class Counterparty(BaseModel):
     dependence: float | None = None
 
 
-class ExposuresOut(BaseModel):
+class ExposuresOut(_Model):
     """All exposures; issuers + non-equity asset classes + unresolved = 1."""
 
     issuers: list[IssuerExposure]
@@ -106,7 +112,7 @@ class ExposuresOut(BaseModel):
     counterparties: list[Counterparty] = Field(default_factory=list)
 
 
-class Report(BaseModel):
+class Report(_Model):
     """Everything ``bubbleguard check`` found about a portfolio."""
 
     schema_: str = Field(SCHEMA, alias="schema")
@@ -123,7 +129,7 @@ class Report(BaseModel):
     deals_used: list[str] = Field(default_factory=list)
     scenarios: Any = None  # a bubbleguard.scenarios.ScenarioResults when asked for
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102 - pydantic's, by alias
         kwargs.setdefault("by_alias", True)
@@ -195,7 +201,7 @@ def _models(model: type[BaseModel], frame: pd.DataFrame) -> list[Any]:
     """One model per row, from the frame's columns that are the model's fields."""
     names = [n for n in model.model_fields if n in frame.columns]
     columns = [frame[n].tolist() for n in names]
-    return [model(**dict(zip(names, row))) for row in zip(*columns)]
+    return [model.model_construct(**dict(zip(names, row))) for row in zip(*columns)]
 
 
 def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
@@ -294,21 +300,24 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
 
         scenario_results = run_scenarios(ex, None if scenarios is True else list(scenarios),
                                          snapshot=snap, source=portfolio.source)
-    return Report(
+    # built from computed, already typed values: no second validation pass (the JSON contract
+    # and the types are checked by the tests)
+    exposures = ExposuresOut.model_construct(
+        issuers=_models(IssuerExposure, ex.issuers),
+        themes=ex.themes, sectors=ex.sectors, asset_classes=ex.asset_classes,
+        unresolved=_models(Unresolved, ex.unresolved),
+        concentration=ex.concentration,
+        overlap=_models(Overlap, ex.overlap.head(20)),
+        counterparties=[Counterparty.model_construct(**c) for c in counterparties],
+    )
+    return Report.model_construct(
         source=portfolio.source,
         currency=portfolio.currency,
         data_as_of=_data_as_of(snap, symbols),
-        total_value=ex.total_value,
+        total_value=float(ex.total_value),
         policy=pol.model_dump(),
         positions=_models(Position, ex.positions),
-        exposures=ExposuresOut(
-            issuers=_models(IssuerExposure, ex.issuers),
-            themes=ex.themes, sectors=ex.sectors, asset_classes=ex.asset_classes,
-            unresolved=_models(Unresolved, ex.unresolved),
-            concentration=ex.concentration,
-            overlap=_models(Overlap, ex.overlap.head(20)),
-            counterparties=[Counterparty(**c) for c in counterparties],
-        ),
+        exposures=exposures,
         findings=findings,
         market_context=market_context(snap),
         notes=notes,

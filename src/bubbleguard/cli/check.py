@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import build_policy, fx_option, output_options, parse_fx, policy_options, write
+from .options import build_policy, fx_option, output_options, parse_fx, policy_options, show, write
 
 
 @cli.command()
@@ -45,9 +45,7 @@ def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: s
     report = run_check(holdings, policy=policy, fund_holdings=extra, broker=broker, fx=parse_fx(fx),
                        deal_certainty=certainty, scenarios=with_scenarios or fmt == "html")
     if fmt == "table" and output is None:
-        from rich.console import Console
-
-        Console(width=width).print(terminal(report))
+        show(terminal(report), width)
     else:
         write(render(report, fmt, width=width or 120), output)
     sys.exit(0 if fail_on == "never" else report.exit_code(fail_on))

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import output_options, write
+from .options import output_options, show, write
 
 SCHEMA = "bubbleguard.data-info/1"
 _DIR_HELP = ("Fund-files folder (default: $BUBBLEGUARD_FUNDS_DIR, else ~/.bubbleguard/funds); "
@@ -183,9 +183,7 @@ def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) 
 
         write(to_text(_info_renderable(result), width=width or 120), output)
     else:
-        from rich.console import Console
-
-        Console(width=width).print(_info_renderable(result))
+        show(_info_renderable(result), width)
 
 
 # --------------------------------------------------------------------------- data refresh

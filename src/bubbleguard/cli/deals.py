@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import cli
-from .options import output_options, write
+from .options import output_options, show, write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -475,9 +475,7 @@ def _text(sel: _Selection, fmt: str, output: Path | None, width: int | None, nam
 
         write(to_text(_rich(sections, sel.footer()), width=width or 120), output)
     else:
-        from rich.console import Console
-
-        Console(width=width).print(_rich(sections, sel.footer()))
+        show(_rich(sections, sel.footer()), width)
 
 
 def _export(sel: _Selection, fmt: str, output: Path | None, view: pd.DataFrame,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import cli
-from .options import output_options, write
+from .options import output_options, show, write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -282,6 +282,4 @@ def _show(renderable: Any, output: Path | None, width: int | None) -> None:
 
         write(to_text(renderable, width=width or 120), output)
     else:
-        from rich.console import Console
-
-        Console(width=width).print(renderable)
+        show(renderable, width)

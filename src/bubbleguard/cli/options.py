@@ -89,3 +89,14 @@ def write(text: str, output: Path | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def show(renderable: Any, width: int | None) -> None:
+    """Print a rich renderable on the terminal.
+
+    The text comes from data (issuer and file names), so rich's markup, emoji codes and
+    automatic highlighting are off: a name such as ``[A]`` prints as it is.
+    """
+    from rich.console import Console
+
+    Console(width=width, markup=False, emoji=False, highlight=False).print(renderable)

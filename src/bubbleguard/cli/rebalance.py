@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import build_policy, fx_option, output_options, policy_options, write
+from .options import build_policy, fx_option, output_options, policy_options, show, write
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
@@ -83,9 +83,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     if apply_to is not None:
         plan.post_trade_holdings().to_csv(apply_to, index=False)
     if fmt == "table" and output is None:
-        from rich.console import Console
-
-        Console(width=width).print(terminal(plan))
+        show(terminal(plan), width)
     else:
         write(render(plan, fmt, width=width or 120), output)
     if not plan.ok:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import build_policy, fx_option, output_options, parse_fx, policy_options, write
+from .options import build_policy, fx_option, output_options, parse_fx, policy_options, show, write
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -67,9 +67,7 @@ def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path
     results = run_scenarios(portfolio, list(ids) or None, file=scenario_file, snapshot=snap,
                             top=top, plan=plan)
     if fmt == "table" and output is None:
-        from rich.console import Console
-
-        Console(width=width).print(scenarios_table(results))
+        show(scenarios_table(results), width)
     else:
         write(render_scenarios(results, fmt, width=width or 120), output)
     failed = fail_below is not None and any(s.return_ < fail_below for s in results.scenarios)
