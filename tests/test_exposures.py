@@ -145,3 +145,24 @@ def test_snapshot_cache_round_trip(tmp_path, monkeypatch):
         assert cached.read_bytes() != b"damaged"
     finally:
         reference.load_snapshot.cache_clear()
+
+
+def test_snapshot_cache_keeps_only_the_newest_files(tmp_path, monkeypatch):
+    import os
+
+    from bubbleguard import reference
+
+    monkeypatch.setenv("BUBBLEGUARD_CACHE_DIR", str(tmp_path))
+    stale = [tmp_path / f"snapshot-old{i}.pickle" for i in range(5)]
+    for age, path in enumerate(stale):
+        path.write_bytes(b"from an older install")
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))  # old0 is the newest of them
+    (tmp_path / "unrelated.txt").write_text("kept")
+    reference.load_snapshot.cache_clear()
+    try:
+        reference.load_snapshot()
+    finally:
+        reference.load_snapshot.cache_clear()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    current = reference._cache_file().name
+    assert left == sorted([current, "snapshot-old0.pickle", "snapshot-old1.pickle", "unrelated.txt"])

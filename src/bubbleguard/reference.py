@@ -222,6 +222,17 @@ def _cache_file() -> Path | None:
     return Path(root) / f"snapshot-{digest}.pickle"
 
 
+CACHE_KEEP = 3  # snapshot caches kept (one per installed copy or version in use)
+
+
+def _prune(current: Path) -> None:
+    """Remove all but the newest :data:`CACHE_KEEP` snapshot caches next to ``current``."""
+    others = sorted((p for p in current.parent.glob("snapshot-*.pickle") if p != current),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[CACHE_KEEP - 1:]:
+        old.unlink(missing_ok=True)
+
+
 def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     manifest = json.loads(_data("manifest.json").read_text(encoding="utf-8"))
     holdings = _read("fund_holdings.csv")
@@ -257,6 +268,7 @@ def load_snapshot() -> Snapshot:
                 tmp = cached.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
                 tmp.replace(cached)
+                _prune(cached)
             except OSError:
                 pass  # a read-only home: parse every time
     securities, issuers, funds, holdings, manifest = tables
