@@ -49,6 +49,7 @@ def peak_rss(cmd: list[str]) -> float:
 
 
 def main() -> None:
+    """Run the commands interleaved and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=21)
     ap.add_argument("--holdings", default="examples/holdings.csv")

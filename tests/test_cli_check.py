@@ -76,7 +76,8 @@ def test_bad_policy_exit_2(run, tmp_path):
     res = CliRunner().invoke(cli, ["check", "examples/holdings.csv", "--policy", str(p)])
     assert res.exit_code == 2
     assert res.stderr == (f"Error: Invalid policy in {p}: max_isuer: unknown setting; did you mean "
-                          "'max_issuer'?. Fix these settings (see 'bubbleguard check --help' for the fields).\n")
+                          "'max_issuer'? Fix these settings (see 'bubbleguard check --help' for the "
+                          "fields).\n")
 
 
 def test_missing_file_is_a_usage_error(run):
@@ -98,7 +99,8 @@ def test_funds_file_option(run, tmp_path):
     holdings.write_text("symbol,market_value\nMY401K,1000\n")
     funds = tmp_path / "f.csv"
     funds.write_text("fund,symbol,weight\nMY401K,NVDA,60\nMY401K,MSFT,40\n")
-    data = json.loads(run("check", str(holdings), "--funds", str(funds), "-f", "json", "--fail-on", "never").output)
+    res = run("check", str(holdings), "--funds", str(funds), "-f", "json", "--fail-on", "never")
+    data = json.loads(res.output)
     weights = {i["issuer"]: i["weight"] for i in data["exposures"]["issuers"]}
     assert weights == pytest.approx({"NVIDIA": 0.6, "Microsoft": 0.4})
 
@@ -122,6 +124,18 @@ def test_check_path_loads_no_heavy_library():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_terminal_report_does_not_need_pydantic():
+    """pydantic serves JSON, HTML and validation of user policy input, not the terminal report."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom bubbleguard.cli import cli\n"
+            "try:\n    cli(['check', 'examples/holdings.csv', '-o', '/dev/null', '-f', 'table'])\n"
+            "except SystemExit:\n    pass\nprint('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
 
 
 def test_importing_the_package_and_the_command_line_loads_nothing_heavy():

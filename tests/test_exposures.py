@@ -100,7 +100,8 @@ def test_concentration_of_nothing():
 def test_conservation_and_order_independence(tiny, book, rnd):
     ex = exposures(tiny, book)
     non_equity = sum(v for k, v in ex.asset_classes.items() if k != "equity")
-    assert ex.issuers["weight"].sum() + non_equity + ex.unresolved["weight"].sum() == pytest.approx(1, abs=1e-9)
+    total = ex.issuers["weight"].sum() + non_equity + ex.unresolved["weight"].sum()
+    assert total == pytest.approx(1, abs=1e-9)
     assert sum(ex.asset_classes.values()) == pytest.approx(1.0, abs=1e-9)
     assert (ex.issuers["direct_weight"] <= ex.issuers["weight"] + 1e-12).all()
     items = list(book.items())

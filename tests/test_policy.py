@@ -34,7 +34,10 @@ def test_overrides_and_policy_section(tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("max_isuer = 0.1\n", "max_isuer: unknown setting; did you mean 'max_issuer'?"),
-    ("max_issuer = 1.5\n", "max_issuer: Input should be less than or equal to 1"),
+    ("max_issuer = 1.5\n", "max_issuer = 1.5 must be a number between 0 and 1"),
+    ("max_issuer = 'lots'\n", "max_issuer: Input should be a valid number"),
+    ("min_trade = -5\nmax_data_age_days = 0\n",
+     "min_trade = -5.0 must be a number of at least 0; max_data_age_days = 0 must be a number of at least 1"),
     ("[max_theme]\nmag7 = 0.2\n", "unknown max_theme 'mag7'"),
     ("[min_asset_class]\ncrypto = 0.1\n", "unknown asset class 'crypto'"),
     ("max_issuer = \n", "is not valid TOML"),
@@ -53,3 +56,36 @@ def test_unknown_profile_and_missing_file(tmp_path):
         load_policy("yolo")
     with pytest.raises(PolicyError, match="Cannot read policy file"):
         load_policy(path=tmp_path / "nope.toml")
+
+
+def test_policies_are_immutable_and_checked_however_built():
+    import dataclasses
+
+    from bubbleguard import Policy
+
+    pol = load_policy()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pol.max_issuer = 0.5
+    with pytest.raises(ValueError, match="max_issuer = 2 must be a number between 0 and 1"):
+        Policy(max_issuer=2)
+    with pytest.raises(ValueError, match="unknown asset class 'crypto'"):
+        Policy(min_asset_class={"crypto": 0.1})
+    assert pol.override(max_issuer=0.1).max_issuer == 0.1 and pol.max_issuer == 0.08
+
+
+def test_default_policy_does_not_import_pydantic():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom bubbleguard import load_policy\nload_policy('growth')\n"
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_policy_json_schema_and_round_trip():
+    from bubbleguard import Policy
+
+    pol = load_policy("conservative")
+    assert Policy.model_validate(pol.model_dump()) == pol
+    assert "max_issuer" in Policy.model_json_schema()["properties"]

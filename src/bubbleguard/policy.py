@@ -23,20 +23,36 @@ a share a portfolio can lose without ruin.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
+from ._model import Model, adapter
 from .errors import PolicyError
 from .reference import ASSET_CLASSES, THEMES
 
 __all__ = ["PROFILES", "Policy", "load_policy"]
 
+# field → (lowest, highest) allowed value
+BOUNDS: dict[str, tuple[float, float]] = {
+    "max_issuer": (0.0, 1.0), "max_top10": (0.0, 1.0), "max_unresolved": (0.0, 1.0),
+    "max_position": (0.0, 1.0), "max_turnover": (0.0, 2.0), "transaction_cost": (0.0, 0.1),
+    "min_trade": (0.0, math.inf), "max_data_age_days": (1, math.inf), "error_margin": (0.0, math.inf),
+}
+# dict field → (what its keys name, the keys allowed); every value is a fraction
+KEYED = {"max_theme": ("max_theme", THEMES), "min_asset_class": ("asset class", ASSET_CLASSES),
+         "max_asset_class": ("asset class", ASSET_CLASSES)}
 
-class Policy(BaseModel):
-    """Guardrails for ``check`` and ``rebalance``.
+
+@dataclass(frozen=True, kw_only=True)
+class Policy(Model):
+    """Guardrails for ``check`` and ``rebalance``; immutable (use :meth:`override`).
+
+    Built from a profile with :func:`load_policy`, which validates files and overrides with
+    pydantic (types, unknown settings); every construction checks ranges and keys.
 
     Attributes
     ----------
@@ -68,37 +84,45 @@ class Policy(BaseModel):
         A cap exceeded by more than this fraction of itself is an error, not a warning.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    __pydantic_config__ = {"extra": "forbid"}
 
     profile: str = "balanced"
-    max_issuer: float = Field(0.08, ge=0.0, le=1.0)
-    max_theme: dict[str, float] = Field(default_factory=lambda: {
+    max_issuer: float = 0.08
+    max_theme: dict[str, float] = field(default_factory=lambda: {
         "magnificent7": 0.25, "ai": 0.30, "circular_deals": 0.15})
-    max_top10: float = Field(0.30, ge=0.0, le=1.0)
-    min_asset_class: dict[str, float] = Field(default_factory=lambda: {"bond": 0.20, "gold": 0.05})
-    max_asset_class: dict[str, float] = Field(default_factory=dict)
-    max_unresolved: float = Field(0.05, ge=0.0, le=1.0)
+    max_top10: float = 0.30
+    min_asset_class: dict[str, float] = field(default_factory=lambda: {"bond": 0.20, "gold": 0.05})
+    max_asset_class: dict[str, float] = field(default_factory=dict)
+    max_unresolved: float = 0.05
     require_broad_index: bool = True
-    max_position: float = Field(0.40, ge=0.0, le=1.0)
-    max_turnover: float | None = Field(None, ge=0.0, le=2.0)
-    transaction_cost: float = Field(0.0005, ge=0.0, le=0.1)
-    min_trade: float = Field(0.0, ge=0.0)
-    max_data_age_days: int = Field(450, ge=1)
-    error_margin: float = Field(0.5, ge=0.0)
+    max_position: float = 0.40
+    max_turnover: float | None = None
+    transaction_cost: float = 0.0005
+    min_trade: float = 0.0
+    max_data_age_days: int = 450
+    error_margin: float = 0.5
 
-    @field_validator("max_theme")
-    @classmethod
-    def _themes(cls, v: dict[str, float]) -> dict[str, float]:
-        return _check_keys(v, THEMES, "max_theme")
-
-    @field_validator("min_asset_class", "max_asset_class")
-    @classmethod
-    def _classes(cls, v: dict[str, float]) -> dict[str, float]:
-        return _check_keys(v, ASSET_CLASSES, "asset class")
+    def __post_init__(self) -> None:
+        problems = []
+        for name, (lo, hi) in BOUNDS.items():
+            value = getattr(self, name)
+            if value is None and name == "max_turnover":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                span = f"between {lo:g} and {hi:g}" if hi < math.inf else f"of at least {lo:g}"
+                problems.append(f"{name} = {value!r} must be a number {span}")
+        for name, (what, allowed) in KEYED.items():
+            for key, value in getattr(self, name).items():
+                if key not in allowed:
+                    problems.append(f"unknown {what} '{key}' (known: {', '.join(allowed)})")
+                elif not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                    problems.append(f"{what} '{key}' = {value!r} must be a fraction between 0 and 1")
+        if problems:
+            raise ValueError("; ".join(problems))
 
     def override(self, **changes: Any) -> Policy:
         """A copy with some fields changed (dict fields are merged, not replaced)."""
-        data = self.model_dump()
+        data = dataclasses.asdict(self)
         for key, value in changes.items():
             if value is None and key != "max_turnover":
                 continue
@@ -107,15 +131,6 @@ class Policy(BaseModel):
             else:
                 data[key] = value
         return _validated(data, "the overrides")
-
-
-def _check_keys(v: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
-    for key, value in v.items():
-        if key not in allowed:
-            raise ValueError(f"unknown {what} '{key}' (known: {', '.join(allowed)})")
-        if not 0.0 <= float(value) <= 1.0:
-            raise ValueError(f"{what} '{key}' = {value} must be a fraction between 0 and 1")
-    return {k: float(x) for k, x in v.items()}
 
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -134,21 +149,26 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 def _validated(data: dict[str, Any], where: str) -> Policy:
+    """Validate settings from a file or a caller with pydantic; every problem in one message."""
+    from pydantic import ValidationError
+
     try:
-        return Policy.model_validate(data)
+        return adapter(Policy).validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         parts = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
+            if err["type"] == "unexpected_keyword_argument":
                 import difflib
 
-                close = difflib.get_close_matches(str(err["loc"][-1]), list(Policy.model_fields), n=1)
+                close = difflib.get_close_matches(str(err["loc"][-1]), Policy.field_names(), n=1)
                 msg = "unknown setting" + (f"; did you mean '{close[0]}'?" if close else "")
-            parts.append(f"{loc}: {msg}")
-        raise PolicyError(f"Invalid policy in {where}: " + "; ".join(parts)
-                          + ". Fix these settings (see 'bubbleguard check --help' for the fields).") from None
+            parts.append(f"{loc}: {msg}" if loc else msg)
+        body = "; ".join(parts)
+        stop = "" if body.endswith(("?", ".")) else "."
+        raise PolicyError(f"Invalid policy in {where}: {body}{stop} Fix these settings "
+                          "(see 'bubbleguard check --help' for the fields).") from None
 
 
 def load_policy(profile: str | None = None, path: str | Path | None = None, **overrides: Any) -> Policy:
@@ -185,12 +205,13 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
     profile = profile or "balanced"
     if profile not in PROFILES:
         raise PolicyError(f"Unknown profile '{profile}'; choose one of {', '.join(PROFILES)}.")
-    base = Policy(profile=profile).model_dump()
-    base.update({k: v for k, v in PROFILES[profile].items()})
-    for key, value in data.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            base[key] = {**base[key], **value}
-        else:
-            base[key] = value
-    policy = _validated(base, where)
+    policy = Policy(profile=profile, **PROFILES[profile])  # the built-in settings: no pydantic needed
+    if data:
+        base = dataclasses.asdict(policy)
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            else:
+                base[key] = value
+        policy = _validated(base, where)
     return policy.override(**overrides) if overrides else policy

@@ -19,7 +19,8 @@ __all__ = ["FORMATS", "render", "terminal"]
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe", "circular_deals": "Circular-deal parties"}
+THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe",
+               "circular_deals": "Circular-deal parties"}
 
 
 def _pct(x: float | None) -> str:
@@ -82,7 +83,8 @@ def _findings(findings: list[Finding]) -> RenderableType:
         head = Text(f"{f.severity:<8}", style=SEV_STYLE[f.severity])
         head.append(f" {f.code}", style="bold")
         if f.value is not None:
-            head.append(f"  {f.subject} {_pct(f.value)}" + (f", limit {_pct(f.limit)}" if f.limit is not None else ""))
+            limit = f", limit {_pct(f.limit)}" if f.limit is not None else ""
+            head.append(f"  {f.subject} {_pct(f.value)}{limit}")
         parts += [head, Padding(Text(f.message), (0, 0, 0, 9))]
     return Group(*parts)
 
@@ -113,7 +115,8 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
                    _bar(conc["top10_share"], pol["max_top10"]), _pct(ctx["top10_share"]))
 
     issuers = _table(f"Top {top} issuers: direct and via funds",
-                     {"issuer": "text", "weight": "pct", "direct": "pct", "via funds": "pct", "themes": "text"})
+                     {"issuer": "text", "weight": "pct", "direct": "pct", "via funds": "pct",
+                      "themes": "text"})
     for i in ex.issuers[:top]:
         style = "red" if i.weight > pol["max_issuer"] else None
         issuers.add_row(i.issuer, _pct(i.weight), _pct(i.direct_weight), _pct(i.via_funds_weight),
@@ -173,7 +176,8 @@ def markdown(report: Report, top: int = 15) -> str:
                    f"{_pct(report.market_context['themes'].get(t))} |")
     out.append(f"| Top-10 issuers | {_pct(ex.concentration['top10_share'])} | {_pct(pol['max_top10'])} | "
                f"{_pct(report.market_context['top10_share'])} |")
-    out += ["", "## Top issuers", "", "| issuer | weight | direct | via funds | themes |", "|---|---:|---:|---:|---|"]
+    out += ["", "## Top issuers", "", "| issuer | weight | direct | via funds | themes |",
+            "|---|---:|---:|---:|---|"]
     for i in ex.issuers[:top]:
         out.append(f"| {i.issuer} | {_pct(i.weight)} | {_pct(i.direct_weight)} | {_pct(i.via_funds_weight)} "
                    f"| {', '.join(i.themes)} |")
@@ -196,7 +200,8 @@ def markdown(report: Report, top: int = 15) -> str:
         out += ["", "## Unresolved value", "", "| holding | weight | reason |", "|---|---:|---|"]
         out += [f"| {u.symbol} | {_pct(u.weight)} | {u.reason} |" for u in ex.unresolved]
     a = report.data_as_of
-    out += ["", f"_Data as of: fund holdings {a['fund_holdings']}, deals {a['deals']}, prices {a['prices']}._", ""]
+    out += ["", f"_Data as of: fund holdings {a['fund_holdings']}, deals {a['deals']}, "
+                f"prices {a['prices']}._", ""]
     return "\n".join(out)
 
 

@@ -1,20 +1,22 @@
-"""The check report: positions, exposures, findings and data dates, as pydantic models.
+"""The check report: positions, exposures, findings and data dates.
 
 ``check()`` is the whole pipeline: holdings → look-through → exposures → rules → Report. The
-JSON form (``Report.model_dump(mode="json")``) is the documented ``bubbleguard.report/1`` schema:
-fields may be added, never renamed.
+report types are dataclasses that pydantic validates and serializes on demand (see
+:mod:`bubbleguard._model`). The JSON form (``Report.model_dump(mode="json")``) is the documented
+``bubbleguard.report/1`` schema: fields may be added, never renamed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
+from ._model import Model
 from .exposures import Exposures, compute_exposures
 from .holdings import HoldingsInput, Portfolio, load_holdings
 from .lookthrough import look_through
@@ -28,13 +30,8 @@ SEVERITIES = ("info", "warning", "error")
 Severity = Literal["info", "warning", "error"]
 
 
-class _Model(BaseModel):
-    """Report parts: their validators and serializers are built on first use, not at import."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class Finding(_Model):
+@dataclass(kw_only=True)
+class Finding(Model):
     """One result of a rule: what, how bad, the value against its limit, and what to do."""
 
     code: str
@@ -44,8 +41,14 @@ class Finding(_Model):
     limit: float | None = None
     message: str
 
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"finding {self.code}: severity '{self.severity}' is not one of "
+                             f"{', '.join(SEVERITIES)}")
 
-class Position(_Model):
+
+@dataclass(kw_only=True)
+class Position(Model):
     """A held instrument (accounts summed)."""
 
     symbol: str
@@ -56,7 +59,8 @@ class Position(_Model):
     asset_class: str
 
 
-class IssuerExposure(_Model):
+@dataclass(kw_only=True)
+class IssuerExposure(Model):
     """Look-through weight of one issuer, split into direct holdings and via funds."""
 
     issuer: str
@@ -70,7 +74,8 @@ class IssuerExposure(_Model):
     themes: list[str]
 
 
-class Unresolved(_Model):
+@dataclass(kw_only=True)
+class Unresolved(Model):
     """Value that could not be resolved to an issuer, with the reason."""
 
     symbol: str
@@ -79,7 +84,8 @@ class Unresolved(_Model):
     reason: str
 
 
-class Overlap(_Model):
+@dataclass(kw_only=True)
+class Overlap(Model):
     """Share of two funds' holdings that is the same (Σ min of issuer weights)."""
 
     fund_a: str
@@ -87,7 +93,8 @@ class Overlap(_Model):
     overlap: float
 
 
-class Counterparty(_Model):
+@dataclass(kw_only=True)
+class Counterparty(Model):
     """Exposure to a listed party of the deal graph."""
 
     issuer: str
@@ -99,7 +106,8 @@ class Counterparty(_Model):
     dependence: float | None = None
 
 
-class ExposuresOut(_Model):
+@dataclass(kw_only=True)
+class ExposuresOut(Model):
     """All exposures; issuers + non-equity asset classes + unresolved = 1."""
 
     issuers: list[IssuerExposure]
@@ -108,14 +116,15 @@ class ExposuresOut(_Model):
     asset_classes: dict[str, float]
     unresolved: list[Unresolved]
     concentration: dict[str, float]
-    overlap: list[Overlap] = Field(default_factory=list)
-    counterparties: list[Counterparty] = Field(default_factory=list)
+    overlap: list[Overlap] = field(default_factory=list)
+    counterparties: list[Counterparty] = field(default_factory=list)
 
 
-class Report(_Model):
+@dataclass(kw_only=True)
+class Report(Model):
     """Everything ``bubbleguard check`` found about a portfolio."""
 
-    schema_: str = Field(SCHEMA, alias="schema")
+    schema: str = SCHEMA
     source: str
     currency: str
     data_as_of: dict[str, str]
@@ -125,19 +134,9 @@ class Report(_Model):
     exposures: ExposuresOut
     findings: list[Finding]
     market_context: dict[str, Any]
-    notes: list[str] = Field(default_factory=list)
-    deals_used: list[str] = Field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    deals_used: list[str] = field(default_factory=list)
     scenarios: Any = None  # a bubbleguard.scenarios.ScenarioResults when asked for
-
-    model_config = ConfigDict(defer_build=True, populate_by_name=True)
-
-    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102 - pydantic's, by alias
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump(**kwargs)
-
-    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump_json(**kwargs)
 
     def to_frame(self, table: str = "issuers") -> pd.DataFrame:
         """One part of the report as a DataFrame.
@@ -157,8 +156,8 @@ class Report(_Model):
             rows = getattr(self.exposures, table)
         else:
             raise ValueError(f"unknown table '{table}'")
-        fields = type(rows[0]).model_fields if rows else {}
-        return pd.DataFrame([r.model_dump() for r in rows], columns=list(fields) or None)
+        columns = type(rows[0]).field_names() if rows else None
+        return pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
 
     def worst(self) -> str | None:
         """The most severe finding's severity, or None."""
@@ -197,11 +196,11 @@ def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]
             "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}
 
 
-def _models(model: type[BaseModel], frame: pd.DataFrame) -> list[Any]:
+def _models(model: type[Model], frame: pd.DataFrame) -> list[Any]:
     """One model per row, from the frame's columns that are the model's fields."""
-    names = [n for n in model.model_fields if n in frame.columns]
+    names = [n for n in model.field_names() if n in frame.columns]
     columns = [frame[n].tolist() for n in names]
-    return [model.model_construct(**dict(zip(names, row))) for row in zip(*columns)]
+    return [model(**dict(zip(names, row))) for row in zip(*columns)]
 
 
 def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
@@ -300,22 +299,20 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
 
         scenario_results = run_scenarios(ex, None if scenarios is True else list(scenarios),
                                          snapshot=snap, source=portfolio.source)
-    # built from computed, already typed values: no second validation pass (the JSON contract
-    # and the types are checked by the tests)
-    exposures = ExposuresOut.model_construct(
+    exposures = ExposuresOut(
         issuers=_models(IssuerExposure, ex.issuers),
         themes=ex.themes, sectors=ex.sectors, asset_classes=ex.asset_classes,
         unresolved=_models(Unresolved, ex.unresolved),
         concentration=ex.concentration,
         overlap=_models(Overlap, ex.overlap.head(20)),
-        counterparties=[Counterparty.model_construct(**c) for c in counterparties],
+        counterparties=[Counterparty(**c) for c in counterparties],
     )
-    return Report.model_construct(
+    return Report(
         source=portfolio.source,
         currency=portfolio.currency,
         data_as_of=_data_as_of(snap, symbols),
         total_value=float(ex.total_value),
-        policy=pol.model_dump(),
+        policy=dataclasses.asdict(pol),
         positions=_models(Position, ex.positions),
         exposures=exposures,
         findings=findings,
