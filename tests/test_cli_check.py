@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -106,45 +108,38 @@ def test_funds_file_option(run, tmp_path):
 
 
 def test_python_dash_m_and_version(run):
-    import subprocess
-    import sys
-
     out = subprocess.run([sys.executable, "-m", "bubbleguard", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "version" in out.stdout
 
 
-def test_check_path_loads_no_heavy_library():
-    import subprocess
-    import sys
+HEAVY = ("scipy", "cvxpy", "networkx", "matplotlib", "pypfopt")
 
-    code = ("import sys\nfrom bubbleguard.cli import cli\n"
-            "try:\n    cli(['check', 'examples/holdings.csv', '-f', 'json', '-o', '/dev/null'])\n"
-            "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('scipy', 'cvxpy', 'networkx', 'matplotlib', 'pypfopt') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(sorted(m for m in {modules!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def run_cli(*args: str) -> str:
+    return (f"from bubbleguard.cli import cli\ntry:\n    cli({list(args)!r})\n"
+            "except SystemExit:\n    pass")
+
+
+def test_check_path_loads_no_heavy_library():
+    code = run_cli("check", "examples/holdings.csv", "-f", "json", "-o", "/dev/null")
+    assert loaded_after(code, HEAVY) == []
 
 
 def test_terminal_report_does_not_need_pydantic():
     """pydantic serves JSON, HTML and validation of user policy input, not the terminal report."""
-    import subprocess
-    import sys
-
-    code = ("import sys\nfrom bubbleguard.cli import cli\n"
-            "try:\n    cli(['check', 'examples/holdings.csv', '-o', '/dev/null', '-f', 'table'])\n"
-            "except SystemExit:\n    pass\nprint('pydantic' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
+    code = run_cli("check", "examples/holdings.csv", "-f", "table", "-o", "/dev/null")
+    assert loaded_after(code, ("pydantic", *HEAVY)) == []
 
 
 def test_importing_the_package_and_the_command_line_loads_nothing_heavy():
     """`import bubbleguard` is instant; the command line tunes the collector before pandas loads."""
-    import subprocess
-    import sys
-
-    code = ("import sys, bubbleguard, bubbleguard.cli\n"
-            "print(sorted(m for m in ('pandas', 'numpy', 'pydantic', 'rich') if m in sys.modules))\n"
-            "print(callable(bubbleguard.check), 'pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.split("\n")[:2] == ["[]", "True True"], out.stderr
+    assert loaded_after("import bubbleguard, bubbleguard.cli", ("pandas", "numpy", "pydantic", "rich")) == []
+    assert loaded_after("import bubbleguard\nbubbleguard.check", ("pandas",)) == ["pandas"]
