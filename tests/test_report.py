@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -175,3 +178,17 @@ def test_text_from_data_is_printed_as_is():
     t.add_column("name")
     t.add_row("[bold]Fund[/bold] :smile:")
     assert "[bold]Fund[/bold] :smile:" in to_text(t)
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_rendered_example_matches_the_stored_snapshot(fmt):
+    """The whole rendered report at a fixed width; refresh with UPDATE_SNAPSHOTS=1 after a change."""
+    report = bubbleguard.check("examples/holdings.csv", today=dt.date(2026, 11, 21))
+    text = "\n".join(line.rstrip() for line in render(report, fmt, width=100).splitlines()) + "\n"
+    stored = SNAPSHOTS / f"check_example.{'txt' if fmt == 'table' else 'md'}"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        stored.write_text(text, encoding="utf-8")
+    assert text == stored.read_text(encoding="utf-8")
