@@ -303,7 +303,8 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     attrs = attrs[~attrs["symbol"].isin(instruments["symbol"])]  # funds held by funds
     sec = attrs.drop_duplicates("symbol").set_index("symbol")
     sector = attrs[attrs["sector"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["sector"]
-    country = attrs[attrs["country"].fillna("") != ""].drop_duplicates("symbol").set_index("symbol")["country"]
+    known = attrs[attrs["country"].fillna("") != ""]
+    country = known.drop_duplicates("symbol").set_index("symbol")["country"]
     sec["sector"] = sector.reindex(sec.index).fillna("Unknown")
     sec["country"] = country.reindex(sec.index).fillna("")
     sec["name"] = sec["name"].where(sec["name"].str.strip() != "", sec.index.to_series())
@@ -331,7 +332,8 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     names = pd.DataFrame({"issuer_id": issuer, "name": sec["name"].map(display_name),
                           "mixed": mixed, "us": sec["country"].eq("United States")})
     names = names.sort_values(["issuer_id", "us", "mixed"], ascending=[True, False, False])
-    iss = names.drop_duplicates("issuer_id").set_index("issuer_id")[["name"]].rename(columns={"name": "issuer"})
+    iss = (names.drop_duplicates("issuer_id").set_index("issuer_id")[["name"]]
+           .rename(columns={"name": "issuer"}))
     curated = ai_rows.drop_duplicates("issuer").set_index("issuer_id")
     for col in ("role", "magnificent7", "reason"):
         iss[col] = curated[col].reindex(iss.index).fillna("")
@@ -342,7 +344,8 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
         iss = pd.concat([iss, extra])
         c.notes.append("AI-universe issuers with no listing in any fund file: " + ", ".join(extra["issuer"]))
     by_issuer = sec.groupby("issuer_id")
-    iss["sector"] = by_issuer["sector"].agg(lambda s: s[s != "Unknown"].iloc[0] if (s != "Unknown").any() else "Unknown")
+    iss["sector"] = by_issuer["sector"].agg(
+        lambda s: s[s != "Unknown"].iloc[0] if (s != "Unknown").any() else "Unknown")
     iss["country"] = by_issuer["country"].agg(lambda s: s[s != ""].iloc[0] if (s != "").any() else "")
     iss[["sector", "country"]] = iss[["sector", "country"]].fillna({"sector": "Unknown", "country": ""})
     dup_names = iss["issuer"].duplicated(keep=False)
@@ -448,11 +451,13 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     for row in tracks.itertuples():
         if norm_symbol(row.tracks) not in with_holdings:
             continue
-        holdings = pd.concat([holdings, pd.DataFrame([{"fund": row.symbol, "symbol": norm_symbol(row.tracks), "weight": 1.0}])])
+        tracked = {"fund": row.symbol, "symbol": norm_symbol(row.tracks), "weight": 1.0}
+        holdings = pd.concat([holdings, pd.DataFrame([tracked])])
         target = next(f for f in c.funds if f["fund"] == norm_symbol(row.tracks))
         c.funds.append({"fund": row.symbol, "as_of": target["as_of"], "source": f"tracks {row.tracks}",
                         "coverage": target["coverage"], "holdings": 1, "weight_sum": 1.0,
-                        "note": f"look-through uses {row.tracks}'s holdings ({row.name} tracks the same index)"})
+                        "note": f"look-through uses {row.tracks}'s holdings "
+                                f"({row.name} tracks the same index)"})
     holdings = holdings.groupby(["fund", "symbol"], sort=True, as_index=False)["weight"].sum()
     funds = pd.DataFrame(c.funds).sort_values("fund")
 

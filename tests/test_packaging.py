@@ -17,8 +17,8 @@ DATA = ["manifest.json", "securities.csv", "issuers.csv", "funds.csv", "fund_hol
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                          capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{proc.stderr}")
     (whl,) = out.glob("bubbleguard-*.whl")

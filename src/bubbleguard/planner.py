@@ -38,7 +38,8 @@ Decisions worth knowing (the README's rebalance section repeats them):
   (``0.05 × |mix change|``, so sale proceeds stay in the same class instead of drifting into
   T-bills), buy low-cost broad index funds rather than narrower equity or bond funds
   (``0.02 × value bought``), then lower risk (``0.01 × variance``). Their weights are small next
-  to a trade's cost of one, so they choose among plans of (nearly) the least turnover. ``min-risk`` minimises variance plus costs and tax.
+  to a trade's cost of one, so they choose among plans of (nearly) the least turnover.
+  ``min-risk`` minimises variance plus costs and tax.
   ``max-sharpe`` maximises the Sharpe ratio net of costs and tax, with CAPM expected returns
   (see :mod:`bubbleguard.risk`), through the usual homogenising variable transformation.
 * **Whole shares / minimum trade** are a mixed-integer program (HiGHS); ``min-change`` then breaks

@@ -77,11 +77,13 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
         if value > cap + 1e-9:
             yield Finding(
                 code="asset_class_cap_exceeded", severity="warning", subject=cls, value=value,
-                limit=cap, message=f"{cls.replace('_', ' ').capitalize()} is {value:.1%}, above the {cap:.0%} cap.")
+                limit=cap,
+                message=f"{cls.replace('_', ' ').capitalize()} is {value:.1%}, above the {cap:.0%} cap.")
 
 
 _FLOOR_ADVICE = {
-    "bond": "bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund (BND, AGG, IEF)",
+    "bond": ("bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund "
+             "(BND, AGG, IEF)"),
     "gold": "gold tends to hold up when stocks fall; add a low-cost gold fund (GLDM, IAU)",
     "real_estate": "real estate gives steady income; add a REIT index fund (VNQ, SCHH)",
     "cash": "keep some cash or a treasury-bill fund (SGOV, BIL) for needs and opportunities",
