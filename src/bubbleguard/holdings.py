@@ -122,7 +122,7 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
 
 def _canonical_columns(columns: list[str], where: str) -> list[str]:
     """Column names mapped to the holdings contract with the same aliases as holdings files."""
-    from ._brokers import GENERIC_ALIASES, norm
+    from ._broker_format import GENERIC_ALIASES, norm
 
     out = [GENERIC_ALIASES.get(norm(c), norm(c)) for c in columns]
     dup = sorted({c for c in out if out.count(c) > 1 and c in GENERIC_ALIASES.values()})
@@ -159,7 +159,8 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
               notes: list[str], snapshot: Snapshot | None, fx: Mapping[str, float] | None) -> Portfolio:
     where = source
     if "symbol" not in frame.columns:
-        raise HoldingsError(f"{where}: no symbol column (found: {', '.join(map(str, frame.columns)) or 'none'}). "
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise HoldingsError(f"{where}: no symbol column (found: {found}). "
                             "Name the column with the tickers 'symbol' (or 'ticker').")
     if "quantity" not in frame.columns and "market_value" not in frame.columns:
         raise HoldingsError(f"{where}: neither a quantity nor a market_value column. Add one of them "

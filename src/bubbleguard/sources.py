@@ -23,11 +23,9 @@ from typing import NoReturn
 
 import pandas as pd
 
-from ._brokers import (
+from ._broker_format import (
     AVG_COST,
-    BROKERS,
     CANONICAL,
-    GENERIC,
     GENERIC_ALIASES,
     NUMERIC,
     BrokerFormat,
@@ -35,6 +33,7 @@ from ._brokers import (
     missing_columns,
     norm,
 )
+from ._brokers import BROKERS, GENERIC
 from .errors import HoldingsError
 
 __all__ = ["BROKERS", "BrokerFormat", "RawHoldings", "parse_number", "read_holdings_file"]
