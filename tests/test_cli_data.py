@@ -23,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 
 import bubbleguard
+from bubbleguard._fund_file import FundFile, match_local_listings, parse_ishares
 from bubbleguard.cli import cli
 from bubbleguard.errors import DataError
 from bubbleguard.reference import load_snapshot, read_fund_holdings
-from bubbleguard.refresh import FundFile, match_local_listings, parse_ishares
 
 FIXTURES = Path(__file__).parent / "fixtures" / "refresh"
 IVV_PATH = ("/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
