@@ -44,7 +44,8 @@ class FundFile:
     fund
         The fund's ticker.
     holdings
-        Columns fund, symbol, weight (fraction of the fund), name, as_of; largest first.
+        Columns fund, symbol, weight (fraction of the fund), name, location (the listing country),
+        as_of; largest first.
     as_of
         The date the file describes (``YYYY-MM-DD``), or ``""`` when the file does not say.
     source
