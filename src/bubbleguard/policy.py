@@ -122,6 +122,10 @@ class Policy(Model):
 
     def override(self, **changes: Any) -> Policy:
         """A copy with some fields changed (dict fields are merged, not replaced)."""
+        return self._with(changes, "the overrides")
+
+    def _with(self, changes: dict[str, Any], where: str) -> Policy:
+        """Merge ``changes`` (None: keep, except ``max_turnover``) and validate them with pydantic."""
         data = dataclasses.asdict(self)
         for key, value in changes.items():
             if value is None and key != "max_turnover":
@@ -130,7 +134,7 @@ class Policy(Model):
                 data[key] = {**data[key], **value}
             else:
                 data[key] = value
-        return _validated(data, "the overrides")
+        return _validated(data, where)
 
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -207,11 +211,5 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
         raise PolicyError(f"Unknown profile '{profile}'; choose one of {', '.join(PROFILES)}.")
     policy = Policy(profile=profile, **PROFILES[profile])  # the built-in settings: no pydantic needed
     if data:
-        base = dataclasses.asdict(policy)
-        for key, value in data.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                base[key] = {**base[key], **value}
-            else:
-                base[key] = value
-        policy = _validated(base, where)
+        policy = policy._with(data, where)
     return policy.override(**overrides) if overrides else policy
