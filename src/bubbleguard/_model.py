@@ -14,7 +14,7 @@ import dataclasses
 from functools import cache
 from typing import Any, TypeVar
 
-__all__ = ["Model", "adapter"]
+__all__ = ["Model"]
 
 M = TypeVar("M", bound="Model")
 

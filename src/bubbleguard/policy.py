@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._model import Model, adapter
+from ._model import Model
 from .errors import PolicyError
 from .reference import ASSET_CLASSES, THEMES
 
@@ -157,7 +157,7 @@ def _validated(data: dict[str, Any], where: str) -> Policy:
     from pydantic import ValidationError
 
     try:
-        return adapter(Policy).validate_python(data)  # type: ignore[no-any-return]
+        return Policy.model_validate(data)
     except ValidationError as exc:
         parts = []
         for err in exc.errors():
