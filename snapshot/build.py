@@ -360,7 +360,9 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     stocks["tracks"] = ""
     funds = instruments.rename(columns={"note": "_note"})
     funds = funds.assign(issuer_id="", sector="", country="",
-                         kind=np.where(funds["asset_class"] == "cash", "cash", "fund"),
+                         # money-market funds are cash at 1.00 a unit; T-bill ETFs are funds
+                         # priced as funds (SGOV trades near 100)
+                         kind=np.where(funds["category"] == "money_market", "cash", "fund"),
                          broad_index=funds["broad_index"].str.lower().eq("true"))
     cash = pd.DataFrame([{"symbol": "CASH", "issuer_id": "", "name": "Cash", "sector": "",
                           "country": "", "kind": "cash", "asset_class": "cash",

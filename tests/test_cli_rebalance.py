@@ -135,3 +135,14 @@ def test_help_lists_the_options(run):
                    "--whole-shares", "--min-trade", "--solver", "--allow-relax", "--apply-to",
                    "--format", "--output", "--profile", "--policy", "--max-ai"):
         assert option in res.stdout
+
+
+@pytest.mark.parametrize("options", [("--whole-shares",), ("--min-trade", "100"), ("--solver", "HIGHS")])
+def test_json_on_stdout_is_json_whatever_the_solver_prints(options):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "bubbleguard", "rebalance", "examples/holdings.csv",
+                           *options, "-f", "json"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["schema"] == "bubbleguard.plan/1"

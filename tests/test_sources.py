@@ -63,7 +63,7 @@ def test_schwab_single_account_export() -> None:
     assert column(raw, "quantity") == ["30", "50", "1,000", "--"]
     assert column(raw, "market_value") == ["$8,269.50", "$13,956.00", "$26,500.00", "$6,722.00"]
     assert set(column(raw, "account")) == {"Individual ...123"}
-    assert column(raw, "asset_class")[3] == "Cash and Money Market"
+    assert column(raw, "instrument_type")[3] == "Cash and Money Market"
     assert raw.lines == [4, 5, 6, 7]
     assert "skipped total/pending row(s) on line(s) 8" in raw.notes  # "Positions Total"
 
@@ -136,7 +136,7 @@ def test_robinhood_build_holdings_csv() -> None:
     assert column(raw, "symbol") == ["NVDA", "PLTR", "VOO", "SOUN"]
     assert column(raw, "quantity") == ["15.00000000", "12.52341200", "3.00000000", "40.00000000"]
     assert column(raw, "market_value") == ["2369.85", "1707.19", "1704.09", "429.20"]
-    assert column(raw, "asset_class") == ["stock", "stock", "etp", "stock"]
+    assert column(raw, "instrument_type") == ["stock", "stock", "etp", "stock"]
     # average_buy_price is per share: cost_basis = quantity x average, empty when unknown
     assert column(raw, "cost_basis") == ["1518.75", "527.861816", "1353.6", ""]
 
@@ -203,7 +203,7 @@ def test_european_semicolon_export_uses_decimal_comma() -> None:
 def test_every_fixture_is_strings_with_canonical_columns(path: Path) -> None:
     raw = read_holdings_file(path)
     allowed = {"symbol", "quantity", "market_value", "price", "currency", "account",
-               "cost_basis", "asset_class", "locked", "name", "description"}
+               "cost_basis", "asset_class", "instrument_type", "locked", "name", "description"}
     assert set(raw.frame.columns) <= allowed
     assert len(raw.lines) == len(raw.frame)
     assert all(isinstance(v, str) for v in raw.frame.to_numpy().ravel())

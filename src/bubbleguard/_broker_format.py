@@ -26,7 +26,7 @@ __all__ = [
 
 CANONICAL = (
     "symbol", "quantity", "market_value", "price", "currency", "account",
-    "cost_basis", "asset_class", "locked", "name", "description",
+    "cost_basis", "asset_class", "instrument_type", "locked", "name", "description",
 )
 AVG_COST = "avg_cost"  # internal column: average cost per unit, turned into cost_basis later
 NUMERIC = ("quantity", "market_value", "price", "cost_basis", AVG_COST)
@@ -51,17 +51,19 @@ GENERIC_ALIASES = alias_map({
     "quantity": ("quantity", "shares", "qty", "qty (quantity)", "position", "units", "holdings",
                  "持仓数量", "持有数量", "股票余额", "当前拥股", "证券数量", "数量"),
     "market_value": ("market_value", "market value", "current value", "mkt val (market value)",
-                     "value", "total value", "market value (usd)", "市值", "最新市值", "参考市值"),
-    "price": ("last price", "price", "share price", "current price", "close price", "mark price",
+                     "value", "total value", "market value (usd)", "market_val", "市值", "最新市值", "参考市值"),
+    "price": ("last price", "price", "nominal_price", "share price", "current price", "close price", "mark price",
               "last", "市价", "现价", "最新价", "当前价"),
     "cost_basis": ("cost_basis", "cost basis total", "cost basis", "total cost", "book cost",
                    "持仓成本", "成本金额"),
     AVG_COST: ("avg_cost", "avg cost", "average cost", "average cost basis", "cost basis per share",
-               "cost per share", "avg price", "average price", "cost price", "average_buy_price",
+               "cost per share", "avg price", "average price", "cost price", "cost_price", "average_buy_price",
                "成本价", "摊薄成本价", "平均成本", "参考成本价", "买入均价"),
-    "account": ("account", "account number", "account name", "account id", "账户", "资金账号"),
+    "account": ("account", "account number", "account name", "account id", "acc_id", "账户", "资金账号"),
     "currency": ("currency", "ccy", "currency code", "币种", "货币"),
-    "asset_class": ("asset_class", "asset class", "asset type", "security type", "asset category"),
+    "asset_class": ("asset_class", "asset class"),
+    "instrument_type": ("asset type", "security type", "asset category", "instrument type",
+                        "security_type", "证券类别", "证券类型"),
     "locked": ("locked",),
     "name": ("name", "investment name", "security name", "证券名称", "名称", "股票名称",
              "基金名称"),

@@ -93,7 +93,7 @@ class IbkrFormat:
     aliases: Mapping[str, str] = field(default_factory=lambda: alias_map({
         "symbol": ("symbol",), "quantity": ("quantity",), "market_value": ("value",),
         "price": ("close price",), "cost_basis": ("cost basis",), AVG_COST: ("cost price",),
-        "currency": ("currency",), "asset_class": ("asset category",), "account": ("account",),
+        "currency": ("currency",), "instrument_type": ("asset category",), "account": ("account",),
         "description": ("description",)}))
     sections: tuple[str, ...] = ("open positions", "long open positions", "short open positions")
 
@@ -134,7 +134,7 @@ class IbkrFormat:
                             "summary" not in cur.lower():
                         cash.append((line, {"symbol": "CASH", "currency": cur,
                                             "market_value": d.get("total", ""),
-                                            "asset_class": "Cash"}))
+                                            "instrument_type": "Cash"}))
             elif section in self.sections:
                 if kind == "Header":
                     cmap = column_map(self, rest, f"{source} line {line}")
@@ -196,7 +196,7 @@ _BUILTIN: list[BrokerFormat] = [
           ("Mkt Val (Market Value)", "Market Value")],
          {"quantity": ("qty (quantity)", "quantity"),
           "market_value": ("mkt val (market value)", "market value"),
-          "asset_class": ("security type", "asset type")},
+          "instrument_type": ("security type", "asset type")},
          evidence=("qty (quantity)", "mkt val (market value)", "reinvest?", "reinvest dividends?",
                    "% of acct (% of account)"),
          title=re.compile(r"Positions for (?:account )?(.+?) as of", re.IGNORECASE),
@@ -205,7 +205,7 @@ _BUILTIN: list[BrokerFormat] = [
          "Robinhood holdings (robin_stocks build_holdings() saved with pandas to_csv)",
          [("average_buy_price",), ("equity",), ("quantity",), ("price",), ("percent_change",)],
          {"symbol": ("", "unnamed: 0", "ticker", "symbol"), "market_value": ("equity",),
-          "asset_class": ("type",), AVG_COST: ("average_buy_price",)}),
+          "instrument_type": ("type",), AVG_COST: ("average_buy_price",)}),
     _fmt(_Futu, "futu", "Futu/moomoo 富途牛牛 positions export (持仓)",
          [("代码",), ("名称",), ("持仓数量", "持有数量", "数量"), ("市值",)],
          {"price": ("现价", "市价"), AVG_COST: ("成本价", "摊薄成本价", "平均成本")},

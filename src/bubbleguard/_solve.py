@@ -10,8 +10,11 @@ the guardrails conflict, a slack version names the constraints and the smallest 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,26 @@ TOL = 1e-9
 #: Every limit is tightened by this much inside the solver, so that removing residual trades
 #: and round-off never take a plan across a limit (0.002 percentage points).
 MARGIN = 2e-5
+
+
+@contextmanager
+def _solver_chatter_to_stderr() -> Iterator[None]:
+    """Send what compiled solvers write to file descriptor 1 (HiGHS's banner) to stderr.
+
+    Standard output carries only the requested format (``-f json > plan.json`` is JSON).
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real descriptors (an embedding host): nothing to redirect
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @dataclass
@@ -314,7 +337,8 @@ class Rebalancer(TradesMixin):
                 elif solver == "HIGHS" and discrete:
                     gap = 1e-3 if built.objective == "track" else 1e-4
                     opts.update(time_limit=float(self.time_limit), mip_abs_gap=gap)
-                built.problem.solve(solver=solver, **opts)
+                with _solver_chatter_to_stderr():
+                    built.problem.solve(solver=solver, **opts)
                 elapsed = time.perf_counter() - t0
             except (cp.SolverError, ValueError, ArithmeticError) as exc:
                 last = f"{solver}: {exc}"

@@ -25,6 +25,16 @@ HoldingsInput = str | os.PathLike[str] | pd.DataFrame | Mapping[str, float]
 CASH_SYMBOLS = {"CASH", "USD", "CASH & CASH INVESTMENTS", "CORE", "MONEY MARKET", "CASH&CASHINVESTMENTS"}
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
 CURRENCY_NAMES = {"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"}
+#: A broker's instrument-type words that name an asset class without doubt. Every other word
+#: ("Stocks", "ETFs & Closed End Funds", "etp", "Mutual Funds"…) says what the instrument is, not
+#: what it holds: the snapshot classifies those symbols, and the word is ignored with a note.
+INSTRUMENT_TYPES = {
+    "cash": "cash", "cash and money market": "cash", "cash & cash investments": "cash",
+    "money market": "cash", "money market funds": "cash", "money market fund": "cash",
+    "sweep": "cash", "core": "cash", "现金": "cash",
+    "fixed income": "bond", "bonds": "bond", "bond": "bond", "treasuries": "bond",
+    "债券": "bond",
+}
 POSITION_COLUMNS = ["symbol", "account", "quantity", "price", "market_value", "currency",
                     "cost_basis", "asset_class", "locked", "value_source", "line"]
 
@@ -70,8 +80,15 @@ class Portfolio:
 
 
 def normalize_symbols(symbols: pd.Series) -> pd.Series:
-    """Upper case, trimmed, broker markers (``SPAXX**``) removed, '.' for share classes."""
+    """Upper case, trimmed, broker markers (``SPAXX**``) removed, '.' for share classes.
+
+    Futu OpenAPI market prefixes (``US.QQQ``, ``HK.00700``, ``SH.600519``) are dropped and Hong
+    Kong's five-digit zero-padded codes lose their padding (``00700`` → ``700``, as the snapshot
+    lists them); six-digit A-share codes are kept as they are.
+    """
     s = symbols.astype(str).str.strip().str.upper().str.rstrip("*").str.strip()
+    s = s.str.replace(r"^(?:US|HK|SH|SZ)\.(?=\w)", "", regex=True)
+    s = s.str.replace(r"^0\d{4}$", lambda m: str(int(m.group(0))), regex=True)
     return s.str.replace(r"(?<=[A-Z])[\s/-]+(?=[A-Z]{1,2}$)", ".", regex=True)
 
 
@@ -229,6 +246,14 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
     report(~np.isin(asset_class, ("", *ASSET_CLASSES)),
            f"asset_class '{{asset_class}}' is not one of {', '.join(ASSET_CLASSES)}")
+    kinds = text("instrument_type")
+    from_type = np.array([INSTRUMENT_TYPES.get(k.lower(), "") for k in kinds], dtype=object)
+    given = (asset_class == "") & (from_type != "")
+    asset_class[given] = from_type[given]
+    ignored = sorted({k for k, t in zip(kinds, from_type) if k and not t})
+    if ignored:
+        notes.append("instrument types " + ", ".join(f"'{k}'" for k in ignored[:6])
+                     + " name no asset class; the snapshot classifies those symbols")
     if problems:
         raise HoldingsError(_paragraph(where, problems), problems)
 

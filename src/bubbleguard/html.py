@@ -181,6 +181,9 @@ def _issuers(report: Report) -> str:
     from .charts import issuers_chart
 
     issuers, cap = report.exposures.issuers[:40], report.policy.get("max_issuer")
+    if not issuers:
+        return _section("issuers", "Exposure by issuer: direct and via funds",
+                        "<p>The portfolio holds no company shares, directly or through funds.</p>")
     chart = _svg(issuers_chart(report, title=None), "iss", "Top issuers, direct and via funds")
     rows = [(i.issuer, " ".join(i.symbols), _pct(i.weight), _pct(i.direct_weight),
              _pct(i.via_funds_weight), i.role.replace("_", " "),

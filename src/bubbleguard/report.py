@@ -156,7 +156,7 @@ class Report(Model):
             rows = getattr(self.exposures, table)
         else:
             raise ValueError(f"unknown table '{table}'")
-        columns = type(rows[0]).field_names() if rows else None
+        columns = _ROW_TYPES[table].field_names()
         return pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
 
     def worst(self) -> str | None:
@@ -168,6 +168,12 @@ class Report(Model):
         """0 when no finding is at or above ``fail_on``, else 1."""
         level = SEVERITIES.index(fail_on)
         return int(any(SEVERITIES.index(f.severity) >= level for f in self.findings))
+
+
+#: The row type of each table ``Report.to_frame`` returns (an empty table keeps its columns).
+_ROW_TYPES: dict[str, type[Model]] = {
+    "positions": Position, "findings": Finding, "issuers": IssuerExposure,
+    "unresolved": Unresolved, "counterparties": Counterparty, "overlap": Overlap}
 
 
 @dataclass(frozen=True)

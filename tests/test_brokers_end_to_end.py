@@ -1,0 +1,86 @@
+"""Every broker fixture through the whole `check` (and one through `rebalance`), totals by hand.
+
+The expected totals are the sums of the files' own value cells, added up by hand from the
+fixtures, not from the parser: a layout that reads a file but cannot check it fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bubbleguard.cli import cli
+
+BROKERS = Path(__file__).parent / "fixtures" / "brokers"
+
+# file, extra options, currency, total (sum of the file's values), held symbols after look-up
+CASES = [
+    ("fidelity_Portfolio_Positions_Jun-30-2025.csv", (), "USD",
+     2450.18 + 18958.80 + 22065.60 + 12683.96 + 18186.81 + 12.34, 6),
+    ("vanguard_OfxDownload.csv", (), "USD",
+     1520.33 + 36470.4 + 10218.69 + 14630.0 + 47446.55 + 1579.9, 6),
+    ("schwab_Individual-Positions-2025-06-30-161200.csv", (), "USD",
+     8269.50 + 13956.00 + 26500.00 + 6722.00, 4),
+    ("schwab_All-Accounts-Positions-2025-06-30.csv", (), "USD",
+     31598.00 + 14098.40 + 655.12 + 8804.47 + 1994.86, 5),
+    ("robinhood_build_holdings.csv", (), "USD", 2369.85 + 1707.19 + 1704.09 + 429.20, 4),
+    ("ibkr_ActivityStatement_U1234567_20250630.csv", ("--fx", "EUR=1.1714", "--fx", "HKD=0.1274"),
+     "USD", 8104.8 * 1.1714 + 10660 * 0.1274 + 23698.5 + 13791 + 9059.6 + 6034.8
+     + 1200 * 1.1714 + 3721.51, 7),
+    ("futu_positions.csv", ("--fx", "HKD=0.1282"), "USD",
+     7899.50 + 11032.80 + 2791.20 + (10660 + 51000) * 0.1282, 5),
+    ("futu_openapi_position_list_query.csv", ("--fx", "HKD=0.1282"), "USD",
+     5516.4 + 51000.0 * 0.1282, 2),
+    ("european_semicolon_cp1252.csv", (), "EUR", 1435.00 + 14057.50 + 4612.00 + 354.20, 4),
+]
+
+
+def check_json(*args: str) -> dict:
+    res = CliRunner().invoke(cli, ["check", *args, "-f", "json", "--fail-on", "never"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize(("name", "options", "currency", "total", "count"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_every_broker_fixture_is_checked(name, options, currency, total, count):
+    report = check_json(str(BROKERS / name), *options)
+    assert report["currency"] == currency
+    assert report["total_value"] == pytest.approx(total, abs=0.005)
+    assert len(report["positions"]) == count
+    assert sum(p["market_value"] for p in report["positions"]) == pytest.approx(total, abs=0.005)
+
+
+@pytest.mark.parametrize("name", ["schwab_Individual-Positions-2025-06-30-161200.csv",
+                                  "schwab_All-Accounts-Positions-2025-06-30.csv",
+                                  "robinhood_build_holdings.csv"])
+def test_instrument_type_words_never_fail_a_file(name):
+    report = check_json(str(BROKERS / name))
+    assert any("instrument types" in n for n in report["notes"])
+
+
+def test_cash_type_rows_are_cash_and_fund_types_are_left_to_the_snapshot():
+    report = check_json(str(BROKERS / "schwab_All-Accounts-Positions-2025-06-30.csv"))
+    classes = {p["symbol"]: p["asset_class"] for p in report["positions"]}
+    assert classes["CASH"] == "cash" and classes["SWVXX"] == "cash"
+    assert classes["VOO"] == "equity" and classes["NVDA"] == "equity"
+
+
+def test_futu_openapi_codes_match_the_snapshot():
+    report = check_json(str(BROKERS / "futu_openapi_position_list_query.csv"), "--fx", "HKD=0.1282")
+    names = {p["symbol"]: p["name"] for p in report["positions"]}
+    assert set(names) == {"QQQ", "700"}
+    assert "TENCENT" in names["700"].upper()
+
+
+def test_a_broker_file_goes_through_rebalance_and_its_json_parses():
+    res = CliRunner().invoke(cli, ["rebalance", str(BROKERS / "schwab_All-Accounts-Positions-2025-06-30.csv"),
+                                   "--whole-shares", "-f", "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.stdout)
+    before = 31598.00 + 14098.40 + 655.12 + 8804.47 + 1994.86
+    assert plan["before"]["total_value"] == pytest.approx(before, abs=0.005)
