@@ -52,7 +52,8 @@ def test_output_file_and_formats(run, tmp_path):
                         ("table", "Top 15 issuers")):
         out = tmp_path / f"r.{fmt}"
         res = run("check", "examples/holdings.csv", "-f", fmt, "-o", str(out), "--fail-on", "never")
-        assert res.exit_code == 0 and res.output == ""
+        assert res.exit_code == 0 and res.stdout == ""
+        assert res.stderr.startswith(f"wrote {out} (")
         assert marker in out.read_text()
 
 

@@ -215,7 +215,13 @@ class TableFormat:
         cmap = column_map(self, header, f"{source} line {hline}", [r for _, r in rows[start + 1:]])
         out = Extract(columns={canon: header[i] for i, canon in cmap.items()})
         keys = _trim([norm(c) for c in header])
-        sym = next(i for i, c in cmap.items() if c == "symbol")
+        sym = next((i for i, c in cmap.items() if c == "symbol"), None)
+        if sym is None:
+            raise HoldingsError(
+                f"{source} line {hline}: the {self.label} has no column with the tickers (found: "
+                f"{', '.join(c for c in header if c) or 'none'}). Export it again with its symbol "
+                "column (a robin_stocks build_holdings() frame keeps its tickers in the index: "
+                "save it with to_csv(index_label='symbol')).")
         account: str | None = None
         labels = [_filled(r) for _, r in rows[:start] if len(_filled(r)) == 1]
         if self.sectioned and labels:

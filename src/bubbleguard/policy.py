@@ -198,7 +198,7 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
     if path is not None:
         where = str(path)
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            data = tomllib.loads(_text(Path(path)))
         except OSError as exc:
             raise PolicyError(f"Cannot read policy file {path}: {exc.strerror}.") from None
         except tomllib.TOMLDecodeError as exc:
@@ -213,3 +213,17 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
     if data:
         policy = policy._with(data, where)
     return policy.override(**overrides) if overrides else policy
+
+
+def _text(path: Path) -> str:
+    """A policy file's text: UTF-8 (with or without a BOM) or UTF-16 with its BOM."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read); save "
+                          "it as UTF-8 and run again.") from None

@@ -1,7 +1,8 @@
 """The ``bubbleguard`` command line: a thin layer over the library.
 
 Library errors become one paragraph on stderr and exit code 2; findings at or above
-``--fail-on`` give exit code 1.
+``--fail-on`` give exit code 1. Anything else is a bug in bubbleguard: one paragraph that says so,
+with the version, and exit code 3 (``--debug`` shows the traceback instead).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..errors import BubbleguardError
 __all__ = ["cli", "main"]
 
 EXIT_ERROR = 2
+EXIT_INTERNAL = 3
 
 
 # command name → module in this package; a module is imported only when its command is used
@@ -33,6 +35,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BubbleguardError as exc:
             _fail(str(exc))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            _internal(exc)
 
     def _plugin_commands(self) -> None:
         if getattr(self, "_plugins_loaded", False):
@@ -64,9 +73,22 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _internal(exc: Exception) -> None:
+    from importlib.metadata import version
+
+    detail = f"{type(exc).__name__}: {exc}"
+    if len(detail) > 300:
+        detail = detail[:300] + "…"
+    click.echo(f"Internal error in bubbleguard {version('bubbleguard')} ({detail}). This is a bug, "
+               "not a problem with your input: please report it with the command you ran; "
+               "'bubbleguard --debug …' shows the traceback.", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bubbleguard")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def cli(debug: bool) -> None:
     """Look through your funds, measure AI-bubble concentration, rebalance under guardrails.
 
     Everything runs offline on the bundled reference snapshot; your holdings never leave

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..errors import BubbleguardError
 from ..render import FORMATS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -84,11 +85,54 @@ def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
 
 
 def write(text: str, output: Path | None) -> None:
-    """Write text to a file or stdout."""
+    """Write text to stdout, or atomically to a file and say so on stderr.
+
+    The text goes to a temporary file in the target folder that is renamed over the target, so
+    a full disk or a killed process never leaves a half-written report under the final name. An
+    existing file is replaced, and stderr says it was.
+    """
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
-    else:
-        output.write_text(text, encoding="utf-8")
+        return
+    data = text.encode("utf-8")
+    replaced = write_atomic(output, data)
+    click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
+
+
+def write_atomic(output: Path, data: bytes) -> bool:
+    """Write ``data`` to ``output`` through a temporary file in the same folder and a rename.
+
+    Returns True when an existing file was replaced.
+    """
+    import os
+    import tempfile
+
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise BubbleguardError(f"Cannot write {output}: the folder {folder} does not exist. "
+                               "Create it or choose another --output path.")
+    if output.is_dir():
+        raise BubbleguardError(f"Cannot write {output}: it is a folder. Give a file name.")
+    existed = output.exists()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
+    except OSError as exc:
+        raise BubbleguardError(f"Cannot write {output}: {exc.strerror} in {folder}. Check the "
+                               "folder's permissions or choose another --output path.") from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain write would give, not mkstemp's
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise BubbleguardError(f"Cannot write {output}: {exc.strerror}. Nothing was written; free "
+                               "some space or choose another --output path.") from None
+    return existed
 
 
 def show(renderable: Any, width: int | None) -> None:

@@ -1,0 +1,112 @@
+"""Every failure a user can cause is one paragraph and exit 2; a bug is exit 3, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bubbleguard.cli import cli
+
+BROKERS = Path(__file__).parent / "fixtures" / "brokers"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def portfolios(tmp_path: Path) -> dict[str, Path]:
+    files = {"cash": "symbol,market_value\nCASH,1000\n",
+             "bonds": "symbol,market_value\nBND,600\nAGG,400\n",
+             "unknown": "symbol,market_value\nZZZZQ,1000\n",
+             "one": "symbol,market_value\nNVDA,1000\n"}
+    out = {}
+    for name, text in files.items():
+        out[name] = tmp_path / f"{name}.csv"
+        out[name].write_text(text)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
+@pytest.mark.parametrize("name", ["cash", "bonds", "unknown", "one"])
+def test_edge_portfolios_render_in_every_format(portfolios, name, fmt):
+    res = run("check", str(portfolios[name]), "-f", fmt, "--fail-on", "never")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip()
+    if fmt == "json":
+        assert json.loads(res.stdout)["total_value"] == pytest.approx(1000.0)
+    if fmt == "csv":
+        assert res.stdout.splitlines()[0].startswith("issuer,issuer_id,symbols,weight")
+
+
+def test_policy_files_in_other_encodings(tmp_path, portfolios):
+    utf16 = tmp_path / "utf16.toml"
+    utf16.write_text("max_issuer = 0.5\n", encoding="utf-16")
+    res = run("check", str(portfolios["one"]), "--policy", str(utf16), "-f", "json", "--fail-on", "never")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["policy"]["max_issuer"] == 0.5
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes("# café\nmax_issuer = 0.5\n".encode("latin-1"))
+    res = run("check", str(portfolios["one"]), "--policy", str(latin))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"Error: {latin} is not UTF-8 text") and "\n" not in res.stderr.strip()
+
+
+def test_output_into_a_missing_folder_names_the_folder(tmp_path, portfolios):
+    target = tmp_path / "no" / "such" / "report.json"
+    res = run("check", str(portfolios["one"]), "-f", "json", "-o", str(target))
+    assert res.exit_code == 2
+    assert res.stderr == (f"Error: Cannot write {target}: the folder {target.parent} does not exist. "
+                          "Create it or choose another --output path.\n")
+
+
+def test_output_is_written_whole_and_said_on_stderr(tmp_path, portfolios):
+    target = tmp_path / "report.json"
+    res = run("check", str(portfolios["one"]), "-f", "json", "-o", str(target), "--fail-on", "never")
+    assert res.exit_code == 0
+    assert res.stderr.startswith(f"wrote {target} (")
+    assert json.loads(target.read_text())["total_value"] == 1000.0
+    res = run("check", str(portfolios["one"]), "-f", "json", "-o", str(target), "--fail-on", "never")
+    assert res.stderr.startswith(f"replaced {target} (")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+    mode = target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_robin_stocks_frame_saved_without_its_index(tmp_path):
+    lines = (BROKERS / "robinhood_build_holdings.csv").read_text().splitlines()
+    no_index = tmp_path / "holdings.csv"
+    no_index.write_text("\n".join(line.split(",", 1)[1] for line in lines) + "\n")
+    res = run("check", str(no_index))
+    assert res.exit_code == 2
+    assert "no column with the tickers" in res.stderr and "index_label='symbol'" in res.stderr
+
+
+def test_an_internal_error_is_exit_3_with_a_request_to_report_it(monkeypatch, portfolios):
+    import bubbleguard.report
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(bubbleguard.report, "compute_exposures", broken)
+    res = run("check", str(portfolios["one"]))
+    assert res.exit_code == 3
+    assert res.stderr.startswith("Internal error in bubbleguard ")
+    assert "ZeroDivisionError: boom" in res.stderr and "Traceback" not in res.stderr
+    res = run("--debug", "check", str(portfolios["one"]))
+    assert isinstance(res.exception, ZeroDivisionError)
+
+
+def test_a_folder_given_as_the_holdings_file_from_a_real_process(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bubbleguard", "check", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "is a directory" in proc.stderr and "Traceback" not in proc.stderr
