@@ -43,7 +43,7 @@ def test_profile_and_overrides_change_the_verdict(run):
     assert limits["profile"] == "conservative" and limits["min_asset_class"]["bond"] == 0.35
     res = run("check", "examples/holdings.csv", "-f", "json", "--max-ai", "0.9", "--max-mag7", "0.9",
               "--max-circular", "0.9", "--max-issuer", "0.5", "--max-top10", "0.9", "--min-bond", "0",
-              "--min-gold", "0", "--fail-on", "warning")
+              "--min-gold", "0", "--max-data-age", "10000", "--fail-on", "warning")
     assert res.exit_code == 0, json.loads(res.output)["findings"]
 
 

@@ -25,7 +25,7 @@ def run():
 
 
 def test_example_gets_a_plan_and_exit_0(run):
-    res = run(EXAMPLE, "--width", "140")
+    res = run(EXAMPLE, "--width", "140", "--max-data-age", "10000")
     assert res.exit_code == 0, res.stderr
     out = res.stdout
     assert "bubbleguard rebalance" in out and "Trades" in out and "Guardrails" in out

@@ -331,7 +331,7 @@ def _plan(plan: Any, report: Report) -> str:
 
 def _data(report: Report) -> str:
     a = report.data_as_of
-    dates = (f"fund holdings {a.get('fund_holdings', '')}, deals {a.get('deals', '')}, "
+    dates = (f"fund holdings {report.fund_holdings_dates()}, deals {a.get('deals', '')}, "
              f"prices {a.get('prices', '')}")
     body = [f"<p>Data as of: {_e(dates)}.</p>"]
     un = report.exposures.unresolved

@@ -99,7 +99,7 @@ class Policy(Model):
     max_turnover: float | None = None
     transaction_cost: float = 0.0005
     min_trade: float = 0.0
-    max_data_age_days: int = 450
+    max_data_age_days: int = 180
     error_margin: float = 0.5
 
     def __post_init__(self) -> None:

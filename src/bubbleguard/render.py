@@ -147,7 +147,7 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
     parts.append(_findings(report.findings))
 
     as_of = report.data_as_of
-    foot = Text(f"Data as of: fund holdings {as_of['fund_holdings']}, deals {as_of['deals']}, "
+    foot = Text(f"Data as of: fund holdings {report.fund_holdings_dates()}, deals {as_of['deals']}, "
                 f"prices {as_of['prices']} · S&P 500 comparison from {ctx['benchmark']} as of "
                 f"{ctx['as_of']} · profile {pol['profile']}", style="grey50")
     if ex.unresolved:
@@ -200,7 +200,7 @@ def markdown(report: Report, top: int = 15) -> str:
         out += ["", "## Unresolved value", "", "| holding | weight | reason |", "|---|---:|---|"]
         out += [f"| {u.symbol} | {_pct(u.weight)} | {u.reason} |" for u in ex.unresolved]
     a = report.data_as_of
-    out += ["", f"_Data as of: fund holdings {a['fund_holdings']}, deals {a['deals']}, "
+    out += ["", f"_Data as of: fund holdings {report.fund_holdings_dates()}, deals {a['deals']}, "
                 f"prices {a['prices']}._", ""]
     return "\n".join(out)
 

@@ -57,6 +57,10 @@ class Position(Model):
     weight: float
     kind: str
     asset_class: str
+    value_source: str = ""
+    holdings_as_of: str | None = None
+    holdings_source: str | None = None
+    holdings_coverage: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -159,6 +163,12 @@ class Report(Model):
         columns = _ROW_TYPES[table].field_names()
         return pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
 
+    def fund_holdings_dates(self) -> str:
+        """The held funds' holdings dates as words: ``from 2024-06-04 to 2025-11-18`` (or one date)."""
+        a = self.data_as_of
+        first, last = a.get("fund_holdings", ""), a.get("fund_holdings_newest", "")
+        return f"from {first} to {last}" if last and last != first else first
+
     def worst(self) -> str | None:
         """The most severe finding's severity, or None."""
         found = [SEVERITIES.index(f.severity) for f in self.findings]
@@ -209,13 +219,31 @@ def _models(model: type[Model], frame: pd.DataFrame) -> list[Any]:
     return [model(**dict(zip(names, row))) for row in zip(*columns)]
 
 
+def _positions(ex: Exposures, portfolio: Portfolio, snapshot: Snapshot) -> pd.DataFrame:
+    """Held instruments with where each value came from and, for funds, whose holdings and when."""
+    pos = ex.positions
+    sources = portfolio.positions.groupby("symbol", sort=False)["value_source"].agg(
+        lambda v: "; ".join(dict.fromkeys(x for x in v if x)))
+    funds = snapshot.funds.reindex(pos["symbol"])
+    known = funds["as_of"].notna().to_numpy() & (pos["kind"] == "fund").to_numpy()
+
+    def column(name: str) -> pd.Series:  # object dtype keeps None (JSON null) for non-funds
+        return pd.Series([str(v) if k else None for v, k in zip(funds[name].to_numpy(), known)],
+                         index=pos.index, dtype=object)
+
+    return pos.assign(value_source=sources.reindex(pos["symbol"]).fillna("").to_numpy(),
+                      holdings_as_of=column("as_of"), holdings_source=column("source"),
+                      holdings_coverage=column("coverage"))
+
+
 def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
-    """Snapshot dates; fund holdings dated by the oldest fund the portfolio holds."""
+    """Snapshot dates; fund holdings dated by the oldest and newest fund the portfolio holds."""
     dates = snapshot.as_of
     held = snapshot.funds["as_of"].reindex(symbols).dropna()
     held = held[held != ""]
     if len(held):
         dates["fund_holdings"] = str(held.min())
+        dates["fund_holdings_newest"] = str(held.max())
     return dates
 
 
@@ -319,7 +347,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         data_as_of=_data_as_of(snap, symbols),
         total_value=float(ex.total_value),
         policy=dataclasses.asdict(pol),
-        positions=_models(Position, ex.positions),
+        positions=_models(Position, _positions(ex, portfolio, snap)),
         exposures=exposures,
         findings=findings,
         market_context=market_context(snap),

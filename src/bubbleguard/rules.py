@@ -130,22 +130,40 @@ def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def data_age(ctx: RuleContext) -> Iterator[Finding]:
-    """Fund holdings older than ``max_data_age_days``."""
+    """Holdings of a held fund older than ``max_data_age_days``: a warning that says how to renew them.
+
+    Funds whose issuer publishes a file ``bubbleguard data refresh`` reads are named with that
+    command; for the others the finding says they cannot be refreshed and how to supply them.
+    """
     funds = ctx.snapshot.funds
     held = [s for s in ctx.exposures.positions["symbol"] if s in funds.index]
-    old = []
+    old: list[tuple[str, str, int]] = []
     for sym in held:
         as_of = str(funds.at[sym, "as_of"])
         if not as_of:
             continue
         age = (ctx.today - dt.date.fromisoformat(as_of)).days
         if age > ctx.policy.max_data_age_days:
-            old.append(f"{sym} ({as_of})")
-    if old:
-        yield Finding(code="data_stale", severity="info", subject="fund_holdings", value=None, limit=None,
-                      message=(f"Holdings data older than {ctx.policy.max_data_age_days} days for "
-                               f"{', '.join(old)}; weights may have drifted. Refresh them with "
-                               "'bubbleguard data refresh' or supply your own with --funds FILE."))
+            old.append((sym, as_of, age))
+    if not old:
+        return
+    from .refresh import supported_funds  # only when something is stale: no network, a name list
+
+    can = set(supported_funds())
+    listed = ", ".join(f"{s} ({d}, {a} days)" for s, d, a in old)
+    renew = [s for s, _, _ in old if s in can]
+    cannot = [s for s, _, _ in old if s not in can]
+    how = []
+    if renew:
+        how.append("Refresh " + ", ".join(renew) + " with 'bubbleguard data refresh "
+                   + " ".join(f"--fund {s}" for s in renew) + "'.")
+    if cannot:
+        how.append(", ".join(cannot) + " cannot be refreshed automatically yet: save the issuer's "
+                   "current holdings as a CSV and pass it with --funds FILE.")
+    yield Finding(code="data_stale", severity="warning", subject="fund_holdings", value=None,
+                  limit=None,
+                  message=(f"Holdings data older than {ctx.policy.max_data_age_days} days for {listed}; "
+                           f"the weights may have drifted. {' '.join(how)}"))
 
 
 def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:

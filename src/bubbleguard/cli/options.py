@@ -41,6 +41,9 @@ def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--min-bond", type=float, help="Floor for bonds (fraction)."),
         click.option("--min-gold", type=float, help="Floor for gold (fraction)."),
         click.option("--min-real-estate", type=float, help="Floor for real estate (fraction)."),
+        click.option("--max-data-age", "max_data_age_days", type=click.IntRange(min=1),
+                     help="Warn when a held fund's holdings are older than this many days "
+                          "(default 180)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -55,7 +58,8 @@ def build_policy(kw: dict[str, Any]) -> Any:
                                ("circular_deals", kw.pop("max_circular"))) if v is not None}
     floors = {k: v for k, v in (("bond", kw.pop("min_bond")), ("gold", kw.pop("min_gold")),
                                 ("real_estate", kw.pop("min_real_estate"))) if v is not None}
-    overrides: dict[str, Any] = {"max_issuer": kw.pop("max_issuer"), "max_top10": kw.pop("max_top10")}
+    overrides: dict[str, Any] = {"max_issuer": kw.pop("max_issuer"), "max_top10": kw.pop("max_top10"),
+                                 "max_data_age_days": kw.pop("max_data_age_days")}
     if theme:
         overrides["max_theme"] = theme
     if floors:

@@ -1,0 +1,49 @@
+"""A held fund's data says how old it is and how to renew it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import bubbleguard
+from bubbleguard import check
+
+
+def stale(report):
+    return [f for f in report.findings if f.code == "data_stale"]
+
+
+def test_old_holdings_of_a_held_fund_are_a_warning_that_says_how_to_renew_them():
+    snap = bubbleguard.load_snapshot()
+    ivv, qqq = snap.funds.at["IVV", "as_of"], snap.funds.at["QQQ", "as_of"]
+    today = dt.date.fromisoformat(max(ivv, qqq)) + dt.timedelta(days=181)
+    report = check({"IVV": 0.5, "QQQ": 0.5}, today=today)
+    (finding,) = stale(report)
+    assert finding.severity == "warning"
+    age = (today - dt.date.fromisoformat(ivv)).days
+    assert f"IVV ({ivv}, {age} days)" in finding.message
+    assert "'bubbleguard data refresh --fund IVV'" in finding.message  # iShares: refreshable
+    assert "QQQ cannot be refreshed automatically yet" in finding.message
+
+
+def test_fresh_holdings_raise_nothing_and_the_limit_is_the_policy_s():
+    snap = bubbleguard.load_snapshot()
+    as_of = dt.date.fromisoformat(snap.funds.at["IVV", "as_of"])
+    assert not stale(check({"IVV": 1.0}, today=as_of + dt.timedelta(days=180)))
+    assert stale(check({"IVV": 1.0}, today=as_of + dt.timedelta(days=181)))
+    policy = bubbleguard.load_policy().override(max_data_age_days=400)
+    assert not stale(check({"IVV": 1.0}, policy=policy, today=as_of + dt.timedelta(days=300)))
+
+
+def test_each_fund_position_carries_its_holdings_date_source_and_coverage():
+    snap = bubbleguard.load_snapshot()
+    report = check({"IVV": 0.4, "SMH": 0.3, "NVDA": 0.2, "BND": 0.1})
+    pos = {p.symbol: p for p in report.positions}
+    assert pos["IVV"].holdings_as_of == snap.funds.at["IVV", "as_of"]
+    assert pos["IVV"].holdings_coverage == "full"
+    assert pos["SMH"].holdings_coverage == snap.funds.at["SMH", "coverage"]
+    assert pos["NVDA"].holdings_as_of is None and pos["BND"].holdings_source is None
+    dates = sorted(snap.funds.loc[["IVV", "SMH"], "as_of"])
+    assert report.data_as_of["fund_holdings"] == dates[0]
+    assert report.data_as_of["fund_holdings_newest"] == dates[1]
+    assert report.fund_holdings_dates() == f"from {dates[0]} to {dates[1]}"
+    assert '"holdings_as_of":null' in report.model_dump_json().replace(" ", "")
