@@ -144,3 +144,22 @@ def test_importing_the_package_and_the_command_line_loads_nothing_heavy():
     """`import bubbleguard` is instant; the command line tunes the collector before pandas loads."""
     assert loaded_after("import bubbleguard, bubbleguard.cli", ("pandas", "numpy", "pydantic", "rich")) == []
     assert loaded_after("import bubbleguard\nbubbleguard.check", ("pandas",)) == ["pandas"]
+
+
+def test_the_first_screen_leads_with_the_verdict_and_the_exit_code(run):
+    res = run("check", "examples/holdings.csv", "--width", "80")
+    lines = res.output.splitlines()
+    verdict = next(i for i, line in enumerate(lines) if "Verdict:" in line)
+    assert verdict < 5
+    assert "5 errors, 4 warnings, 1 info, so exit 1 (--fail-on error)" in lines[verdict]
+    assert lines.index("Findings") < next(i for i, line in enumerate(lines) if "Themes" in line)
+    assert "(generic layout, USD)" in lines[0]
+    res = run("check", "examples/holdings.csv", "--width", "80", "--fail-on", "never")
+    assert "so exit 0 (--fail-on never)" in res.output and res.exit_code == 0
+
+
+def test_theme_bars_share_one_scale(run):
+    res = run("check", "examples/holdings.csv", "--width", "140")
+    rows = [line for line in res.output.splitlines() if line.lstrip("│ ").startswith(("AI universe", "Magnificent 7"))]
+    filled = [line.count("█") for line in rows]
+    assert len(filled) == 2 and filled[0] != filled[1]  # 63% and 51% no longer look the same

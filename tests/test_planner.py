@@ -425,3 +425,22 @@ def test_missing_price_history_is_a_data_error(snap, tiny):
     bare.__dict__["prices"] = snap.prices.iloc[:2]
     with pytest.raises(Exception, match="daily prices"):
         rebalance({"AAA": 1}, snapshot=bare, universe=["BONDF"], policy=loose())
+
+
+def test_tax_without_a_cost_basis_is_unknown_never_zero(tmp_path):
+    from bubbleguard import rebalance
+    from bubbleguard.plan_render import render as render_plan
+
+    no_basis = tmp_path / "h.csv"
+    no_basis.write_text("account,symbol,quantity\nBrokerage,NVDA,400\nBrokerage,BND,100\n")
+    plan = rebalance(no_basis)
+    assert any(t.side == "sell" and t.symbol == "NVDA" for t in plan.trades)
+    assert plan.estimated_tax is None and plan.realised_gain is None
+    assert any(n.startswith("estimated tax unknown: no cost basis for NVDA") for n in plan.notes)
+    assert '"estimated_tax":null' in plan.model_dump_json().replace(" ", "")
+    assert "estimated tax unknown" in render_plan(plan, "table")
+    with_basis = tmp_path / "b.csv"
+    with_basis.write_text("account,symbol,quantity,cost_basis\nBrokerage,NVDA,400,20000\n"
+                          "Brokerage,BND,100,7000\n")
+    plan = rebalance(with_basis)
+    assert plan.estimated_tax is not None and plan.estimated_tax > 0

@@ -93,7 +93,8 @@ class Plan(BaseModel):
         Sum of all trade values; transaction costs (``policy.transaction_cost`` × traded).
     realised_gain, realised_gain_tax_advantaged, estimated_tax
         Gains the sells realise in taxable and in tax-advantaged accounts (rows with a cost
-        basis), and ``tax_rate`` × the taxable gain (when positive).
+        basis), and ``tax_rate`` × the taxable gain (when positive). The taxable gain and the
+        tax are ``None`` (unknown, never 0) when a taxable sell has no cost basis.
     volatility_before, volatility_after
         Annualised volatility from the risk model (:mod:`bubbleguard.risk`).
     targets, trades, guardrails
@@ -121,9 +122,9 @@ class Plan(BaseModel):
     turnover: float
     traded_value: float
     costs: float
-    realised_gain: float
+    realised_gain: float | None
     realised_gain_tax_advantaged: float
-    estimated_tax: float
+    estimated_tax: float | None
     volatility_before: float
     volatility_after: float
     targets: list[Target]
@@ -301,9 +302,16 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
     risk = rb.risk
     vol = lambda w: risk.volatility(w.drop("CASH"))  # noqa: E731
     used = {s for s in symbols if values_before[s] > DUST or values_after[s] > DUST}
-    taxable_gain = sum(t.realised_gain or 0.0 for t in trades
-                       if t.side == "sell" and t.account in set(held.loc[row_taxable, "account"]))
-    free_gain = sum(t.realised_gain or 0.0 for t in trades if t.side == "sell") - taxable_gain
+    taxable_accounts = set(held.loc[row_taxable, "account"])
+    taxable_sells = [t for t in trades if t.side == "sell" and t.account in taxable_accounts]
+    taxable_gain: float | None = sum(t.realised_gain or 0.0 for t in taxable_sells)
+    free_gain = sum(t.realised_gain or 0.0 for t in trades if t.side == "sell") - (taxable_gain or 0.0)
+    estimated_tax: float | None = tax_rate * max(taxable_gain or 0.0, 0.0)
+    unknown = sorted({t.symbol for t in taxable_sells if t.realised_gain is None})
+    if unknown:  # a gain without a cost basis is unknown, never 0
+        notes.append(f"estimated tax unknown: no cost basis for {', '.join(unknown)} in taxable "
+                     f"accounts; the sells with a basis realise {taxable_gain:,.2f}")
+        taxable_gain = estimated_tax = None
 
     before = check(portfolio)
     post = pd.DataFrame([h.model_dump() for h in holdings_after])
@@ -317,8 +325,8 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
         solver=sol.solver, status=sol.status, policy=policy.model_dump(), value_before=v0,
         value_after=v1, cash_change=cash, turnover=sol.turnover,
         traded_value=float(sol.buys.sum() + sol.sells.sum()), costs=sol.cost,
-        realised_gain=float(taxable_gain), realised_gain_tax_advantaged=float(free_gain),
-        estimated_tax=float(tax_rate * max(taxable_gain, 0.0)), volatility_before=vol(w0),
+        realised_gain=taxable_gain, realised_gain_tax_advantaged=float(free_gain),
+        estimated_tax=estimated_tax, volatility_before=vol(w0),
         volatility_after=vol(w1), targets=targets, trades=trades, guardrails=guardrails,
         relaxations=sol.relaxations,
         proxies={s: p for s, p in risk.proxies.items() if s in used}, notes=notes,

@@ -306,6 +306,8 @@ def _plan(plan: Any, report: Report) -> str:
                        ("estimated_tax", "estimated tax")):
         if getattr(plan, key, None) is not None:
             cards.append(_card(label, f"{float(getattr(plan, key)):,.0f}", cur))
+        elif key == "estimated_tax" and hasattr(plan, key):
+            cards.append(_card(label, "unknown", "no cost basis for some sells"))
     for key, label in (("turnover", "turnover"), ("volatility_before", "volatility before"),
                        ("volatility_after", "volatility after")):
         if getattr(plan, key, None) is not None:

@@ -53,9 +53,11 @@ def summary_lines(plan: Plan) -> list[str]:
         f"value {_money(plan.value_before, c)} → {_money(plan.value_after, c)}"
         + (f" (cash change {plan.cash_change:+,.2f})" if plan.cash_change else ""),
         f"Turnover {plan.turnover:.1%}, traded {_money(plan.traded_value, c)}, costs "
-        f"{_money(plan.costs, c)}; realised gain {_money(plan.realised_gain, c)} taxable"
-        f" (estimated tax {_money(plan.estimated_tax, c)}), "
-        f"{_money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
+        f"{_money(plan.costs, c)}; "
+        + (f"realised gain {_money(plan.realised_gain, c)} taxable (estimated tax "
+           f"{_money(plan.estimated_tax, c)}), " if plan.estimated_tax is not None else
+           "taxable gain and estimated tax unknown (no cost basis for some sells), ")
+        + f"{_money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
         f"Expected volatility {plan.volatility_before:.1%} → {plan.volatility_after:.1%} a year",
     ]
     if plan.relaxations:

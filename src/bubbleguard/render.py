@@ -31,10 +31,11 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
 
-def _bar(value: float, limit: float | None, width: int = 24) -> Text:
+def _bar(value: float, limit: float | None, width: int = 24, scale: float | None = None) -> Text:
+    """A bar of ``value`` with the ``limit`` marked; bars drawn with one ``scale`` compare."""
     from rich.text import Text
 
-    scale = max(value, limit or 0.0, 1e-9) * 1.05
+    scale = scale or max(value, limit or 0.0, 1e-9) * 1.05
     filled = round(width * value / scale)
     mark = round(width * (limit or 0) / scale) if limit else None
     over = limit is not None and value > limit
@@ -89,8 +90,28 @@ def _findings(findings: list[Finding]) -> RenderableType:
     return Group(*parts)
 
 
-def terminal(report: Report, top: int = 15) -> RenderableType:
-    """The report as a rich renderable (summary, issuers, themes, findings, data)."""
+def _verdict(report: Report, fail_on: str) -> RenderableType:
+    """The first screen: how many findings of each severity and the exit code they give."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    said = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n)
+    code = 0 if fail_on == "never" else report.exit_code(fail_on)
+    text = Text()
+    text.append("Verdict: ", style="bold")
+    text.append(said or "no findings", style=SEV_STYLE.get(report.worst() or "", "green"))
+    text.append(f", so exit {code} (--fail-on {fail_on})")
+    for f in report.findings[:3]:
+        value = f" {_pct(f.value)}" + (f" > {_pct(f.limit)}" if f.limit is not None else "") \
+            if f.value is not None and f.severity != "info" else ""
+        text.append(f"\n  {f.severity:<8}", style=SEV_STYLE[f.severity])
+        text.append(f" {f.code} {f.subject}{value}")
+    return Panel(text, expand=False)
+
+
+def terminal(report: Report, top: int = 15, fail_on: str = "error") -> RenderableType:
+    """The report as a rich renderable: verdict, findings, then the tables and the data dates."""
     from rich.console import Group
     from rich.text import Text
 
@@ -98,8 +119,8 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
     pol = report.policy
     head = Text()
     head.append("bubbleguard check", style="bold")
-    head.append(f"  {report.source}: {_money(report.total_value, report.currency)} in "
-                f"{len(report.positions)} holdings\n")
+    head.append(f"  {report.source} ({report.layout} layout, {report.currency}): "
+                f"{_money(report.total_value, report.currency)} in {len(report.positions)} holdings\n")
     conc = ex.concentration
     head.append(f"Top-10 issuers {conc['top10_share']:.1%} · effective number of issuers "
                 f"{conc['effective_issuers']:.0f} · unresolved "
@@ -108,11 +129,12 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
     themes = _table("Themes (look-through) against limits",
                     {"theme": "text", "you": "pct", "limit": "pct", "": "text", "S&P 500": "pct"})
     ctx = report.market_context
-    for t, v in ex.themes.items():
-        lim = pol["max_theme"].get(t)
-        themes.add_row(THEME_NAMES.get(t, t), _pct(v), _pct(lim), _bar(v, lim), _pct(ctx["themes"].get(t)))
-    themes.add_row("Top-10 issuers", _pct(conc["top10_share"]), _pct(pol["max_top10"]),
-                   _bar(conc["top10_share"], pol["max_top10"]), _pct(ctx["top10_share"]))
+    rows = [(THEME_NAMES.get(t, t), v, pol["max_theme"].get(t), ctx["themes"].get(t))
+            for t, v in ex.themes.items()]
+    rows.append(("Top-10 issuers", conc["top10_share"], pol["max_top10"], ctx["top10_share"]))
+    scale = max([1e-9, *(max(v, lim or 0.0) for _, v, lim, _ in rows)]) * 1.05  # one scale for all
+    for name, v, lim, market in rows:
+        themes.add_row(name, _pct(v), _pct(lim), _bar(v, lim, scale=scale), _pct(market))
 
     issuers = _table(f"Top {top} issuers: direct and via funds",
                      {"issuer": "text", "weight": "pct", "direct": "pct", "via funds": "pct",
@@ -129,7 +151,8 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
         fl = floors.get(cls)
         classes.add_row(cls, _pct(v), _pct(fl) if fl else "", style="yellow" if fl and v < fl else None)
 
-    parts: list[RenderableType] = [head, Text(""), themes, issuers, classes]
+    parts: list[RenderableType] = [head, _verdict(report, fail_on), _findings(report.findings),
+                                   Text(""), themes, issuers, classes]
     if ex.counterparties:
         cp = _table("Circular-deal counterparties you hold",
                     {"party": "text", "weight": "pct", "via": "text", "cycle": "text"},
@@ -143,8 +166,6 @@ def terminal(report: Report, top: int = 15) -> RenderableType:
         from ._scenario_render import scenarios_table
 
         parts.append(scenarios_table(report.scenarios, compact=True))
-
-    parts.append(_findings(report.findings))
 
     as_of = report.data_as_of
     foot = Text(f"Data as of: fund holdings {report.fund_holdings_dates()}, deals {as_of['deals']}, "
@@ -205,7 +226,7 @@ def markdown(report: Report, top: int = 15) -> str:
     return "\n".join(out)
 
 
-def render(report: Report, fmt: str, *, width: int = 120) -> str:
+def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error") -> str:
     """Render a report to text in one of :data:`FORMATS`."""
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
@@ -220,7 +241,7 @@ def render(report: Report, fmt: str, *, width: int = 120) -> str:
 
         return report_html(report)
     if fmt == "table":
-        return to_text(terminal(report), width=width)
+        return to_text(terminal(report, fail_on=fail_on), width=width)
     raise ValueError(f"unknown format '{fmt}'")
 
 

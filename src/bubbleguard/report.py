@@ -140,6 +140,7 @@ class Report(Model):
     market_context: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     deals_used: list[str] = field(default_factory=list)
+    layout: str = "generic"  # the file layout the holdings were read with (a broker id)
     scenarios: Any = None  # a bubbleguard.scenarios.ScenarioResults when asked for
 
     def to_frame(self, table: str = "issuers") -> pd.DataFrame:
@@ -353,5 +354,6 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         market_context=market_context(snap),
         notes=notes,
         deals_used=list(deal_certainty or DEFAULT_CERTAINTY),
+        layout=portfolio.format,
         scenarios=scenario_results,
     )

@@ -45,7 +45,7 @@ def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: s
     report = run_check(holdings, policy=policy, fund_holdings=extra, broker=broker, fx=parse_fx(fx),
                        deal_certainty=certainty, scenarios=with_scenarios or fmt == "html")
     if fmt == "table" and output is None:
-        show(terminal(report), width)
+        show(terminal(report, fail_on=fail_on), width)
     else:
-        write(render(report, fmt, width=width or 120), output)
+        write(render(report, fmt, width=width or 120, fail_on=fail_on), output)
     sys.exit(0 if fail_on == "never" else report.exit_code(fail_on))
