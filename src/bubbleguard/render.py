@@ -103,8 +103,10 @@ def _verdict(report: Report, fail_on: str) -> RenderableType:
     text.append(said or "no findings", style=SEV_STYLE.get(report.worst() or "", "green"))
     text.append(f", so exit {code} (--fail-on {fail_on})")
     for f in report.findings[:3]:
-        value = f" {_pct(f.value)}" + (f" > {_pct(f.limit)}" if f.limit is not None else "") \
-            if f.value is not None and f.severity != "info" else ""
+        value = ""
+        if f.value is not None and f.severity != "info":
+            side = "" if f.limit is None else f" {'<' if f.value < f.limit else '>'} {_pct(f.limit)}"
+            value = f" {_pct(f.value)}{side}"
         text.append(f"\n  {f.severity:<8}", style=SEV_STYLE[f.severity])
         text.append(f" {f.code} {f.subject}{value}")
     return Panel(text, expand=False)
