@@ -489,6 +489,9 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
     write_csv(deals, out / "deals.csv")
 
+    fx = pd.read_csv(CURATED / "fx_reference.csv", dtype=str, keep_default_na=False)
+    write_csv(fx, out / "fx.csv")
+
     manifest = {
         "schema": "bubbleguard.snapshot/1",
         "built_from": "the raw reference data beside the repository, by snapshot/build.py",
@@ -509,6 +512,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
                               "as_of": str(prices.index.max().date())},
             "deals.csv": {"rows": len(deals), "source": "hand-compiled sourced deal table "
                           "(ai_deals_2025.csv); every row keeps its source addresses"},
+            "fx.csv": {"rows": len(fx), "source": "curated snapshot/curated/fx_reference.csv; "
+                       "every rate keeps its source and date"},
         },
         "notes": c.notes,
     }

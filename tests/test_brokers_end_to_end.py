@@ -84,3 +84,19 @@ def test_a_broker_file_goes_through_rebalance_and_its_json_parses():
     plan = json.loads(res.stdout)
     before = 31598.00 + 14098.40 + 655.12 + 8804.47 + 1994.86
     assert plan["before"]["total_value"] == pytest.approx(before, abs=0.005)
+
+
+def test_an_inverted_fx_rate_is_refused_with_the_likely_fix():
+    res = CliRunner().invoke(cli, ["check", str(BROKERS / "futu_positions.csv"), "--fx", "HKD=7.8"])
+    assert res.exit_code == 2
+    assert res.stderr == ("Error: futu_positions.csv: --fx HKD=7.8 is 61x away from the bundled rate "
+                          "(0.1282 USD per HKD, standing). Rates are USD per unit of the currency. "
+                          "It looks inverted: 7.8 HKD to the dollar is --fx HKD=0.1282.\n")
+
+
+def test_without_a_rate_the_bundled_reference_rate_converts_and_says_so():
+    report = check_json(str(BROKERS / "futu_positions.csv"))
+    assert report["total_value"] == pytest.approx(7899.50 + 11032.80 + 2791.20 + (10660 + 51000) / 7.80,
+                                                  abs=0.005)
+    assert any(n.startswith("HKD converted at the bundled reference rate of 7.8 HKD per USD")
+               for n in report["notes"])

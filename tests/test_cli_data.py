@@ -128,8 +128,9 @@ def test_data_info_table_shows_tables_dates_and_notes(runner):
     out = result.stdout
     age = (dt.date.today() - dt.date(2025, 11, 18)).days
     assert "│ fund holdings │ 2025-11-18 │" in out and f"{age} │" in out
-    assert "fund_holdings.csv │ 31,384 │" in out
-    assert "Fund holdings: 174 funds" in out
+    manifest = bubbleguard.load_snapshot().manifest["tables"]
+    assert f"fund_holdings.csv │ {manifest['fund_holdings.csv']['rows']:,} │" in out
+    assert f"Fund holdings: {manifest['funds.csv']['rows']} funds" in out
     assert "- IVV: merged 1 duplicate rows of the same symbol" in out
     assert "does not exist (none used)" in out
 

@@ -86,8 +86,14 @@ def test_bad_asset_class_and_wrong_type(tiny):
 
 def test_mixed_currencies_need_rates(tiny):
     df = pd.DataFrame({"symbol": ["AAA", "BBB"], "market_value": [100, 700], "currency": ["USD", "CNY"]})
-    with pytest.raises(HoldingsError, match="no exchange rate for CNY"):
-        load_holdings(df, snapshot=tiny)
+    with pytest.raises(HoldingsError, match="no exchange rate for EUR"):
+        load_holdings(df.assign(currency=["USD", "EUR"]), snapshot=tiny)
+    bundled = load_holdings(df, snapshot=tiny)  # CNY has a bundled, dated reference rate
+    per_usd = tiny.fx.at["CNY", "per_usd"]
+    assert bundled.values()["BBB"] == pytest.approx(700 / per_usd)
+    assert any(n.startswith("CNY converted at the bundled reference rate") for n in bundled.notes)
+    with pytest.raises(HoldingsError, match="It looks inverted"):
+        load_holdings(df, snapshot=tiny, fx={"CNY": 7.1})
     pf = load_holdings(df, snapshot=tiny, fx={"CNY": 0.14})
     assert pf.values().to_dict() == pytest.approx({"AAA": 100.0, "BBB": 98.0})
     one = load_holdings(df.assign(currency="CNY"), snapshot=tiny)

@@ -264,7 +264,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
         "locked": np.isin([x.lower() for x in text("locked")], ("true", "yes", "y", "1", "x")),
         "value_source": source_of, "line": line,
     })[~np.isnan(value)]
-    currency_out = _convert(out, fx, where)
+    currency_out = _convert(out, fx, where, snap.fx, notes)
     if out["market_value"].sum() <= 0:
         raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
                             "quantity and market_value columns.")
@@ -276,16 +276,41 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
                      format=fmt, currency=currency_out, notes=tuple(notes))
 
 
-def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str) -> str:
+def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, reference: pd.DataFrame,
+             notes: list[str]) -> str:
+    """Convert a mixed-currency book to USD: given rates first, else the bundled reference rates.
+
+    A given rate more than 5x away from the reference is refused: it is almost always written the
+    other way round (HKD per USD instead of USD per HKD).
+    """
+    given = {k.upper(): float(v) for k, v in (fx or {}).items()}
+    for cur, rate in given.items():
+        if cur not in reference.index:
+            continue
+        ref = 1.0 / float(reference.at[cur, "per_usd"])
+        off = max(rate / ref, ref / rate) if rate > 0 else float("inf")
+        if off > 5:
+            hint = (f" It looks inverted: {rate:g} {cur} to the dollar is --fx {cur}={1 / rate:.4f}."
+                    if rate > 0 and max(rate * ref, 1 / (rate * ref)) < 5 else "")
+            raise HoldingsError(
+                f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
+                f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']}). Rates are USD per unit of "
+                f"the currency.{hint}")
     currencies = sorted(set(out["currency"]))
     if len(currencies) == 1:
         return currencies[0]
-    rates = {"USD": 1.0, **{k.upper(): float(v) for k, v in (fx or {}).items()}}
+    rates = {"USD": 1.0, **given}
+    for cur in currencies:
+        if cur not in rates and cur in reference.index:
+            row = reference.loc[cur]
+            rates[cur] = 1.0 / float(row["per_usd"])
+            notes.append(f"{cur} converted at the bundled reference rate of {row['per_usd']:g} {cur} "
+                         f"per USD ({row['date']}); give --fx {cur}=RATE (USD per {cur}) for today's")
     missing = [c for c in currencies if c not in rates]
     if missing:
         raise HoldingsError(f"{where}: positions are in several currencies ({', '.join(currencies)}) "
                             f"and there is no exchange rate for {', '.join(missing)}. Give rates to "
-                            f"USD, e.g. --fx {missing[0]}=0.14.")
+                            f"USD, e.g. --fx {missing[0]}=1.10 (USD per {missing[0]}).")
     rate = out["currency"].map(rates)
     for col in ("market_value", "price", "cost_basis"):
         out[col] = out[col] * rate

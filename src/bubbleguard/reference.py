@@ -112,6 +112,12 @@ class Snapshot:
         with _data("prices.csv.gz").open("rb") as fh:
             return pd.read_csv(fh, compression="gzip", index_col="date", parse_dates=["date"])
 
+    @cached_property
+    def fx(self) -> pd.DataFrame:
+        """Reference exchange rates, indexed by currency: per_usd (units per USD), date, source."""
+        table = _read("fx.csv").set_index("currency")
+        return table.assign(per_usd=table["per_usd"].astype(float))
+
     @property
     def as_of(self) -> dict[str, str]:
         """As-of dates of fund holdings, deals and prices."""

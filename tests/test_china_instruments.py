@@ -1,0 +1,45 @@
+"""A mainland investor's QDII and A-share diversifier funds are known, classed and looked through."""
+
+from __future__ import annotations
+
+import pytest
+
+import bubbleguard
+from bubbleguard import check
+
+NASDAQ100_QDII = ["513100", "159941", "159632", "513300", "159513", "160213", "159501", "513390",
+                  "159696", "161130", "270042", "040046"]
+SP500_QDII = ["513500", "050025", "159612", "513650", "159655"]
+
+
+@pytest.mark.parametrize("code", NASDAQ100_QDII)
+def test_nasdaq100_qdii_funds_look_through_like_qqq(code):
+    qqq = check({"QQQ": 1.0}).exposures.themes
+    assert check({code: 1.0}).exposures.themes == pytest.approx(qqq, abs=1e-12)
+
+
+@pytest.mark.parametrize("code", SP500_QDII)
+def test_sp500_qdii_funds_look_through_like_ivv(code):
+    ivv = check({"IVV": 1.0}).exposures.themes
+    assert check({code: 1.0}).exposures.themes == pytest.approx(ivv, abs=1e-12)
+
+
+def test_a_share_diversifiers_are_their_asset_classes(tmp_path):
+    holdings = tmp_path / "持仓.csv"
+    holdings.write_text("symbol,market_value,currency\n513100,50000,CNY\n159941,30000,CNY\n"
+                        "511010,20000,CNY\n518880,10000,CNY\n511880,5000,CNY\n510300,20000,CNY\n",
+                        encoding="utf-8")
+    report = check(holdings)
+    assert report.currency == "CNY" and report.total_value == 135000
+    assert report.exposures.asset_classes == pytest.approx(
+        {"equity": 100000 / 135000, "bond": 20000 / 135000, "gold": 10000 / 135000,
+         "cash": 5000 / 135000})
+    assert not [f for f in report.findings if f.code == "unknown_symbol"]
+    # the CSI 300 fund has no bundled holdings: shown as unresolved, never dropped
+    assert {u.symbol for u in report.exposures.unresolved if u.weight > 0.01} == {"510300"}
+
+
+def test_money_market_etfs_are_funds_priced_as_funds():
+    sec = bubbleguard.load_snapshot().securities
+    assert sec.at["511880", "kind"] == "fund" and sec.at["511880", "asset_class"] == "cash"
+    assert sec.at["3195", "tracks"] == "IVV"
