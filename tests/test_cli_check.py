@@ -160,6 +160,7 @@ def test_the_first_screen_leads_with_the_verdict_and_the_exit_code(run):
 
 def test_theme_bars_share_one_scale(run):
     res = run("check", "examples/holdings.csv", "--width", "140")
-    rows = [line for line in res.output.splitlines() if line.lstrip("│ ").startswith(("AI universe", "Magnificent 7"))]
+    names = ("AI universe", "Magnificent 7")
+    rows = [line for line in res.output.splitlines() if line.lstrip("│ ").startswith(names)]
     filled = [line.count("█") for line in rows]
     assert len(filled) == 2 and filled[0] != filled[1]  # 63% and 51% no longer look the same
