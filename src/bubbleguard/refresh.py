@@ -12,9 +12,6 @@ for the parsing rules and how local tickers are matched to the snapshot), and wr
 from __future__ import annotations
 
 import os
-import socket
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,6 +140,10 @@ def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     timeout
         Seconds to wait for the connection and for each read.
     """
+    import socket  # the network modules load only when something is downloaded
+    import urllib.error
+    import urllib.request
+
     req = urllib.request.Request(url, headers={"User-Agent": _user_agent(),
                                                "Accept": "text/csv,text/plain,*/*"})
     what = f"Could not download the {fund} holdings file from {url}"
