@@ -110,3 +110,15 @@ def test_a_folder_given_as_the_holdings_file_from_a_real_process(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "is a directory" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("symbol,market_value\nNVDA,1e308\n", "line 2: market_value '1e308' is beyond 1e+15"),
+    ("symbol,quantity,price\nNVDA,1e14,1e14\n", "line 2: NVDA is worth more than 1e+15"),
+])
+def test_amounts_beyond_any_real_position_are_input_errors(tmp_path, content, message):
+    f = tmp_path / "h.csv"
+    f.write_text(content)
+    res = run("check", str(f), "-f", "json")
+    assert res.exit_code == 2 and res.stdout == ""
+    assert message in res.stderr

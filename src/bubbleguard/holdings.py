@@ -24,6 +24,9 @@ HoldingsInput = str | os.PathLike[str] | pd.DataFrame | Mapping[str, float]
 
 CASH_SYMBOLS = {"CASH", "USD", "CASH & CASH INVESTMENTS", "CORE", "MONEY MARKET", "CASH&CASHINVESTMENTS"}
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
+#: Any amount, quantity or price beyond this (in any currency) is an input error: sums of such
+#: numbers overflow to infinity, and no real position comes near it.
+MAX_AMOUNT = 1e15
 CURRENCY_NAMES = {"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"}
 #: A broker's instrument-type words that name an asset class without doubt. Every other word
 #: ("Stocks", "ETFs & Closed End Funds", "etp", "Mutual Funds"…) says what the instrument is, not
@@ -216,6 +219,10 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     report(~named, "the symbol is empty; fill it in or delete the row")
     for col, what in (("quantity", "quantity"), ("market_value", "market value")):
         report(num[col] < 0, f"{what} '{{{col}}}' is negative; short positions are not supported")
+    for col in NUMERIC:
+        report(np.abs(num[col]) > MAX_AMOUNT,
+               f"{col} '{{{col}}}' is beyond {MAX_AMOUNT:.0e}; no position is that large: check the "
+               "column and the decimal separator")
 
     snap = snapshot if snapshot is not None else load_snapshot()
     sec = snap.securities
@@ -241,6 +248,8 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     report(np.isnan(value) & np.isnan(qty) & named & ~unreadable,
            "{symbol} has neither a quantity nor a market value")
 
+    report((value > MAX_AMOUNT) & (source_of != "market_value"),  # given values are judged above
+           f"{{symbol}} is worth more than {MAX_AMOUNT:.0e} (quantity x price); check the quantity")
     currency = text("currency")
     currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
