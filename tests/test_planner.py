@@ -444,3 +444,12 @@ def test_tax_without_a_cost_basis_is_unknown_never_zero(tmp_path):
                           "Brokerage,BND,100,7000\n")
     plan = rebalance(with_basis)
     assert plan.estimated_tax is not None and plan.estimated_tax > 0
+
+
+def test_plan_repr_is_one_short_line():
+    from bubbleguard import rebalance
+
+    plan = rebalance("examples/holdings.csv")
+    text = repr(plan)
+    assert "\n" not in text and len(text) < 200
+    assert text.startswith(f"Plan(source='holdings.csv', objective='min-change', status='{plan.status}'")

@@ -193,3 +193,11 @@ def test_rendered_example_matches_the_stored_snapshot(fmt):
     if os.environ.get("UPDATE_SNAPSHOTS"):
         stored.write_text(text, encoding="utf-8")
     assert text == stored.read_text(encoding="utf-8")
+
+
+def test_repr_is_one_short_line():
+    r = bubbleguard.check("examples/holdings.csv")
+    text = repr(r)
+    assert "\n" not in text and len(text) < 200
+    assert text.startswith("Report(source='holdings.csv', total_value=356,221.66 USD, positions=8")
+    assert "5 error, 4 warning, 1 info" in text

@@ -153,6 +153,12 @@ class Plan(BaseModel):
         """True when the plan meets every guardrail without relaxation."""
         return self.status == "optimal"
 
+    def __repr__(self) -> str:
+        """A one-line summary (the whole plan is ``model_dump()``)."""
+        return (f"Plan(source={self.source!r}, objective={self.objective!r}, status={self.status!r}, "
+                f"trades={len(self.trades)}, value {self.value_before:,.2f} -> {self.value_after:,.2f} "
+                f"{self.currency}, turnover={self.turnover:.1%})")
+
     def to_frame(self, table: str = "trades") -> pd.DataFrame:
         """Return one part of the plan as a DataFrame.
 

@@ -164,6 +164,13 @@ class Report(Model):
         columns = _ROW_TYPES[table].field_names()
         return pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
 
+    def __repr__(self) -> str:
+        """A one-line summary (the whole report is ``model_dump()``)."""
+        counts = ", ".join(f"{sum(f.severity == s for f in self.findings)} {s}" for s in SEVERITIES[::-1])
+        return (f"Report(source={self.source!r}, total_value={self.total_value:,.2f} {self.currency}, "
+                f"positions={len(self.positions)}, issuers={len(self.exposures.issuers)}, "
+                f"findings: {counts})")
+
     def fund_holdings_dates(self) -> str:
         """The held funds' holdings dates as words: ``from 2024-06-04 to 2025-11-18`` (or one date)."""
         a = self.data_as_of
