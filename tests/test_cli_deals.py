@@ -323,3 +323,16 @@ def test_user_deal_file_with_its_own_parties():
     out = ok("--deals", FIXTURES / "triangle.csv", "--cycles", "--width", "200")
     assert "2. Alpha → Beta → Gamma → Alpha · disclosed $180 · weakest link: reported" in out
     assert "Data as of 2025-07-01 (the latest deal date in" in out
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    (",100,confirmed", ",1e308,confirmed", "line 2: amount_usd '1e308' is beyond 1e+15 US dollars"),
+    ("2025-01-15", "0001-01-15", "line 2: date '0001-01-15' is outside 1900-2100"),
+])
+def test_deal_files_out_of_any_real_range_are_input_errors(tmp_path, old, new, message):
+    text = (Path(__file__).parent / "fixtures" / "deals" / "triangle.csv").read_text()
+    bad = tmp_path / "deals.csv"
+    bad.write_text(text.replace(old, new, 1))
+    result = run("--deals", bad, "--cycles", "-f", "json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr

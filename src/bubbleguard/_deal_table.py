@@ -23,6 +23,8 @@ DATE_PRECISIONS = ("day", "month", "year", "range")
 COLUMNS = ("deal_id", "date", "date_precision", "source_party", "target_party", "source_ticker",
            "target_ticker", "deal_type", "deal_type_raw", "amount_usd", "amount_shared", "units",
            "certainty", "certainty_raw", "description", "sources")
+#: Larger amounts are input errors: sums of them overflow and no deal comes near.
+MAX_AMOUNT_USD = 1e15
 REQUIRED_COLUMNS = ("date", "source_party", "target_party", "deal_type", "amount_usd",
                     "certainty", "sources")
 _DATE_FORMATS = {4: ("%Y", "year"), 7: ("%Y-%m", "month"), 10: ("%Y-%m-%d", "day")}
@@ -115,7 +117,10 @@ def _row_problems(rec: dict[str, Any], row: dict[str, Any]) -> list[str]:
         row["_date"] = pd.to_datetime(text, format=fmt).strftime("%Y-%m-%d") if fmt else None
     except ValueError:
         row["_date"] = None
-    if row["_date"] is None:
+    if row["_date"] is not None and not "1900" <= row["_date"][:4] <= "2100":
+        out.append(f"date '{text}' is outside 1900-2100; write the deal's real date (YYYY-MM-DD)")
+        row["_date"] = ""
+    elif row["_date"] is None:
         out.append(f"date '{text}' is not a date; write YYYY-MM-DD (or YYYY-MM / YYYY and the "
                    "first day is used)")
     row["date_precision"] = row["date_precision"] or precision or "day"
@@ -135,6 +140,9 @@ def _row_problems(rec: dict[str, Any], row: dict[str, Any]) -> list[str]:
         elif value < 0:
             out.append(f"amount_usd '{amount}' is negative; write the size of the deal and put "
                        "the payer in source_party (swap the parties if money flows the other way)")
+        elif value > MAX_AMOUNT_USD:
+            out.append(f"amount_usd '{amount}' is beyond {MAX_AMOUNT_USD:.0e} US dollars; no deal "
+                       "is that large: check the number (amounts are plain dollars, not thousands)")
         else:
             row["_amount"] = value
     for col, allowed in (("deal_type", DEAL_TYPES), ("certainty", CERTAINTIES)):
