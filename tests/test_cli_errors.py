@@ -122,3 +122,11 @@ def test_amounts_beyond_any_real_position_are_input_errors(tmp_path, content, me
     res = run("check", str(f), "-f", "json")
     assert res.exit_code == 2 and res.stdout == ""
     assert message in res.stderr
+
+
+def test_a_policy_key_that_is_not_a_table(tmp_path, portfolios):
+    bad = tmp_path / "p.toml"
+    bad.write_text("policy = 3\n")
+    res = run("check", str(portfolios["one"]), "--policy", str(bad))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"Error: {bad}: 'policy' is int 3, not a table of settings")

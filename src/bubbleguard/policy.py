@@ -204,6 +204,9 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{path} is not valid TOML ({exc}); fix the syntax.") from None
         data = data.get("policy", data)
+        if not isinstance(data, dict):
+            raise PolicyError(f"{path}: 'policy' is {type(data).__name__} {data!r:.40}, not a table of "
+                              "settings; write the settings at the top level or under [policy].")
         file_profile = data.pop("profile", None)
         profile = profile or file_profile
     profile = profile or "balanced"
