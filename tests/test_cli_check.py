@@ -164,3 +164,11 @@ def test_theme_bars_share_one_scale(run):
     rows = [line for line in res.output.splitlines() if line.lstrip("│ ").startswith(names)]
     filled = [line.count("█") for line in rows]
     assert len(filled) == 2 and filled[0] != filled[1]  # 63% and 51% no longer look the same
+
+
+def test_terminal_shows_sectors_fund_data_dates_and_snapshot_prices(run):
+    out = run("check", "examples/holdings.csv", "--width", "140", "--fail-on", "never").output
+    assert "Sectors (look-through)" in out and "Information Technology" in out
+    assert "Fund data: whose holdings, and when" in out
+    assert "│ ARKK │ 2024-06-04" in out
+    assert "Valued at snapshot prices, not the file's: QQQ (2026-08-03)" in out

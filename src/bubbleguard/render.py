@@ -153,8 +153,21 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
         fl = floors.get(cls)
         classes.add_row(cls, _pct(v), _pct(fl) if fl else "", style="yellow" if fl and v < fl else None)
 
+    sectors = _table("Sectors (look-through)", {"sector": "text", "weight": "pct"})
+    for name, v in ex.sectors.items():
+        sectors.add_row(name, _pct(v))
+
+    funds = _table("Fund data: whose holdings, and when",
+                   {"fund": "text", "holdings as of": "text", "coverage": "text", "source": "text"})
+    for p in report.positions:
+        if p.holdings_as_of:
+            funds.add_row(p.symbol, p.holdings_as_of, p.holdings_coverage or "", p.holdings_source or "")
+    priced = [p for p in report.positions if p.value_source.startswith("snapshot price")]
+
     parts: list[RenderableType] = [head, _verdict(report, fail_on), _findings(report.findings),
-                                   Text(""), themes, issuers, classes]
+                                   Text(""), themes, issuers, classes, sectors]
+    if funds.row_count:
+        parts.append(funds)
     if ex.counterparties:
         cp = _table("Circular-deal counterparties you hold",
                     {"party": "text", "weight": "pct", "via": "text", "cycle": "text"},
@@ -180,6 +193,10 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
         small = sum(u.weight for u in ex.unresolved) - sum(u.weight for u in shown)
         more = f"; {rest} smaller remainder(s), {small:.3%} in all" if rest else ""
         foot.append(f"\nUnresolved (kept, not dropped): {un}{more}", style="grey50")
+    if priced:
+        foot.append("\nValued at snapshot prices, not the file's: " + ", ".join(
+            f"{p.symbol} ({p.value_source.removeprefix('snapshot price ')})" for p in priced),
+            style="grey50")
     for note in report.notes:
         foot.append(f"\nNote: {note}", style="grey50")
     parts.append(foot)
