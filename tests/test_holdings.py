@@ -121,3 +121,16 @@ def test_utf16_export(tmp_path, tiny):
 def test_locked_column(tiny):
     df = pd.DataFrame({"symbol": ["AAA", "BBB"], "market_value": [1, 1], "locked": ["yes", ""]})
     assert list(load_holdings(df, snapshot=tiny).positions["locked"]) == [True, False]
+
+
+def test_optimiser_weights_as_dict_or_series(tiny):
+    # PyPortfolioOpt's min_volatility() leaves rounding such as -1.55e-05 behind
+    pf = load_holdings({"AAA": 0.6, "BBB": 0.4 + 1.55e-05, "CCC": -1.55e-05}, snapshot=tiny)
+    assert pf.values()["CCC"] == 0.0
+    assert any("read as solver noise and set to 0: CCC" in n for n in pf.notes)
+    series = load_holdings(pd.Series({"AAA": 0.5, "BBB": 0.4}), snapshot=tiny)
+    assert series.source == "Series" and series.total_value == pytest.approx(0.9)
+    assert any(n.startswith("the weights add up to 0.9, not 1; they are kept as given") for n in series.notes)
+    with pytest.raises(HoldingsError, match="is negative"):
+        load_holdings({"AAA": 1.0, "BBB": -0.1}, snapshot=tiny)
+    assert not load_holdings({"AAA": 1000.0, "BBB": 2000.0}, snapshot=tiny).notes  # values, not weights

@@ -20,13 +20,16 @@ from .reference import ASSET_CLASSES, Snapshot, load_snapshot
 
 __all__ = ["Portfolio", "HoldingsInput", "load_holdings", "normalize_symbols"]
 
-HoldingsInput = str | os.PathLike[str] | pd.DataFrame | Mapping[str, float]
+HoldingsInput = str | os.PathLike[str] | pd.DataFrame | pd.Series | Mapping[str, float]
 
 CASH_SYMBOLS = {"CASH", "USD", "CASH & CASH INVESTMENTS", "CORE", "MONEY MARKET", "CASH&CASHINVESTMENTS"}
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
 #: Any amount, quantity or price beyond this (in any currency) is an input error: sums of such
 #: numbers overflow to infinity, and no real position comes near it.
 MAX_AMOUNT = 1e15
+#: Negative weights down to -NOISE are an optimiser's rounding: PyPortfolioOpt's own
+#: ``min_volatility()`` leaves -1.55e-05, and its ``clean_weights()`` cuts at 1e-4.
+NOISE = 1e-4
 CURRENCY_NAMES = {"": "USD", "RMB": "CNY", "US$": "USD", "HK$": "HKD"}
 #: A broker's instrument-type words that name an asset class without doubt. Every other word
 #: ("Stocks", "ETFs & Closed End Funds", "etp", "Mutual Funds"…) says what the instrument is, not
@@ -123,9 +126,10 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
     HoldingsError
         With every problem found, each naming its row and how to fix it.
     """
-    if isinstance(source, Mapping):
-        frame = pd.DataFrame({"symbol": list(source), "market_value": list(source.values())})
-        return _validate(frame, None, "dict", "dict", ".", [], snapshot, fx)
+    if isinstance(source, (Mapping, pd.Series)):
+        where = "Series" if isinstance(source, pd.Series) else "dict"
+        frame, notes = _weights_frame(dict(source.items()))
+        return _validate(frame, None, where, where, ".", notes, snapshot, fx)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         frame.columns = _canonical_columns([str(c) for c in frame.columns], "DataFrame")
@@ -138,6 +142,28 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
                          list(raw.notes), snapshot, fx)
     raise HoldingsError(f"Cannot read holdings from a {type(source).__name__}; pass a file path, "
                         "a pandas DataFrame or a {ticker: weight} dict.")
+
+
+def _weights_frame(weights: dict[Any, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """A ``{ticker: weight}`` mapping (PyPortfolioOpt's result) as holdings, with notes.
+
+    Negative weights down to ``-NOISE`` are solver noise and become 0; weights that do not add up
+    to 1 are kept as given (the report's shares are of their total) and a note says so.
+    """
+    notes: list[str] = []
+    symbols = [str(k) for k in weights]
+    values = pd.to_numeric(pd.Series(list(weights.values()), dtype=object), errors="coerce")
+    noise = (values < 0) & (values >= -NOISE)
+    if noise.any():
+        notes.append(f"{int(noise.sum())} weight(s) between -{NOISE:g} and 0 read as solver noise "
+                     "and set to 0: " + ", ".join(np.asarray(symbols)[noise.to_numpy()][:5]))
+        values[noise] = 0.0
+    total = float(values[values > 0].sum())
+    if 0 < total < 1.5 and abs(total - 1.0) > NOISE:
+        notes.append(f"the weights add up to {total:.4g}, not 1; they are kept as given, so every "
+                     "share in this report is of that total")
+    frame = pd.DataFrame({"symbol": symbols, "market_value": values.astype(object)})
+    return frame, notes
 
 
 def _canonical_columns(columns: list[str], where: str) -> list[str]:
