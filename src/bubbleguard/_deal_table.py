@@ -119,7 +119,7 @@ def _row_problems(rec: dict[str, Any], row: dict[str, Any]) -> list[str]:
         row["_date"] = None
     if row["_date"] is not None and not "1900" <= row["_date"][:4] <= "2100":
         out.append(f"date '{text}' is outside 1900-2100; write the deal's real date (YYYY-MM-DD)")
-        row["_date"] = ""
+        row["_date"] = None
     elif row["_date"] is None:
         out.append(f"date '{text}' is not a date; write YYYY-MM-DD (or YYYY-MM / YYYY and the "
                    "first day is used)")

@@ -310,13 +310,14 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
     used = {s for s in symbols if values_before[s] > DUST or values_after[s] > DUST}
     taxable_accounts = set(held.loc[row_taxable, "account"])
     taxable_sells = [t for t in trades if t.side == "sell" and t.account in taxable_accounts]
-    taxable_gain: float | None = sum(t.realised_gain or 0.0 for t in taxable_sells)
-    free_gain = sum(t.realised_gain or 0.0 for t in trades if t.side == "sell") - (taxable_gain or 0.0)
-    estimated_tax: float | None = tax_rate * max(taxable_gain or 0.0, 0.0)
+    known_gain = sum(t.realised_gain or 0.0 for t in taxable_sells)
+    free_gain = sum(t.realised_gain or 0.0 for t in trades if t.side == "sell") - known_gain
+    taxable_gain: float | None = known_gain
+    estimated_tax: float | None = tax_rate * max(known_gain, 0.0)
     unknown = sorted({t.symbol for t in taxable_sells if t.realised_gain is None})
     if unknown:  # a gain without a cost basis is unknown, never 0
         notes.append(f"estimated tax unknown: no cost basis for {', '.join(unknown)} in taxable "
-                     f"accounts; the sells with a basis realise {taxable_gain:,.2f}")
+                     f"accounts; the sells with a basis realise {known_gain:,.2f}")
         taxable_gain = estimated_tax = None
 
     before = check(portfolio)

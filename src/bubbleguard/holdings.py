@@ -152,18 +152,18 @@ def _weights_frame(weights: dict[Any, Any]) -> tuple[pd.DataFrame, list[str]]:
     """
     notes: list[str] = []
     symbols = [str(k) for k in weights]
-    values = pd.to_numeric(pd.Series(list(weights.values()), dtype=object), errors="coerce")
+    given = list(weights.values())
+    values = pd.to_numeric(pd.Series(given, dtype=object), errors="coerce").to_numpy(float)
     noise = (values < 0) & (values >= -NOISE)
     if noise.any():
         notes.append(f"{int(noise.sum())} weight(s) between -{NOISE:g} and 0 read as solver noise "
-                     "and set to 0: " + ", ".join(np.asarray(symbols)[noise.to_numpy()][:5]))
-        values[noise] = 0.0
+                     "and set to 0: " + ", ".join(np.asarray(symbols)[noise][:5]))
     total = float(values[values > 0].sum())
     if 0 < total < 1.5 and abs(total - 1.0) > NOISE:
         notes.append(f"the weights add up to {total:.4g}, not 1; they are kept as given, so every "
                      "share in this report is of that total")
-    frame = pd.DataFrame({"symbol": symbols, "market_value": values.astype(object)})
-    return frame, notes
+    cells = [0.0 if n else v for v, n in zip(given, noise)]
+    return pd.DataFrame({"symbol": symbols, "market_value": pd.Series(cells, dtype=object)}), notes
 
 
 def _canonical_columns(columns: list[str], where: str) -> list[str]:
@@ -299,7 +299,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
         "locked": np.isin([x.lower() for x in text("locked")], ("true", "yes", "y", "1", "x")),
         "value_source": source_of, "line": line,
     })[~np.isnan(value)]
-    currency_out = _convert(out, fx, where, snap.fx, notes)
+    currency_out = _convert(out, fx, where, snap, notes)
     if out["market_value"].sum() <= 0:
         raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
                             "quantity and market_value columns.")
@@ -311,7 +311,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
                      format=fmt, currency=currency_out, notes=tuple(notes))
 
 
-def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, reference: pd.DataFrame,
+def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snapshot: Snapshot,
              notes: list[str]) -> str:
     """Convert a mixed-currency book to USD: given rates first, else the bundled reference rates.
 
@@ -319,6 +319,10 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, refe
     other way round (HKD per USD instead of USD per HKD).
     """
     given = {k.upper(): float(v) for k, v in (fx or {}).items()}
+    currencies = sorted(set(out["currency"]))
+    if not given and len(currencies) == 1:
+        return currencies[0]
+    reference = snapshot.fx
     for cur, rate in given.items():
         if cur not in reference.index:
             continue
@@ -331,7 +335,6 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, refe
                 f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
                 f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']}). Rates are USD per unit of "
                 f"the currency.{hint}")
-    currencies = sorted(set(out["currency"]))
     if len(currencies) == 1:
         return currencies[0]
     rates = {"USD": 1.0, **given}

@@ -48,16 +48,16 @@ def _shares(x: float | None) -> str:
 def summary_lines(plan: Plan) -> list[str]:
     """Return the plan's headline numbers, one sentence each."""
     c = plan.currency
+    tax = (f"realised gain {_money(plan.realised_gain, c)} taxable (estimated tax "
+           f"{_money(plan.estimated_tax, c)})" if plan.estimated_tax is not None else
+           "taxable gain and estimated tax unknown (no cost basis for some sells)")
     lines = [
         f"{plan.objective} plan ({plan.status}, solver {plan.solver}): {len(plan.trades)} trades, "
         f"value {_money(plan.value_before, c)} → {_money(plan.value_after, c)}"
         + (f" (cash change {plan.cash_change:+,.2f})" if plan.cash_change else ""),
         f"Turnover {plan.turnover:.1%}, traded {_money(plan.traded_value, c)}, costs "
-        f"{_money(plan.costs, c)}; "
-        + (f"realised gain {_money(plan.realised_gain, c)} taxable (estimated tax "
-           f"{_money(plan.estimated_tax, c)}), " if plan.estimated_tax is not None else
-           "taxable gain and estimated tax unknown (no cost basis for some sells), ")
-        + f"{_money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
+        f"{_money(plan.costs, c)}; {tax}, "
+        f"{_money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
         f"Expected volatility {plan.volatility_before:.1%} → {plan.volatility_after:.1%} a year",
     ]
     if plan.relaxations:

@@ -95,9 +95,9 @@ def _verdict(report: Report, fail_on: str) -> RenderableType:
     from rich.panel import Panel
     from rich.text import Text
 
-    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
-    said = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items() if n)
-    code = 0 if fail_on == "never" else report.exit_code(fail_on)
+    said = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}"
+                     for s, n in report.counts().items() if n)
+    code = report.exit_code(fail_on)
     text = Text()
     text.append("Verdict: ", style="bold")
     text.append(said or "no findings", style=SEV_STYLE.get(report.worst() or "", "green"))

@@ -166,7 +166,7 @@ class Report(Model):
 
     def __repr__(self) -> str:
         """A one-line summary (the whole report is ``model_dump()``)."""
-        counts = ", ".join(f"{sum(f.severity == s for f in self.findings)} {s}" for s in SEVERITIES[::-1])
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())
         return (f"Report(source={self.source!r}, total_value={self.total_value:,.2f} {self.currency}, "
                 f"positions={len(self.positions)}, issuers={len(self.exposures.issuers)}, "
                 f"findings: {counts})")
@@ -177,13 +177,19 @@ class Report(Model):
         first, last = a.get("fund_holdings", ""), a.get("fund_holdings_newest", "")
         return f"from {first} to {last}" if last and last != first else first
 
+    def counts(self) -> dict[str, int]:
+        """Number of findings per severity, worst first."""
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES[::-1]}
+
     def worst(self) -> str | None:
         """The most severe finding's severity, or None."""
         found = [SEVERITIES.index(f.severity) for f in self.findings]
         return SEVERITIES[max(found)] if found else None
 
     def exit_code(self, fail_on: str = "error") -> int:
-        """0 when no finding is at or above ``fail_on``, else 1."""
+        """0 when no finding is at or above ``fail_on`` (always for ``never``), else 1."""
+        if fail_on == "never":
+            return 0
         level = SEVERITIES.index(fail_on)
         return int(any(SEVERITIES.index(f.severity) >= level for f in self.findings))
 

@@ -35,9 +35,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BubbleguardError as exc:
             _fail(str(exc))
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
-                SystemExit, KeyboardInterrupt):
-            raise
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click reports these itself
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise

@@ -48,4 +48,4 @@ def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: s
         show(terminal(report, fail_on=fail_on), width)
     else:
         write(render(report, fmt, width=width or 120, fail_on=fail_on), output)
-    sys.exit(0 if fail_on == "never" else report.exit_code(fail_on))
+    sys.exit(report.exit_code(fail_on))

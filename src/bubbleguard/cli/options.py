@@ -111,7 +111,7 @@ def write_atomic(output: Path, data: bytes) -> bool:
     import os
     import tempfile
 
-    folder = output.parent if str(output.parent) else Path(".")
+    folder = output.parent
     if not folder.is_dir():
         raise BubbleguardError(f"Cannot write {output}: the folder {folder} does not exist. "
                                "Create it or choose another --output path.")
