@@ -100,3 +100,23 @@ def test_without_a_rate_the_bundled_reference_rate_converts_and_says_so():
                                                   abs=0.005)
     assert any(n.startswith("HKD converted at the bundled reference rate of 7.8 HKD per USD")
                for n in report["notes"])
+
+
+def test_a_row_with_neither_quantity_nor_value_is_named_and_the_rest_checks(tmp_path):
+    # generic_with_preamble.csv: AAPL on line 10 has no quantity and no value
+    source = BROKERS / "generic_with_preamble.csv"
+    res = CliRunner().invoke(cli, ["check", str(source), "-f", "json"])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert res.stderr == ("Error: generic_with_preamble.csv: 1 problem(s) in the holdings: line 10: AAPL "
+                          "has neither a quantity nor a market value; fill in one of them, or delete the "
+                          "row if the position is closed. Fix these rows and run again.\n")
+    # the same export without that row: the file's own "Totals" row is 17,291.90
+    fixed = tmp_path / "generic_with_preamble.csv"
+    fixed.write_text("".join(line for line in source.read_text().splitlines(keepends=True)
+                             if not line.startswith("AAPL,")))
+    report = check_json(str(fixed))
+    assert report["currency"] == "USD" and report["layout"] == "generic"
+    assert report["total_value"] == pytest.approx(1579.90 + 3489.00 + 2408.00 + 7315.00 + 2500.00, abs=0.005)
+    assert report["total_value"] == pytest.approx(17291.90, abs=0.005)
+    assert {p["symbol"]: p["asset_class"] for p in report["positions"]} == {
+        "NVDA": "equity", "SMH": "equity", "IAU": "gold", "BND": "bond", "CASH": "cash"}

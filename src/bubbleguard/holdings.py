@@ -272,7 +272,8 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     report(need & ~use & named & ~unreadable,
            "no price for {symbol}: the snapshot has no price for it; add a market_value or price column")
     report(np.isnan(value) & np.isnan(qty) & named & ~unreadable,
-           "{symbol} has neither a quantity nor a market value")
+           "{symbol} has neither a quantity nor a market value; fill in one of them, or delete the "
+           "row if the position is closed")
 
     report((value > MAX_AMOUNT) & (source_of != "market_value"),  # given values are judged above
            f"{{symbol}} is worth more than {MAX_AMOUNT:.0e} (quantity x price); check the quantity")
