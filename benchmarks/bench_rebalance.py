@@ -60,8 +60,7 @@ def main() -> None:
     import cvxpy  # noqa: F401  (imports are not timed)
 
     from bubbleguard import load_policy, load_snapshot
-    from bubbleguard.planner import Rebalancer
-    from bubbleguard.risk import risk_model
+    from bubbleguard.planner import Rebalancer, risk_model
 
     snap = load_snapshot()
     symbols = universe(snap)

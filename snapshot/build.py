@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bubbleguard.symbols import normalize as norm_symbol
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CURATED = HERE / "curated"
@@ -71,13 +73,6 @@ ISHARES_COLUMNS = ["Ticker", "Name", "Sector", "Asset Class", "Weight (%)", "Pri
 
 
 # --------------------------------------------------------------------------- helpers
-def norm_symbol(raw: object) -> str:
-    """Normalise a ticker: upper case, trimmed, '.' as share-class separator."""
-    s = str(raw).strip().upper()
-    s = re.sub(r"[\s/-]+", ".", s) if not re.fullmatch(r"\d+\.[A-Z]{1,2}", s) else s
-    return s
-
-
 def clean_name(name: str) -> str:
     """Issuer key from a security name: legal suffixes and share classes removed."""
     s = re.sub(r"[^A-Z0-9& ]+", " ", str(name).upper())
@@ -520,9 +515,9 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     write_json(manifest, out / "manifest.json")
     # summaries computed with the package itself on the tables just written
     sys.path.insert(0, str(ROOT / "src"))
-    from bubbleguard.counterparties import network_summary
-    from bubbleguard.reference import load_snapshot
-    from bubbleguard.report import market_context
+    from bubbleguard.checker import market_context
+    from bubbleguard.deals._counterparties import network_summary
+    from bubbleguard.reference._snapshot import load_snapshot
 
     write_json(network_summary(), out / "deal_network.json")
     manifest["market_context"] = market_context(load_snapshot())

@@ -6,7 +6,7 @@ Usage::
 
 ``snapshot/build.py`` calls :func:`build_deals` and writes ``src/bubbleguard/data/deals.csv``.
 
-Conventions of the output (validated by :func:`bubbleguard.deals.validate_deals`):
+Conventions of the output (validated by :func:`bubbleguard.deals._graph.validate_deals`):
 
 * **One row per directed flow between two parties.** The raw direction ``from -> to`` is the
   direction of money or of a commitment to pay: the investor, buyer, lender or the company that
@@ -36,11 +36,11 @@ from pathlib import Path
 import pandas as pd
 
 try:
-    from bubbleguard.deals import COLUMNS, validate_deals
+    from bubbleguard.deals._graph import COLUMNS, validate_deals
     from bubbleguard.errors import DealsError
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from bubbleguard.deals import COLUMNS, validate_deals
+    from bubbleguard.deals._graph import COLUMNS, validate_deals
     from bubbleguard.errors import DealsError
 
 #: (pattern matched at the start of a party cell, canonical name, US ticker or "" if private)
@@ -104,7 +104,7 @@ def build_deals(raw_csv: Path, *extra_csv: Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`bubbleguard.deals.COLUMNS`, dates as ISO strings, amounts in whole US
+        Columns :data:`bubbleguard.deals._graph.COLUMNS`, dates as ISO strings, amounts in whole US
         dollars (nullable integers, so any CSV writer prints them plainly; empty when
         undisclosed or shared).
 

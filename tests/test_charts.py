@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import bubbleguard
-from bubbleguard import charts
+from bubbleguard.renderers import _charts as charts
 from bubbleguard.scenarios import run_scenarios
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
@@ -102,7 +102,7 @@ def test_plotting_is_never_imported_on_the_default_paths():
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "import bubbleguard.charts, bubbleguard.html\n"
+        "import bubbleguard.renderers._charts, bubbleguard.renderers._html\n"
         "from bubbleguard.cli import cli\n"
         f"for args in (['check', {str(EXAMPLE)!r}], ['check', {str(EXAMPLE)!r}, '-f', 'json'],\n"
         f"             ['scenarios', {str(EXAMPLE)!r}, '-f', 'json']):\n"

@@ -23,10 +23,10 @@ import pytest
 from click.testing import CliRunner
 
 import bubbleguard
-from bubbleguard._fund_file import FundFile, match_local_listings, parse_ishares
 from bubbleguard.cli import cli
 from bubbleguard.errors import DataError
 from bubbleguard.reference import load_snapshot, read_fund_holdings
+from bubbleguard.reference._fund_files import FundFile, match_local_listings, parse_ishares
 
 FIXTURES = Path(__file__).parent / "fixtures" / "refresh"
 IVV_PATH = ("/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
@@ -323,7 +323,7 @@ def test_refresh_matches_local_tickers_of_international_funds(runner, server, tm
 
 def test_refresh_defaults_to_supported_funds_already_in_use(tmp_path):
     from bubbleguard.cli.data import _default_targets
-    from bubbleguard.refresh import ISHARES_FUNDS
+    from bubbleguard.reference.refresh import ISHARES_FUNDS
 
     folder = tmp_path / "mine"
     folder.mkdir()

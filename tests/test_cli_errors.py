@@ -91,12 +91,12 @@ def test_robin_stocks_frame_saved_without_its_index(tmp_path):
 
 
 def test_an_internal_error_is_exit_3_with_a_request_to_report_it(monkeypatch, portfolios):
-    import bubbleguard.report
+    import bubbleguard.checker
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(bubbleguard.report, "compute_exposures", broken)
+    monkeypatch.setattr(bubbleguard.checker, "compute_exposures", broken)
     res = run("check", str(portfolios["one"]))
     assert res.exit_code == 3
     assert res.stderr.startswith("Internal error in bubbleguard ")

@@ -1,4 +1,4 @@
-"""Tests for bubbleguard.deals (the deal graph) and snapshot/deals.py (the table builder)."""
+"""Tests for bubbleguard.deals._graph (the deal graph) and snapshot/deals.py (the table builder)."""
 
 from __future__ import annotations
 
@@ -303,7 +303,7 @@ def test_draw_png_and_svg(packaged, tmp_path):
 
 
 def test_import_is_light():
-    code = ("import sys, bubbleguard.deals; "
+    code = ("import sys, bubbleguard.deals._graph; "
             "print(sorted({'networkx', 'matplotlib'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT / "src")})

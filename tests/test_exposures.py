@@ -128,7 +128,7 @@ def test_lookthrough_rows_sum_to_one(tiny):
 
 
 def test_snapshot_cache_round_trip(tmp_path, monkeypatch):
-    from bubbleguard import reference
+    from bubbleguard.reference import _snapshot as reference
 
     monkeypatch.setenv("BUBBLEGUARD_CACHE_DIR", str(tmp_path))
     reference.load_snapshot.cache_clear()
@@ -151,7 +151,7 @@ def test_snapshot_cache_round_trip(tmp_path, monkeypatch):
 def test_snapshot_cache_keeps_only_the_newest_files(tmp_path, monkeypatch):
     import os
 
-    from bubbleguard import reference
+    from bubbleguard.reference import _snapshot as reference
 
     monkeypatch.setenv("BUBBLEGUARD_CACHE_DIR", str(tmp_path))
     stale = [tmp_path / f"snapshot-old{i}.pickle" for i in range(5)]

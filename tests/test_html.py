@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import bubbleguard
 from bubbleguard.cli import cli
-from bubbleguard.html import SECTIONS, report_html
+from bubbleguard.renderers._html import SECTIONS, report_html
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -99,7 +99,7 @@ def test_content(page, page_with_plan, report):
 
 
 def test_check_format_html_cli(tmp_path, monkeypatch):
-    from bubbleguard import charts
+    from bubbleguard.renderers import _charts as charts
 
     monkeypatch.setattr(
         charts, "deal_graph_svg", lambda report=None, **kw: "<svg><text>graph</text></svg>"

@@ -8,7 +8,7 @@ import pytest
 
 from bubbleguard import check, load_policy
 from bubbleguard.integrations.pypfopt import add_bubbleguard_constraints, exposure_matrices
-from bubbleguard.risk import risk_model
+from bubbleguard.planner import risk_model
 
 TICKERS = ["QQQ", "VOO", "VTI", "NVDA", "MSFT", "AAPL", "SMH", "VXUS", "BND", "IEF", "TLT",
            "GLD", "VNQ", "SGOV"]

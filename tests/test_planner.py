@@ -429,7 +429,7 @@ def test_missing_price_history_is_a_data_error(snap, tiny):
 
 def test_tax_without_a_cost_basis_is_unknown_never_zero(tmp_path):
     from bubbleguard import rebalance
-    from bubbleguard.plan_render import render as render_plan
+    from bubbleguard.renderers._plan import render as render_plan
 
     no_basis = tmp_path / "h.csv"
     no_basis.write_text("account,symbol,quantity\nBrokerage,NVDA,400\nBrokerage,BND,100\n")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import bubbleguard
-from bubbleguard.render import render
+from bubbleguard.renderers._check import render
 
 RAW_IVV = {"NVDA": 0.0782, "GOOGL": 0.0292, "GOOG": 0.0235}  # iShares IVV file, 2025-11-18
 
@@ -173,7 +173,7 @@ def test_findings_render_as_a_list_with_limits(example):
 def test_text_from_data_is_printed_as_is():
     from rich.table import Table
 
-    from bubbleguard.render import to_text
+    from bubbleguard.renderers._format import to_text
 
     t = Table()
     t.add_column("name")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from bubbleguard.errors import DataError
-from bubbleguard.risk import ASSET_CLASS_PROXIES, CATEGORY_PROXIES, risk_model
+from bubbleguard.planner._risk_model import ASSET_CLASS_PROXIES, CATEGORY_PROXIES, risk_model
 
 
 @pytest.fixture(scope="module")

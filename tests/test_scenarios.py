@@ -14,12 +14,7 @@ from bubbleguard.cli import cli
 from bubbleguard.errors import ScenarioError
 from bubbleguard.exposures import compute_exposures
 from bubbleguard.holdings import load_holdings
-from bubbleguard.scenarios import (
-    Shocks,
-    ShockScenario,
-    load_scenarios,
-    run_scenarios,
-)
+from bubbleguard.scenarios import Shocks, ShockScenario, load_scenarios, run_scenarios
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
 EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
@@ -182,7 +177,7 @@ def test_shocks_on_tiny_by_hand(tiny):
 
 
 def test_symbol_issuer_and_dependence_shocks_on_tiny(tiny):
-    from bubbleguard._scenario_shocks import apply_shocks
+    from bubbleguard.scenarios._shocks import apply_shocks
 
     sc = ShockScenario(
         id="x",

@@ -1,4 +1,4 @@
-"""Tests for bubbleguard.sources: holdings files (broker exports, encodings, bad files) in."""
+"""Tests for bubbleguard.holdings._files: holdings files (broker exports, encodings, bad files) in."""
 # ruff: noqa: D103
 
 from __future__ import annotations
@@ -13,13 +13,7 @@ from hypothesis import strategies as st
 from strategies import money
 
 from bubbleguard.errors import HoldingsError
-from bubbleguard.sources import (
-    BROKERS,
-    BrokerFormat,
-    RawHoldings,
-    parse_number,
-    read_holdings_file,
-)
+from bubbleguard.holdings import BROKERS, BrokerFormat, RawHoldings, parse_number, read_holdings_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKER_FILES = FIXTURES / "brokers"

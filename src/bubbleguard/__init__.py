@@ -5,7 +5,9 @@ The public API::
     import bubbleguard
     report = bubbleguard.check("holdings.csv")          # or a DataFrame, or {ticker: weight}
     report.to_frame()                                  # issuer exposures as a DataFrame
+    print(bubbleguard.render(report, "markdown"))      # any result as text
     plan = bubbleguard.rebalance("holdings.csv")         # imports the optimizer on first use
+    bubbleguard.run_scenarios("holdings.csv")          # stress replays and shocks
 
 Nothing heavy loads at import: each part (pandas-based check, optimizer, deal graph, plotting)
 loads when one of its names is first used.
@@ -13,9 +15,9 @@ loads when one of its names is first used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._lazy import lazy_exports
 from .errors import (
     BubbleguardError,
     DataError,
@@ -26,57 +28,24 @@ from .errors import (
     ScenarioError,
 )
 
-if TYPE_CHECKING:
-    from . import deals, scenarios
-    from .holdings import Portfolio, load_holdings
-    from .planner import Plan, rebalance
-    from .policy import PROFILES, Policy, load_policy
-    from .reference import Snapshot, load_snapshot
-    from .report import Finding, Report, check
+# public name → its module, imported on first use of one of its names, so `import bubbleguard`
+# is instant and the command line can tune the interpreter before pandas loads
+_getattr, __dir__, _lazy = lazy_exports(__name__, {
+    ".holdings._portfolio": ["Portfolio", "load_holdings"],
+    ".policy": ["PROFILES", "Policy", "load_policy"],
+    ".reference._snapshot": ["Snapshot", "load_snapshot"],
+    ".rules": ["Finding"],
+    ".report": ["Report"],
+    ".checker": ["check"],
+    ".planner._rebalance": ["rebalance"],
+    ".planner._plan": ["Plan"],
+    ".scenarios._run": ["run_scenarios"],
+    ".renderers": ["render"],
+    ".plugins": ["hookimpl"],
+})
 
-__all__ = [
-    "PROFILES",
-    "BubbleguardError",
-    "DataError",
-    "DealsError",
-    "Finding",
-    "HoldingsError",
-    "OptimizationError",
-    "Plan",
-    "Policy",
-    "PolicyError",
-    "Portfolio",
-    "Report",
-    "ScenarioError",
-    "Snapshot",
-    "__version__",
-    "check",
-    "deals",
-    "load_holdings",
-    "load_policy",
-    "load_snapshot",
-    "rebalance",
-    "scenarios",
-]
-
-# public name → (module, attribute); a module is imported on first use of one of its names, so
-# `import bubbleguard` is instant and the command line can tune the interpreter before pandas loads
-_LAZY = {
-    "Portfolio": (".holdings", "Portfolio"),
-    "load_holdings": (".holdings", "load_holdings"),
-    "PROFILES": (".policy", "PROFILES"),
-    "Policy": (".policy", "Policy"),
-    "load_policy": (".policy", "load_policy"),
-    "Snapshot": (".reference", "Snapshot"),
-    "load_snapshot": (".reference", "load_snapshot"),
-    "Finding": (".report", "Finding"),
-    "Report": (".report", "Report"),
-    "check": (".report", "check"),
-    "rebalance": (".planner", "rebalance"),
-    "Plan": (".planner", "Plan"),
-    "deals": (".deals", None),
-    "scenarios": (".scenarios", None),
-}
+__all__ = ["BubbleguardError", "DataError", "DealsError", "HoldingsError", "OptimizationError",
+           "PolicyError", "ScenarioError", "__version__", "deals", "scenarios", *_lazy]
 
 
 def __getattr__(name: str) -> Any:
@@ -84,14 +53,8 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version
 
         return version("bubbleguard")
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        mod = import_module(module, __name__)
-        value = mod if attr is None else getattr(mod, attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'bubbleguard' has no attribute {name!r}")
+    if name in ("deals", "scenarios"):  # the stage packages, as before the layout had folders
+        from importlib import import_module
 
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+        return import_module(f".{name}", __name__)
+    return _getattr(name)

@@ -1,6 +1,6 @@
 """``python -m bubbleguard``."""
 
-from bubbleguard.cli import main
+from .cli import main
 
 if __name__ == "__main__":
     main()

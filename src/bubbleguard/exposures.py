@@ -12,9 +12,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .holdings import Portfolio
+from .holdings._portfolio import Portfolio
 from .lookthrough import LookThrough, look_through
-from .reference import ASSET_CLASSES, THEMES, Snapshot
+from .reference._snapshot import ASSET_CLASSES, THEMES, Snapshot
 
 __all__ = ["Exposures", "compute_exposures", "concentration"]
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .reference import NON_EQUITY, Snapshot
+from .reference._snapshot import NON_EQUITY, Snapshot
 
 __all__ = ["LookThrough", "look_through"]
 

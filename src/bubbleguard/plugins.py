@@ -8,41 +8,23 @@ Plugins are loaded lazily, the first time :func:`plugin_manager` is called, neve
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+from .reference._providers import LocalFundFiles, Provider, merge_fund_holdings
+from .rules import Rule
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .report import Finding, RuleContext
+    from .reference._snapshot import Snapshot
 
-__all__ = ["Provider", "Rule", "hookimpl", "hookspec", "plugin_manager", "providers", "rules"]
+__all__ = ["hookimpl", "hookspec", "plugin_manager", "providers", "rules", "with_providers"]
 
 hookspec = pluggy.HookspecMarker("bubbleguard")
 hookimpl = pluggy.HookimplMarker("bubbleguard")
-
-Rule = Callable[["RuleContext"], Iterable["Finding"]]
-
-
-@runtime_checkable
-class Provider(Protocol):
-    """A source of fund holdings for funds the snapshot lacks (or should override).
-
-    Attributes
-    ----------
-    name
-        Shown in reports as the source of the holdings.
-    """
-
-    name: str
-
-    def fund_holdings(self, symbols: list[str]) -> pd.DataFrame | None:
-        """Holdings (columns fund, symbol, weight[, as_of]) of those ``symbols`` it knows."""
-
 
 class HookSpecs:
     """The hooks a plugin may implement."""
@@ -58,36 +40,6 @@ class HookSpecs:
     @hookspec
     def register_commands(self, cli: Any) -> None:
         """Add click commands to the ``bubbleguard`` command group ``cli``."""
-
-
-class LocalFundFiles:
-    """Fund holdings from CSV files in a folder (one file per fund or several funds per file).
-
-    The folder is ``$BUBBLEGUARD_FUNDS_DIR``, else ``~/.bubbleguard/funds``. Each file has the
-    columns fund, symbol, weight (see ``bubbleguard.reference.read_fund_holdings``); use it for
-    401(k) funds, QDII funds or any fund the bundled snapshot does not cover.
-    """
-
-    name = "local fund files"
-
-    def __init__(self, folder: str | Path | None = None) -> None:
-        default = Path.home() / ".bubbleguard" / "funds"
-        self.folder = Path(folder or os.environ.get("BUBBLEGUARD_FUNDS_DIR") or default)
-
-    def fund_holdings(self, symbols: list[str]) -> pd.DataFrame | None:
-        """Holdings of the requested funds found in the folder's CSV files."""
-        if not self.folder.is_dir():
-            return None
-        import pandas as pd
-
-        from .reference import read_fund_holdings
-
-        frames = [read_fund_holdings(p) for p in sorted(self.folder.glob("*.csv"))]
-        if not frames:
-            return None
-        df = pd.concat(frames, ignore_index=True)
-        df = df[df["fund"].isin(symbols)]
-        return df if len(df) else None
 
 
 class _Builtins:
@@ -121,3 +73,13 @@ def rules() -> list[Rule]:
 def providers() -> list[Provider]:
     """Every registered provider, plugins first (the first to answer for a fund wins)."""
     return [p for group in plugin_manager().hook.register_providers() for p in group]
+
+
+def with_providers(snapshot: Snapshot, symbols: list[str],
+                   fund_holdings: pd.DataFrame | None = None) -> tuple[Snapshot, list[str]]:
+    """The snapshot with user and provider fund holdings for the held funds, and notes on them.
+
+    ``fund_holdings`` (a ``--funds`` file) wins; then registered providers (plugins, the local
+    fund-files folder) are asked, in order, for every other held fund.
+    """
+    return merge_fund_holdings(snapshot, symbols, fund_holdings, providers())

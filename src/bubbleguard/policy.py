@@ -32,7 +32,7 @@ from typing import Any
 
 from ._model import Model
 from .errors import PolicyError
-from .reference import ASSET_CLASSES, THEMES
+from .reference._snapshot import ASSET_CLASSES, THEMES
 
 __all__ = ["PROFILES", "Policy", "load_policy"]
 

@@ -1,19 +1,61 @@
 """Built-in rules: each turns exposures and a policy into findings.
 
-A rule is any callable taking a :class:`~bubbleguard.report.RuleContext` and yielding
-:class:`~bubbleguard.report.Finding` objects. The built-ins below are registered through the
-same ``register_rules`` hook as plugins' rules.
+A rule is any callable taking a :class:`RuleContext` and yielding :class:`Finding` objects.
+The built-ins below are registered through the same ``register_rules`` hook as plugins' rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from .plugins import Rule
-from .report import SEVERITIES, Finding, RuleContext
+from ._model import Model
 
-__all__ = ["BUILTIN_RULES", "run_rules"]
+if TYPE_CHECKING:
+    from .exposures import Exposures
+    from .holdings._portfolio import Portfolio
+    from .policy import Policy
+    from .reference._snapshot import Snapshot
+
+__all__ = ["BUILTIN_RULES", "SEVERITIES", "Finding", "Rule", "RuleContext", "run_rules"]
+
+SEVERITIES = ("info", "warning", "error")
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(kw_only=True)
+class Finding(Model):
+    """One result of a rule: what, how bad, the value against its limit, and what to do."""
+
+    code: str
+    severity: Severity
+    subject: str
+    value: float | None = None
+    limit: float | None = None
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"finding {self.code}: severity '{self.severity}' is not one of "
+                             f"{', '.join(SEVERITIES)}")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule sees: the portfolio, its exposures, the policy and the reference data."""
+
+    portfolio: Portfolio
+    exposures: Exposures
+    policy: Policy
+    snapshot: Snapshot
+    today: dt.date
+
+
+#: A rule: a callable taking a RuleContext and yielding findings.
+Rule = Callable[[RuleContext], Iterable[Finding]]
+
 
 THEME_LABELS = {"magnificent7": "the Magnificent 7", "ai": "AI-concentrated issuers",
                 "circular_deals": "circular-deal counterparties"}
@@ -147,7 +189,7 @@ def data_age(ctx: RuleContext) -> Iterator[Finding]:
             old.append((sym, as_of, age))
     if not old:
         return
-    from .refresh import supported_funds  # only when something is stale: no network, a name list
+    from .reference.refresh import supported_funds
 
     can = set(supported_funds())
     listed = ", ".join(f"{s} ({d}, {a} days)" for s, d, a in old)

@@ -35,9 +35,9 @@ def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, broker: s
     HOLDINGS is a CSV with a symbol column and a quantity or market_value column, or a broker's
     positions export (Fidelity, Schwab, Vanguard, Interactive Brokers, Robinhood, Futu, ...).
     """
-    from ..reference import read_fund_holdings
-    from ..render import render, terminal
-    from ..report import check as run_check
+    from ..checker import check as run_check
+    from ..reference._snapshot import read_fund_holdings
+    from ..renderers._check import render, terminal
 
     policy = build_policy(kw)
     extra = read_fund_holdings(funds_file) if funds_file else None

@@ -2,7 +2,7 @@
 
 ``data info`` reads the snapshot's manifest and fund table (offline). ``data refresh`` is the
 only command in bubbleguard that uses the network: it downloads issuers' holdings files into the
-local fund-files folder (see :mod:`bubbleguard.refresh`), and only when it is run.
+local fund-files folder (see :mod:`bubbleguard.reference.refresh`), and only when it is run.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _age(date: str, today: dt.date) -> int | None:
 def _local_files(folder: Path, snapshot_funds: set[str]) -> dict[str, Any]:
     """Funds found in the fund-files folder (what ``check`` will read)."""
     from ..errors import DataError
-    from ..reference import read_fund_holdings
+    from ..reference._snapshot import read_fund_holdings
 
     out: dict[str, Any] = {"folder": str(folder), "exists": folder.is_dir(), "funds": [],
                            "problems": []}
@@ -69,8 +69,8 @@ def _local_files(folder: Path, snapshot_funds: set[str]) -> dict[str, Any]:
 
 def data_info(today: dt.date | None = None, folder: Path | None = None) -> dict[str, Any]:
     """Collect the manifest, data ages, fund coverage and local fund files (JSON-ready)."""
-    from ..plugins import LocalFundFiles
-    from ..reference import load_snapshot
+    from ..reference._providers import LocalFundFiles
+    from ..reference._snapshot import load_snapshot
 
     today = today or dt.date.today()
     snap = load_snapshot()
@@ -179,7 +179,7 @@ def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) 
     if fmt == "json":
         write(json.dumps(result, indent=2, ensure_ascii=False) + "\n", output)
     elif output is not None:
-        from ..render import to_text
+        from ..renderers._format import to_text
 
         write(to_text(_info_renderable(result), width=width or 120), output)
     else:
@@ -189,8 +189,8 @@ def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) 
 # --------------------------------------------------------------------------- data refresh
 def _default_targets(folder: Path) -> list[str]:
     """Supported funds the snapshot or the fund-files folder already has."""
-    from ..reference import load_snapshot
-    from ..refresh import ISHARES_FUNDS
+    from ..reference._snapshot import load_snapshot
+    from ..reference.refresh import ISHARES_FUNDS
 
     have = set(load_snapshot().funds.index)
     if folder.is_dir():
@@ -223,11 +223,11 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
     fund-files folder, replacing an older file of the same fund.
     """
     from ..errors import DataError
-    from ..refresh import fetch_fund, funds_folder, holdings_url, supported_funds, write_fund_file
+    from ..reference.refresh import fetch_fund, funds_folder, holdings_url, supported_funds, write_fund_file
 
     target_dir = funds_folder(folder)
     if list_only:
-        from ..reference import load_snapshot
+        from ..reference._snapshot import load_snapshot
 
         snap_funds = load_snapshot().funds
         for fund in supported_funds():

@@ -1,6 +1,6 @@
 """``bubbleguard deals``: list, filter, explain and export the circular-deal graph.
 
-A thin layer over :mod:`bubbleguard.deals`: the filters go to :func:`~bubbleguard.deals.load_deals`,
+A thin layer over :mod:`bubbleguard.deals._graph`: the filters go to :func:`~bubbleguard.deals.load_deals`,
 cycles, dependence scores and exports come from :class:`~bubbleguard.deals.DealGraph`, and the
 holdings look-through from :func:`bubbleguard.report.check`. Every view ends with the basis it
 was computed on: which certainty levels were used, what was left out and the data's as-of date.
@@ -11,24 +11,22 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import json
-from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import _deal_views as views
+from ..deals._selection import LEVELS, Selection, select
+from ..renderers import _deals as views
 from . import cli
 from .options import output_options, show, write
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..deals import DealGraph
+    from ..deals._graph import DealGraph
 
 FORMATS = ("table", "json", "csv", "markdown", "graphml", "dot", "png", "svg")
-LEVELS = ("confirmed", "reported", "uncertain")
 _NEEDS_FILE = ("graphml", "png", "svg")
 _BY_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".graphml": "graphml",
               ".dot": "dot", ".gv": "dot", ".png": "png", ".svg": "svg"}
@@ -56,87 +54,9 @@ def _date_bound(ctx: click.Context, param: click.Parameter, value: str | None) -
                              "(e.g. 2025-09-22).")
 
 
-@dataclass
-class _Selection:
-    """The deals a view is computed on, and what was left out."""
-
-    origin: str
-    full: pd.DataFrame
-    used: pd.DataFrame
-    graph: DealGraph
-    certainty: tuple[str, ...]
-    include_superseded: bool
-    since: dt.date | None
-    until: dt.date | None
-    as_of: str
-    as_of_note: str = ""
-
-    def footer(self) -> list[str]:
-        """Sentences stating which deals were used, which were left out, and the data date."""
-        counts = self.used["certainty"].value_counts()
-        kinds = ", ".join(f"{counts[c]} {c}" for c in (*LEVELS, "superseded") if c in counts)
-        lines = [f"Deals used: {len(self.used)} of {len(self.full)} in {self.origin}"
-                 + (f" ({kinds})." if kinds else ".")]
-        allowed = set(self.certainty) | ({"superseded"} if self.include_superseded else set())
-        left = self.full["certainty"].value_counts()
-        out = [f"{left[c]} {c}" for c in LEVELS if c not in allowed and c in left]
-        if out:
-            lines.append(f"Left out by --certainty: {', '.join(out)}.")
-        sup = self.full[self.full["certainty"] == "superseded"]["deal_id"].tolist()
-        if sup and not self.include_superseded:
-            lines.append(f"Superseded deals excluded: {len(sup)} ({', '.join(sup)}); "
-                         "--include-superseded adds them.")
-        elif sup:
-            lines.append(f"Superseded deals included: {len(sup)} ({', '.join(sup)}).")
-        if self.since or self.until:
-            dated = self.full[self.full["certainty"].isin(allowed)]
-            span = f"{self.since or 'the start'} to {self.until or 'the end'}"
-            lines.append(f"Dates from {span}: {len(dated) - len(self.used)} deal(s) outside "
-                         "them left out.")
-        lines.append(f"Data as of {self.as_of}{self.as_of_note}.")
-        return lines
-
-    def attrs(self) -> dict[str, Any]:
-        """Graph attributes for the JSON and GraphML exports (scalars only, for GraphML)."""
-        out: dict[str, Any] = {"as_of": self.as_of, "deals_source": self.origin,
-                               "certainty": ",".join(self.certainty),
-                               "include_superseded": self.include_superseded}
-        out.update({k: str(v) for k, v in (("since", self.since), ("until", self.until)) if v})
-        return out
-
-
-def _select(path: Path | None, certainty: tuple[str, ...], include_superseded: bool,
-            since: dt.date | None, until: dt.date | None) -> _Selection:
-    from ..deals import DealGraph, load_deals
-    from ..errors import DealsError
-
-    try:
-        full = load_deals(path, certainty=LEVELS, include_superseded=True)
-    except DealsError as exc:  # the library lists problems one a line: make it one paragraph
-        text = str(exc)
-        listed = ":\n- " in text
-        text = " ".join(text.replace(":\n- ", ": ").replace("\n- ", "; ").split())
-        text = text.replace(" )", ")")
-        raise DealsError(text + (". Fix these rows and run again." if listed else "")) from None
-    used = load_deals(path, certainty=certainty, include_superseded=include_superseded,
-                      since=since, until=until)
-    if path is None:
-        manifest = json.loads((files("bubbleguard") / "data" / "manifest.json")
-                              .read_text(encoding="utf-8"))
-        as_of, origin = str(manifest["as_of"]["deals"]), "the bundled deal table"
-    elif not len(full):
-        raise DealsError(f"{path}: the deal table has a header but no deals; add one row per "
-                         "deal ('bubbleguard deals --format csv' shows the columns).")
-    else:
-        as_of, origin = full["date"].max().date().isoformat(), str(path)
-    note = "" if path is None else f" (the latest deal date in {path})"
-    return _Selection(origin, full, used, DealGraph.from_frame(used, as_of=as_of),
-                      certainty, include_superseded, since, until, as_of, note)
-
-
 def _exposure(holdings: Path, graph: DealGraph) -> dict[str, dict[str, Any]]:
     """``{party: {"ticker", "weight", "via"}}`` for the listed parties the holdings reach."""
-    from ..report import check
+    from ..checker import check
 
     report = check(holdings)
     via = {c.issuer_id: c.via for c in report.exposures.counterparties}
@@ -150,9 +70,9 @@ def _exposure(holdings: Path, graph: DealGraph) -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["weight"]))
 
 
-def _resolve(sel: _Selection, name: str) -> str:
+def _resolve(sel: Selection, name: str) -> str:
     """Return the party's name; say so clearly when the filters removed all its deals."""
-    from ..deals import DealGraph
+    from ..deals._graph import DealGraph
     from ..errors import DealsError
 
     try:
@@ -212,7 +132,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
     """  # noqa: D301 (click's \b paragraph marker must stay a real backspace)
     from click.core import ParameterSource
 
-    from ..deals import cycles_payload
+    from ..deals._graph import cycles_payload
 
     if ctx.get_parameter_source("fmt") == ParameterSource.DEFAULT and output is not None:
         fmt = _BY_SUFFIX.get(output.suffix.lower(), fmt)
@@ -225,7 +145,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
         raise click.BadParameter(f"--since {since} is after --until {until}.",
                                  param_hint="--since/--until")
 
-    sel = _select(deals_file, certainty or LEVELS, include_superseded, since, until)
+    sel = select(deals_file, certainty or LEVELS, include_superseded, since, until)
     name = _resolve(sel, party) if party else None
     exposure = _exposure(holdings, sel.graph) if holdings else None
     cycles = [c for c in sel.graph.cycles(max_length) if name is None or name in c.parties]
@@ -250,7 +170,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
         _export(sel, fmt, output, view, name, show_cycles, exposure, holdings)
 
 
-def _text(sel: _Selection, fmt: str, output: Path | None, width: int | None, name: str | None,
+def _text(sel: Selection, fmt: str, output: Path | None, width: int | None, name: str | None,
           show_cycles: bool, cycles: list[Any], exposure: dict[str, dict[str, Any]] | None,
           holdings: Path | None) -> None:
     """Print or write the table and markdown formats."""
@@ -265,18 +185,18 @@ def _text(sel: _Selection, fmt: str, output: Path | None, width: int | None, nam
     if fmt == "markdown":
         write(views.markdown(sections, sel.footer()), output)
     elif output is not None:
-        from ..render import to_text
+        from ..renderers._format import to_text
 
         write(to_text(views.terminal(sections, sel.footer()), width=width or 120), output)
     else:
         show(views.terminal(sections, sel.footer()), width)
 
 
-def _export(sel: _Selection, fmt: str, output: Path | None, view: pd.DataFrame,
+def _export(sel: Selection, fmt: str, output: Path | None, view: pd.DataFrame,
             name: str | None, show_cycles: bool, exposure: dict[str, dict[str, Any]] | None,
             holdings: Path | None) -> None:
     """Export the selected deals as node-link JSON, DOT, GraphML, PNG or SVG."""
-    from ..deals import DealGraph
+    from ..deals._graph import DealGraph
     from ..errors import DealsError
 
     g = DealGraph.from_frame(view, as_of=sel.as_of)
@@ -301,7 +221,7 @@ def _export(sel: _Selection, fmt: str, output: Path | None, view: pd.DataFrame,
         g.draw(output, weights, title=views.picture_title(sel, g, what, holdings))
 
 
-def _party_payload(sel: _Selection, name: str, cycles: list[Any],
+def _party_payload(sel: Selection, name: str, cycles: list[Any],
                    exposure: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
     """JSON for ``--party``: the party's deals, dependence, cycles and the user's exposure."""
     deals = []

@@ -21,7 +21,7 @@ from .options import output_options, show, write
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..reference import Snapshot
+    from ..reference._snapshot import Snapshot
 
 THEMES = {"ai": "AI-concentrated issuers", "magnificent7": "Magnificent 7",
           "circular_deals": "circular-deal counterparties"}
@@ -85,7 +85,7 @@ def _list_renderable(df: pd.DataFrame) -> Any:
 # --------------------------------------------------------------------------- one fund
 def _snapshot_for(symbol: str, snapshot: Snapshot) -> tuple[Snapshot, str | None]:
     """The snapshot with provider holdings for ``symbol`` (same rule as ``check``), and the provider."""
-    from ..report import with_providers
+    from ..plugins import with_providers
 
     snap, notes = with_providers(snapshot, [symbol])
     return snap, (snap.overrides[-1] if notes else None)
@@ -114,7 +114,7 @@ def fund_lookthrough(symbol: str, snapshot: Snapshot | None = None) -> dict[str,
     from ..errors import DataError
     from ..exposures import Exposures
     from ..lookthrough import look_through
-    from ..reference import load_snapshot
+    from ..reference._snapshot import load_snapshot
 
     base = snapshot if snapshot is not None else load_snapshot()
     symbol = symbol.strip().upper()
@@ -250,7 +250,7 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
       bubbleguard funds QQQ
       bubbleguard funds SOXX --format json
     """  # noqa: D301 - click's \b keeps the examples unwrapped
-    from ..reference import load_snapshot
+    from ..reference._snapshot import load_snapshot
 
     if symbol is None:
         df = fund_list(load_snapshot())
@@ -278,7 +278,7 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
 
 def _show(renderable: Any, output: Path | None, width: int | None) -> None:
     if output is not None:
-        from ..render import to_text
+        from ..renderers._format import to_text
 
         write(to_text(renderable, width=width or 120), output)
     else:

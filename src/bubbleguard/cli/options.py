@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import BubbleguardError
-from ..render import FORMATS
+from ..renderers._format import FORMATS
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 

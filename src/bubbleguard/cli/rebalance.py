@@ -68,9 +68,9 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     Sells come from tax-advantaged accounts and low-gain lots first; each account pays for
     its own buys. The plan is re-checked with the same engine as 'bubbleguard check'.
     """
-    from ..plan_render import render, terminal
-    from ..planner import rebalance as run
-    from ..reference import read_fund_holdings
+    from ..planner._rebalance import rebalance as run
+    from ..reference._snapshot import read_fund_holdings
+    from ..renderers._plan import render, terminal
     from .options import parse_fx
 
     policy = build_policy(kw)

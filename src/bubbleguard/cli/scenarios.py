@@ -49,10 +49,10 @@ def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path
     numbers are assumptions, not forecasts (see 'scenarios.toml'). With --rebalance, each
     scenario is also run on the holdings after the proposed trades.
     """
-    from .._scenario_render import render_scenarios, scenarios_table
-    from ..holdings import load_holdings
-    from ..reference import load_snapshot, read_fund_holdings
-    from ..scenarios import run_scenarios
+    from ..holdings._portfolio import load_holdings
+    from ..reference._snapshot import load_snapshot, read_fund_holdings
+    from ..renderers._scenarios import render_scenarios, scenarios_table
+    from ..scenarios._run import run_scenarios
 
     snap = load_snapshot()
     if funds_file is not None:
@@ -61,7 +61,7 @@ def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path
     policy = build_policy(kw)
     plan = None
     if with_plan:
-        from ..planner import rebalance
+        from ..planner._rebalance import rebalance
 
         plan = rebalance(portfolio, policy=policy, snapshot=snap)
     results = run_scenarios(portfolio, list(ids) or None, file=scenario_file, snapshot=snap,

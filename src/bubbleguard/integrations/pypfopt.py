@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
-from ..reference import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
+from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
 
 if TYPE_CHECKING:
     from pypfopt import EfficientFrontier
@@ -87,10 +87,10 @@ def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None) 
     snapshot
         Reference data (default: the bundled snapshot).
     """
-    from ..holdings import normalize_symbols
+    from ..symbols import normalize_symbols
 
     snap = snapshot if snapshot is not None else load_snapshot()
-    symbols = list(normalize_symbols(pd.Series(list(tickers), dtype=str)))
+    symbols = list(normalize_symbols(pd.Series(list(tickers), dtype=str), broker=True))
     lt = look_through(symbols, snap)
     dense = lambda m: np.asarray(m.toarray() if hasattr(m, "toarray") else m, float)  # noqa: E731
     matrix = dense(lt.matrix)

@@ -1,0 +1,361 @@
+"""The deal graph: who invests in, buys from or funds whom among AI companies.
+
+The deal table has one row per directed flow between two parties (listed companies or private
+ones such as OpenAI). The direction is the direction of money or of a commitment to pay:
+``source_party`` invests in, pays, commits to buy from, lends to or grants equity/warrants to
+``target_party``. So "NVIDIA invests in OpenAI" is ``NVIDIA -> OpenAI`` and "OpenAI buys NVIDIA
+systems" is ``OpenAI -> NVIDIA``; together they form the two-party "circular deal" the source
+articles call the snake eating its tail.
+
+:func:`load_deals` reads and validates the packaged table (or a user's file) and filters it by
+certainty and date; :class:`DealGraph` wraps it in a networkx ``MultiDiGraph`` (one edge per deal)
+to find cycles, strongly connected components and each party's dependence on them;
+:func:`cycles_payload` gives the JSON form of the cycles. networkx and matplotlib are imported only
+when a graph is built or drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel
+
+from ..errors import DealsError
+from ._table import CERTAINTIES, COLUMNS, DEAL_TYPES, TYPE_COLORS, load_deals, party_label, validate_deals
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "CERTAINTIES",
+    "COLUMNS",
+    "DEAL_TYPES",
+    "Cycle",
+    "DealGraph",
+    "Dependence",
+    "cycles_payload",
+    "load_deals",
+    "validate_deals",
+]
+
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True, eq=False)
+class Cycle:
+    """One directed cycle of deals.
+
+    Attributes
+    ----------
+    parties
+        The parties in cycle order; money flows from each to the next and from the last back to
+        the first. The cycle starts at its best-connected party (most deals, then name).
+    tickers
+        The parties' tickers, aligned with ``parties`` (``None`` for private parties).
+    deals
+        Every deal on the cycle's edges, in cycle order then by date.
+    """
+
+    parties: tuple[str, ...]
+    tickers: tuple[str | None, ...]
+    deals: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (one element of :func:`cycles_payload`'s ``cycles``)."""
+        return {"parties": list(self.parties), "tickers": list(self.tickers),
+                "deals": [_deal_json(r) for r in self.deals.to_dict("records")]}
+
+
+class Dependence(BaseModel):
+    """How much of a party's announced deal flow stays inside its own circle of deals.
+
+    ``score = flow_in_cycle / flow_total`` (0 when the party has no flow on that basis).
+    """
+
+    party: str
+    ticker: str | None
+    component: list[str]
+    basis: Literal["amount", "count"]
+    score: float
+    flow_in_cycle: float
+    flow_total: float
+    n_deals_in_cycle: int
+    n_deals: int
+    n_undisclosed: int
+
+    def explain(self) -> str:
+        """One sentence saying where the score comes from."""
+        if self.basis == "amount":
+            what = f"${self.flow_in_cycle / 1e9:,.1f}B of ${self.flow_total / 1e9:,.1f}B disclosed"
+            if self.n_undisclosed:
+                what += f"; {self.n_undisclosed} of {self.n_deals} deals have no amount"
+        else:
+            what = f"{self.n_deals_in_cycle} of {self.n_deals} deals, counted: no amount disclosed"
+        circle = ", ".join(p for p in self.component if p != self.party)
+        where = f"with its circle of deals ({circle})" if circle else "in no circle of deals"
+        return f"{self.party}: {self.score:.0%} of its deal flow ({what}) is {where}."
+
+
+def _deal_json(r: dict[str, Any]) -> dict[str, Any]:
+    amount = r["amount_usd"]
+    return {"deal_id": r["deal_id"], "source": r["source_party"], "target": r["target_party"],
+            "type": r["deal_type"], "amount_usd": None if pd.isna(amount) else float(amount),
+            "date": pd.Timestamp(r["date"]).date().isoformat(), "certainty": r["certainty"],
+            "sources": [s for s in r["sources"].split(" ; ") if s]}
+
+
+# --------------------------------------------------------------------------- the graph
+class DealGraph:
+    """A directed multigraph of deals: parties are nodes, each deal is an edge source -> target.
+
+    Parameters
+    ----------
+    deals
+        A deal table (from :func:`load_deals`, or any frame :func:`validate_deals` accepts).
+    as_of
+        The data's as-of date for titles; defaults to the latest deal date.
+
+    Attributes
+    ----------
+    deals : pandas.DataFrame
+        The validated table.
+    graph : networkx.MultiDiGraph
+        Nodes carry ``ticker`` and ``listed``; edges are keyed by ``deal_id`` and carry the deal.
+    """
+
+    def __init__(self, deals: pd.DataFrame, *, as_of: str | date | None = None) -> None:
+        import networkx as nx
+
+        self.deals = validate_deals(deals)
+        stamp = as_of or (self.deals["date"].max() if len(self.deals) else None)
+        self.as_of: date | None = pd.Timestamp(stamp).date() if stamp is not None else None
+        tickers: dict[str, str] = {}
+        for side in ("source", "target"):
+            for party, ticker in zip(self.deals[f"{side}_party"], self.deals[f"{side}_ticker"],
+                                     strict=True):
+                tickers[party] = tickers.get(party) or ticker
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph(as_of=str(self.as_of))
+        for party, ticker in tickers.items():
+            self.graph.add_node(party, ticker=ticker, listed=bool(ticker))
+        for rec in self.deals.to_dict("records"):
+            d = _deal_json(rec)
+            self.graph.add_edge(d.pop("source"), d.pop("target"), key=d["deal_id"], **d)
+        self._order = {p: (-self.graph.degree(p), p) for p in self.graph}
+        self._components: list[list[str]] | None = None
+
+    @classmethod
+    def from_frame(cls, deals: pd.DataFrame, *, as_of: str | date | None = None) -> DealGraph:
+        """Build the graph from a deal table (see the class parameters)."""
+        return cls(deals, as_of=as_of)
+
+    @property
+    def parties(self) -> list[str]:
+        """Every party, best connected first."""
+        return sorted(self.graph, key=self._order.__getitem__)
+
+    def listed_parties(self) -> dict[str, str]:
+        """Party -> ticker for the parties with a listed share."""
+        return {p: self.graph.nodes[p]["ticker"] for p in self.parties
+                if self.graph.nodes[p]["listed"]}
+
+    def _resolve(self, name_or_ticker: str) -> str:
+        key = name_or_ticker.strip().casefold()
+        for p, attrs in self.graph.nodes(data=True):
+            if key in (p.casefold(), attrs["ticker"].casefold()):
+                return p
+        hits = [p for p in self.graph if p.casefold().startswith(key)]
+        if len(hits) == 1:
+            return hits[0]
+        raise DealsError(f"'{name_or_ticker}' is not a party of the deal graph; known parties: "
+                         f"{', '.join(self.parties)}.")
+
+    def party(self, name_or_ticker: str) -> pd.DataFrame:
+        """One party's deals, both directions.
+
+        Parameters
+        ----------
+        name_or_ticker
+            Party name or ticker, case-insensitive; a unique name prefix also works ("Meta").
+
+        Returns
+        -------
+        pandas.DataFrame
+            The party's rows of :attr:`deals` by date, with ``direction`` ("out" when the party
+            is the source, "in" when it is the target) and ``counterparty``.
+        """
+        p = self._resolve(name_or_ticker)
+        d = self.deals[(self.deals["source_party"] == p) | (self.deals["target_party"] == p)]
+        out = d["source_party"] == p
+        return (d.assign(direction=out.map({True: "out", False: "in"}),
+                         counterparty=d["target_party"].where(out, d["source_party"]))
+                .sort_values(["date", "deal_id"]).reset_index(drop=True))
+
+    def components(self) -> list[list[str]]:
+        """Strongly connected components with more than one party, largest first.
+
+        Every deal between two members of the same component lies on at least one cycle.
+        """
+        import networkx as nx
+
+        if self._components is None:
+            comps = [sorted(c, key=self._order.__getitem__)
+                     for c in nx.strongly_connected_components(self.graph) if len(c) > 1]
+            self._components = sorted(comps, key=lambda c: (-len(c), self._order[c[0]]))
+        return [list(c) for c in self._components]
+
+    def cycles(self, max_length: int = 6) -> list[Cycle]:
+        """Find the simple directed cycles of at most ``max_length`` parties, shortest first.
+
+        Parallel deals between the same two parties make one edge of a cycle (all of them are
+        listed in :attr:`Cycle.deals`); each cycle appears once, whatever party it starts at.
+        """
+        import networkx as nx
+
+        if max_length < 2:
+            raise DealsError(f"max_length must be at least 2 (a two-party loop), not {max_length}.")
+        found: dict[tuple[str, ...], Cycle] = {}
+        for nodes in nx.simple_cycles(nx.DiGraph(self.graph), length_bound=max_length):
+            start = min(range(len(nodes)), key=lambda i: self._order[nodes[i]])
+            parties = tuple(nodes[start:] + nodes[:start])
+            if parties not in found:
+                found[parties] = self._cycle(parties)
+        order = sorted(found, key=lambda c: (len(c), [self._order[p] for p in c]))
+        return [found[k] for k in order]
+
+    def _cycle(self, parties: tuple[str, ...]) -> Cycle:
+        d = self.deals
+        parts = [d[(d["source_party"] == u) & (d["target_party"] == v)].sort_values("date")
+                 for u, v in zip(parties, parties[1:] + parties[:1], strict=True)]
+        tickers = tuple(self.graph.nodes[p]["ticker"] or None for p in parties)
+        return Cycle(parties, tickers, pd.concat(parts, ignore_index=True))
+
+    def dependence(self, party: str,
+                   basis: Literal["auto", "amount", "count"] = "auto") -> Dependence:
+        """Share of a party's deal flow that is with its own strongly connected component.
+
+        Parameters
+        ----------
+        party
+            Name or ticker (see :meth:`party`).
+        basis
+            ``"amount"`` sums disclosed USD amounts (deals without one are left out and counted
+            in ``n_undisclosed``); ``"count"`` counts deals; ``"auto"`` uses amounts when at
+            least one of the party's deals discloses one, else counts.
+
+        Returns
+        -------
+        Dependence
+            The score and its parts; ``explain()`` puts them in a sentence.
+        """
+        name = self._resolve(party)
+        deals = self.party(name)
+        component = next((c for c in self.components() if name in c), [name])
+        inside = deals["counterparty"].isin(component)
+        amounts = deals["amount_usd"]
+        use = basis if basis != "auto" else ("amount" if amounts.notna().any() else "count")
+        if use == "amount":
+            flow_in, flow_total = float(amounts[inside].sum()), float(amounts.sum())
+        else:
+            flow_in, flow_total = float(inside.sum()), float(len(deals))
+        return Dependence(party=name, ticker=self.graph.nodes[name]["ticker"] or None,
+                          component=component, basis=use,
+                          score=flow_in / flow_total if flow_total else 0.0,
+                          flow_in_cycle=flow_in, flow_total=flow_total,
+                          n_deals_in_cycle=int(inside.sum()), n_deals=len(deals),
+                          n_undisclosed=int(amounts.isna().sum()))
+
+    def dependence_table(self) -> pd.DataFrame:
+        """:meth:`dependence` for every party, highest score first."""
+        rows = [self.dependence(p).model_dump() for p in self.parties]
+        return (pd.DataFrame(rows, columns=list(Dependence.model_fields))
+                .sort_values("score", ascending=False, kind="stable")
+                .reset_index(drop=True))
+
+    # ----------------------------------------------------------------------- export
+    def to_json(self) -> str:
+        """Return the graph as networkx's node-link JSON (nodes, edges, graph attributes)."""
+        import networkx as nx
+
+        return json.dumps(nx.node_link_data(self.graph, edges="edges"), ensure_ascii=False)
+
+    def to_graphml(self, path: str | PathLike[str]) -> Path:
+        """Write GraphML (empty amounts omitted, sources ' ; '-joined) and return the path."""
+        import networkx as nx
+
+        g = self.graph.copy()
+        for _, _, attrs in g.edges(data=True):
+            attrs["sources"] = " ; ".join(attrs["sources"])
+            if attrs["amount_usd"] is None:
+                del attrs["amount_usd"]
+        nx.write_graphml(g, path)
+        return Path(path)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text: listed parties as boxes, edges labelled with type and amount."""
+        def q(*lines: str) -> str:
+            esc = (s.replace("\\", "\\\\").replace('"', '\\"') for s in lines)
+            return '"' + "\\n".join(esc) + '"'
+
+        lines = ["digraph deals {", "  rankdir=LR;", f"  label={q(f'deals as of {self.as_of}')};"]
+        for p, a in self.graph.nodes(data=True):
+            shape = "box" if a["listed"] else "ellipse"
+            lines.append(f"  {q(p)} [label={q(*party_label(p, a['ticker']))}, shape={shape}];")
+        for u, v, a in self.graph.edges(data=True):
+            amount = "" if a["amount_usd"] is None else f" ${a['amount_usd'] / 1e9:g}B"
+            lines.append(f"  {q(u)} -> {q(v)} [label={q(a['type'] + amount)}, "
+                         f"id={q(a['deal_id'])}, color={q(TYPE_COLORS[a['type']])}];")
+        return "\n".join([*lines, "}"]) + "\n"
+
+    def draw(self, path: str | PathLike[str], exposure: dict[str, float] | None = None, *,
+             title: str | None = None) -> Path:
+        """Draw the graph to a PNG or SVG file (chosen by the file extension).
+
+        Parameters
+        ----------
+        path
+            Output file ending in ``.png`` or ``.svg``.
+        exposure
+            Optional ``{party name or ticker: portfolio weight}``; nodes are then sized by it
+            (parties absent from it are drawn small and faded). Without it, nodes are sized by
+            disclosed deal flow.
+        title
+            Replaces the default title (which states the data's as-of date).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from ..renderers._deal_picture import draw
+
+        return draw(self, Path(path), exposure, title)
+
+
+def cycles_payload(graph: DealGraph, max_length: int = 6) -> dict[str, Any]:
+    """Return the cycles as a JSON-ready dict.
+
+    Parameters
+    ----------
+    graph
+        The deal graph.
+    max_length
+        Longest cycle, in parties.
+
+    Returns
+    -------
+    dict
+        ``{"cycles": [{"parties": [...], "tickers": [...], "deals": [{"deal_id", "source",
+        "target", "type", "amount_usd", "date", "certainty", "sources"}, ...]}, ...]}`` with
+        ``tickers`` aligned to ``parties`` (``null`` for private parties), ``amount_usd`` null
+        when undisclosed and ``sources`` a list of addresses.
+    """
+    return {"cycles": [c.to_dict() for c in graph.cycles(max_length)]}
+
+
+# --------------------------------------------------------------------------- drawing

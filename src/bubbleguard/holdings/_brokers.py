@@ -1,0 +1,221 @@
+"""Known holdings-file layouts: which broker exports are recognised, and their quirks.
+
+Each layout follows :class:`~bubbleguard.holdings.BrokerFormat`. Most are a
+:class:`~bubbleguard.holdings.TableFormat` with their own required columns, aliases and
+detection evidence, plus a small ``clean()`` for symbol or account quirks (Fidelity, Schwab,
+Vanguard, Robinhood, Futu/moomoo, mainland China broker clients); Interactive Brokers statements
+have a reader of their own, and the generic CSV is tried last. :mod:`bubbleguard.holdings._files`
+decodes the file, picks the layout from :data:`BROKERS` and builds the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ._layout import (
+    AVG_COST,
+    GENERIC_ALIASES,
+    BrokerFormat,
+    Extract,
+    Row,
+    TableFormat,
+    alias_map,
+    column_map,
+    list_lines,
+    norm,
+)
+
+__all__ = ["BROKERS", "GENERIC", "GenericFormat", "IbkrFormat"]
+
+
+class _Fidelity(TableFormat):
+    def clean(self, record: dict[str, str]) -> dict[str, str]:
+        record["symbol"] = record["symbol"].rstrip("*")  # SPAXX** = money market, USD*** = cash
+        return super().clean(record)
+
+
+class _Schwab(TableFormat):
+    def account_from_label(self, label: str) -> str | None:
+        # "Positions for account Individual ...123 as of 04:12 PM ET, 2025/06/30" names one;
+        # "Positions for All-Accounts as of ..." (or CUSTACCS) heads sections labelled below it.
+        label = " ".join(label.split())
+        m = self.title.search(label) if self.title else None
+        if m is None:
+            return label or None
+        return None if m.group(1).lower() in {"all-accounts", "custaccs"} else m.group(1)
+
+    def clean(self, record: dict[str, str]) -> dict[str, str]:
+        if norm(record["symbol"]) in {"cash & cash investments", "cash and cash investments"}:
+            record["symbol"] = "CASH"
+        return super().clean(record)
+
+
+class _Futu(TableFormat):
+    def clean(self, record: dict[str, str]) -> dict[str, str]:
+        record["symbol"] = re.sub(r"^(?:US|HK|SH|SZ|SG)\.", "", record["symbol"])
+        return super().clean(record)
+
+
+class _MainlandChina(TableFormat):
+    def clean(self, record: dict[str, str]) -> dict[str, str]:
+        code = record["symbol"]
+        if code.isdigit() and len(code) < 6:  # Excel dropped the leading zeros of 000001, 0xxxxx
+            record["symbol"] = code.zfill(6)
+        return super().clean(record)
+
+
+class GenericFormat(TableFormat):
+    """Any CSV whose header names a symbol column and a quantity or market-value column."""
+
+    def detect(self, header: Sequence[str], preamble: Sequence[Sequence[str]] = ()) -> bool:
+        """Return True when the header has a symbol alias and a quantity or value alias."""
+        found = {GENERIC_ALIASES.get(norm(c)) for c in header}
+        return "symbol" in found and bool(found & {"quantity", "market_value"})
+
+
+@dataclass(frozen=True)
+class IbkrFormat:
+    """Interactive Brokers Activity/Portfolio statement: section-prefixed rows.
+
+    Rows look like ``Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,...``
+    and ``Open Positions,Data,Summary,Stocks,USD,NVDA,...``; ``Total``/``SubTotal`` rows and
+    ``Lot`` detail rows are dropped, ``Ending Cash`` per currency from the Cash Report becomes a
+    ``CASH`` row, and the account comes from an ``Account`` column or ``Account Information``.
+    """
+
+    id: str = "ibkr"
+    label: str = "Interactive Brokers activity/portfolio statement (CSV)"
+    required: tuple[tuple[str, ...], ...] = (
+        ("Open Positions",), ("Header",), ("Asset Category",), ("Currency",), ("Symbol",),
+        ("Quantity",), ("Value",))
+    aliases: Mapping[str, str] = field(default_factory=lambda: alias_map({
+        "symbol": ("symbol",), "quantity": ("quantity",), "market_value": ("value",),
+        "price": ("close price",), "cost_basis": ("cost basis",), AVG_COST: ("cost price",),
+        "currency": ("currency",), "instrument_type": ("asset category",), "account": ("account",),
+        "description": ("description",)}))
+    sections: tuple[str, ...] = ("open positions", "long open positions", "short open positions")
+
+    def detect(self, header: Sequence[str], preamble: Sequence[Sequence[str]] = ()) -> bool:
+        """Return True on a statement's first line or on an ``Open Positions,Header`` row."""
+        if len(header) < 3 or header[1] != "Header":
+            return False
+        return header[0] == "Statement" or norm(header[0]) in self.sections
+
+    def extract(self, rows: Sequence[Row], start: int, source: str) -> Extract:
+        """Collect Open Positions summary rows and Cash Report ending balances."""
+        out = Extract()
+        account, cmap, cash_keys, info_keys = "", {}, [], []
+        describe: dict[str, str] = {}
+        dropped: list[int] = []
+        lots = 0
+        disc: int | None = None
+        cash: list[tuple[int, dict[str, str]]] = []
+        for line, cells in rows[start:]:
+            if len(cells) < 3:
+                continue
+            section, kind, rest = norm(cells[0]), cells[1], cells[2:]
+            if section == "account information" and kind == "Data" and rest[0] == "Account":
+                account = rest[1] if len(rest) > 1 else ""
+            elif section == "financial instrument information":
+                if kind == "Header":
+                    info_keys = [norm(c) for c in rest]
+                elif kind == "Data":
+                    d = dict(zip(info_keys, rest, strict=False))
+                    describe.setdefault(d.get("symbol", ""), d.get("description", ""))
+            elif section == "cash report":
+                if kind == "Header":
+                    cash_keys = [norm(c) for c in rest]
+                elif kind == "Data":
+                    d = dict(zip(cash_keys, rest, strict=False))
+                    cur = d.get("currency", "")
+                    if norm(d.get("currency summary", "")) == "ending cash" and cur and \
+                            "summary" not in cur.lower():
+                        cash.append((line, {"symbol": "CASH", "currency": cur,
+                                            "market_value": d.get("total", ""),
+                                            "instrument_type": "Cash"}))
+            elif section in self.sections:
+                if kind == "Header":
+                    cmap = column_map(self, rest, f"{source} line {line}")
+                    out.columns.update({c: rest[i] for i, c in cmap.items()})
+                    disc = next((i for i, c in enumerate(rest) if norm(c) == "datadiscriminator"),
+                                None)
+                elif kind == "Data" and cmap:
+                    if disc is not None and disc < len(rest) and rest[disc] not in ("Summary", ""):
+                        lots += 1
+                        continue
+                    rec = {c: (rest[i] if i < len(rest) else "") for i, c in cmap.items()}
+                    out.records.append(rec)
+                    out.lines.append(line)
+                elif kind in ("Total", "SubTotal"):
+                    dropped.append(line)
+        for rec in out.records:
+            rec["account"] = rec.get("account") or account
+            if not rec.get("description") and describe.get(rec.get("symbol", "")):
+                rec["description"] = describe[rec["symbol"]]
+        for line, rec in cash:
+            rec["account"] = account
+            out.records.append(rec)
+            out.lines.append(line)
+        if dropped:
+            out.notes.append("skipped Open Positions total row(s) on line(s) "
+                             f"{list_lines(dropped)}")
+        if lots:
+            out.notes.append(f"skipped {lots} tax-lot detail row(s); the Summary rows are used")
+        if cash:
+            out.notes.append(f"added {len(cash)} cash balance(s) from the Cash Report "
+                             "(Ending Cash per currency)")
+        return out
+
+
+def _fmt(cls: type[TableFormat], id: str, label: str, required: Sequence[Sequence[str]],
+         aliases: Mapping[str, Sequence[str]] | None = None, **kw: object) -> TableFormat:
+    return cls(id=id, label=label, required=tuple(tuple(g) for g in required),
+               aliases=alias_map(aliases or {}), **kw)  # type: ignore[arg-type]
+
+
+GENERIC = _fmt(GenericFormat, "generic", "Generic CSV (symbol + quantity and/or market value)",
+               [("symbol", "ticker", "code"), ("quantity", "market_value", "shares", "value")])
+
+_BUILTIN: list[BrokerFormat] = [
+    IbkrFormat(),
+    _fmt(_Fidelity, "fidelity", "Fidelity positions export (Portfolio_Positions_*.csv)",
+         [("Account Number",), ("Account Name",), ("Symbol",), ("Description",), ("Quantity",),
+          ("Last Price",), ("Current Value",)],
+         {"account": ("account number",), "market_value": ("current value",),
+          "price": ("last price",), "cost_basis": ("cost basis total", "cost basis"),
+          AVG_COST: ("average cost basis", "cost basis per share")}),
+    _fmt(TableFormat, "vanguard", "Vanguard download (OfxDownload.csv, holdings section)",
+         [("Account Number",), ("Investment Name",), ("Symbol",), ("Shares",), ("Share Price",),
+          ("Total Value",)],
+         {"account": ("account number",), "name": ("investment name",),
+          "market_value": ("total value",), "price": ("share price",)}),
+    _fmt(_Schwab, "schwab", "Charles Schwab positions export (*-Positions-*.csv)",
+         [("Symbol",), ("Description",), ("Qty (Quantity)", "Quantity"),
+          ("Mkt Val (Market Value)", "Market Value")],
+         {"quantity": ("qty (quantity)", "quantity"),
+          "market_value": ("mkt val (market value)", "market value"),
+          "instrument_type": ("security type", "asset type")},
+         evidence=("qty (quantity)", "mkt val (market value)", "reinvest?", "reinvest dividends?",
+                   "% of acct (% of account)"),
+         title=re.compile(r"Positions for (?:account )?(.+?) as of", re.IGNORECASE),
+         sectioned=True),
+    _fmt(TableFormat, "robinhood",
+         "Robinhood holdings (robin_stocks build_holdings() saved with pandas to_csv)",
+         [("average_buy_price",), ("equity",), ("quantity",), ("price",), ("percent_change",)],
+         {"symbol": ("", "unnamed: 0", "ticker", "symbol"), "market_value": ("equity",),
+          "instrument_type": ("type",), AVG_COST: ("average_buy_price",)}),
+    _fmt(_Futu, "futu", "Futu/moomoo 富途牛牛 positions export (持仓)",
+         [("代码",), ("名称",), ("持仓数量", "持有数量", "数量"), ("市值",)],
+         {"price": ("现价", "市价"), AVG_COST: ("成本价", "摊薄成本价", "平均成本")},
+         evidence=("成本价", "摊薄成本价", "平均成本", "可卖数量", "持仓盈亏", "盈亏比例")),
+    _fmt(_MainlandChina, "cn_broker",
+         "Mainland China broker position export (通达信/同花顺 资金股份, 证券代码…)",
+         [("证券代码",), ("证券名称",), ("股票余额", "当前拥股", "证券数量", "持仓数量"),
+          ("市值", "最新市值", "参考市值")],
+         {"quantity": ("股票余额", "当前拥股", "证券数量", "持仓数量")}),
+]
+
+BROKERS: dict[str, BrokerFormat] = {f.id: f for f in [*_BUILTIN, GENERIC]}
+"""Known layouts by id, in detection order (``generic`` is always tried last)."""

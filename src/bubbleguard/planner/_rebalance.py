@@ -1,0 +1,314 @@
+"""Rebalance: the least (or least risky) set of trades that brings a portfolio within bounds.
+
+``rebalance()`` is the whole pipeline: holdings → look-through of held and candidate
+instruments → one cvxpy problem (built by :mod:`bubbleguard.planner._problem`, solved and re-checked by
+:class:`~bubbleguard.planner.Rebalancer`) → trades per account → post-trade holdings → ``check``
+on them → :class:`Plan`.
+
+Decisions worth knowing (the README's rebalance section repeats them):
+
+* **Same maps as check.** Every cap is the look-through matrix applied to weights; the plan is
+  re-checked with :func:`bubbleguard.report.check` on the post-trade holdings, and its
+  before/after exposures and findings come from that check.
+* **Top-10 share** is enforced exactly as ``sum_largest(issuer exposures, 10) <= max_top10``
+  (convex). Only the 150 issuers that could be largest enter the solver; the full sum is checked
+  afterwards and missing issuers are added until it holds. Single-issuer caps enter only for
+  issuers some instrument could push over the cap on its own (exact: weights sum to one).
+* **Unresolved value** (fund holdings not itemised, unknown symbols) counts as equity but not
+  toward issuer or theme caps, exactly as in ``check``. To stop the optimiser from hiding
+  exposure in funds it cannot see through, the unresolved share may not rise above
+  ``max(policy.max_unresolved, its current level)``. ``unresolved_as_ai=True`` counts it toward the
+  AI cap as well (a worst-case bound).
+* **Accounts.** Each account pays for its own buys (sales and cash of the same account: money does
+  not move between an IRA and a taxable account). New cash goes into, and withdrawals come from,
+  ``cash_account``: by default the account holding the most cash, else the first taxable account,
+  else the first. Sells come from the rows the objective prefers: tax-advantaged accounts (name
+  containing IRA, Roth, 401k, 403b, 457, HSA, 529, SEP, TFSA, RRSP, ISA, SIPP or pension) first,
+  then lots with losses or small gains.
+* **Taxes.** With cost basis, the gain fraction of a row is ``1 - cost_basis / market_value``;
+  the objective adds ``tax_rate × realised gain`` for taxable rows (losses are not rewarded, so no
+  wash-sale churn). The plan reports realised gains.
+* **Cash.** New cash must be invested (an account keeps at most the cash it had, plus, with whole
+  shares, the remainder of rounding). Costs (``policy.transaction_cost`` × traded value) are paid
+  from cash, so ``value_after = value_before + cash_change - costs``.
+* **Turnover** is the value bought that new cash did not pay for, over the value after the cash
+  change; ``policy.max_turnover`` caps it.
+* **Objectives.** ``min-change`` minimises traded value plus costs and estimated tax, with three
+  small tie-breaks, in order of weight: keep the asset-class mix the guardrails allow
+  (``0.05 × |mix change|``, so sale proceeds stay in the same class instead of drifting into
+  T-bills), buy low-cost broad index funds rather than narrower equity or bond funds
+  (``0.02 × value bought``), then lower risk (``0.01 × variance``). Their weights are small next
+  to a trade's cost of one, so they choose among plans of (nearly) the least turnover.
+  ``min-risk`` minimises variance plus costs and tax.
+  ``max-sharpe`` maximises the Sharpe ratio net of costs and tax, with CAPM expected returns
+  (see :mod:`bubbleguard.planner._risk_model`), through the usual homogenising variable transformation.
+* **Whole shares / minimum trade** are a mixed-integer program (HiGHS); ``min-change`` then breaks
+  ties by the weighted average volatility (linear), and ``min-risk`` / ``max-sharpe`` first solve
+  the continuous problem, then find the whole-share plan closest to it.
+* **Numerics.** The solver sees every limit tightened by 0.002 percentage points, residual
+  trades of interior-point solvers are removed, and every plan is re-checked against every
+  constraint with the same maps in numpy before it is returned (never a silently broken cap).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..checker import check
+from ..errors import OptimizationError
+from ..holdings._portfolio import HoldingsInput, Portfolio, load_holdings
+from ..plugins import with_providers
+from ..policy import Policy, load_policy
+from ..reference._snapshot import Snapshot, load_snapshot
+from ._plan import OBJECTIVES, Plan
+
+if TYPE_CHECKING:
+    pass
+
+
+__all__ = ["OBJECTIVES", "default_universe", "read_universe", "rebalance"]
+
+TAX_ADVANTAGED = re.compile(r"\b(ira|roth|401\s?\(?k\)?|403\s?\(?b\)?|457|hsa|529|sep|tfsa|rrsp|"
+                            r"isa|sipp|pension)\b", re.IGNORECASE)
+
+
+def default_universe(snapshot: Snapshot | None = None) -> list[str]:
+    """Return the bundled diversifier candidates (``data/universe.csv``) the snapshot knows."""
+    snap = snapshot if snapshot is not None else load_snapshot()
+    with (files("bubbleguard") / "data" / "universe.csv").open("rb") as fh:
+        table = pd.read_csv(fh, dtype=str)
+    return [s for s in table["symbol"] if s in snap.securities.index]
+
+
+def read_universe(source: str | Path | Iterable[str]) -> list[str]:
+    """Symbols from a CSV with a ``symbol`` column, or from any iterable of symbols."""
+    from ..symbols import normalize_symbols
+
+    if isinstance(source, (str, Path)):
+        from ..errors import HoldingsError
+
+        try:
+            df = pd.read_csv(source, dtype=str, keep_default_na=False)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise HoldingsError(f"{source}: cannot read the universe file ({exc}).") from None
+        df.columns = [c.strip().lower() for c in df.columns]
+        col = "symbol" if "symbol" in df.columns else "ticker" if "ticker" in df.columns else None
+        if col is None:
+            raise HoldingsError(f"{source}: the universe file needs a 'symbol' column.")
+        values = df[col]
+    else:
+        values = pd.Series(list(source), dtype=str)
+    out = normalize_symbols(values, broker=True)
+    return [s for s in dict.fromkeys(out) if s]
+
+
+def _cash_rows(pos: pd.DataFrame, snap: Snapshot) -> pd.Series:
+    kind = pos["symbol"].map(snap.securities["kind"]) if "kind" in snap.securities else None
+    is_cash = pos["symbol"].eq("CASH")
+    return is_cash | (kind.eq("cash") if kind is not None else False)
+
+
+def _price_of(snap: Snapshot, symbol: str) -> float:
+    sec = snap.securities
+    if symbol not in sec.index or "price" not in sec.columns:
+        return float("nan")
+    p = pd.to_numeric(pd.Series([sec.at[symbol, "price"]]), errors="coerce").iloc[0]
+    return float(p) if p and p > 0 else float("nan")
+
+
+def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
+              profile: str = "balanced", objective: str = "min-change",
+              universe: str | Path | Iterable[str] | None = None, lock: Iterable[str] = (),
+              no_sell: Iterable[str] = (), cash: float = 0.0, whole_shares: bool = False,
+              min_trade: float | None = None, max_turnover: float | None = None,
+              solver: str = "CLARABEL", allow_relax: bool = False, tax_rate: float = 0.15,
+              returns: str = "capm", cash_account: str | None = None,
+              tax_free_accounts: Iterable[str] | None = None, unresolved_as_ai: bool = False,
+              snapshot: Snapshot | None = None, fund_holdings: pd.DataFrame | None = None,
+              broker: str | None = None, fx: dict[str, float] | None = None,
+              buy_held: bool = False, risk: Any = None) -> Plan:
+    """Propose trades that bring a portfolio within its guardrails.
+
+    Parameters
+    ----------
+    holdings
+        A path, DataFrame, ``{ticker: value}`` dict or a loaded :class:`Portfolio`.
+    policy, profile
+        Guardrails (default: the ``profile``'s).
+    objective
+        ``min-change`` (least turnover meeting the guardrails, ties broken by lower risk),
+        ``min-risk`` (least volatility) or ``max-sharpe`` (CAPM expected returns by default).
+    universe
+        Candidate instruments to buy (CSV path with a ``symbol`` column, or symbols); default:
+        the bundled diversifiers (:func:`default_universe`). Held instruments outside it can be
+        kept or sold, not added to (unless ``buy_held``).
+    lock
+        Symbols not to trade at all (rows with ``locked`` true are not traded either).
+    no_sell
+        Symbols that may be bought but not sold.
+    cash
+        New cash to invest (positive) or to withdraw (negative).
+    whole_shares
+        Trade whole shares only (a mixed-integer program).
+    min_trade, max_turnover
+        Override the policy's minimum trade value and turnover cap.
+    solver
+        cvxpy solver for the continuous problems (CLARABEL default; HiGHS, SCS, OSQP...).
+    allow_relax
+        When the guardrails conflict, return the plan under the smallest relaxation (status
+        ``relaxed``) instead of raising.
+    tax_rate
+        Estimated tax per unit of realised gain in taxable accounts (0 ignores taxes).
+    returns
+        Expected returns for ``max-sharpe``: ``capm`` (default) or ``mean_historical``.
+    cash_account
+        Account receiving new cash or paying the withdrawal (default: see the module notes).
+    tax_free_accounts
+        Names of tax-advantaged accounts (default: recognised from the account names).
+    unresolved_as_ai
+        Count unresolved fund value toward the AI theme cap (conservative).
+    snapshot, fund_holdings, broker, fx
+        As for :func:`bubbleguard.check`.
+    buy_held
+        Also allow buying more of the instruments already held.
+    risk
+        A ready :class:`bubbleguard.planner.RiskModel` covering every instrument.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    OptimizationError
+        The guardrails cannot all hold; ``relaxations`` gives the smallest relaxation.
+    """
+    from ._risk_model import risk_model
+    from ._solver import Rebalancer
+
+    if objective not in OBJECTIVES:
+        raise OptimizationError(f"Unknown objective '{objective}'; choose one of "
+                                f"{', '.join(OBJECTIVES)}.")
+    notes: list[str] = []
+    base = snapshot if snapshot is not None else load_snapshot()
+    portfolio = holdings if isinstance(holdings, Portfolio) else load_holdings(
+        holdings, broker=broker, snapshot=base, fx=fx)
+    pol = policy if policy is not None else load_policy(profile)
+    changes = {"max_turnover": max_turnover} if max_turnover is not None else {}
+    if min_trade is not None:
+        changes["min_trade"] = min_trade
+    pol = pol.override(**changes) if changes else pol
+
+    pos = portfolio.positions.reset_index(drop=True).copy()
+    pos["account"] = pos["account"].fillna("").astype(str)
+    is_cash = _cash_rows(pos, base).to_numpy()
+    accounts = list(dict.fromkeys(pos["account"]))
+    held = pos[~is_cash].reset_index(drop=True)
+    user_cls = {s: c for s, c in zip(pos["symbol"], pos["asset_class"], strict=True) if c}
+    sec = base.securities
+    known = lambda s: s in sec.index  # noqa: E731
+    if universe is None:
+        candidates = default_universe(base)
+        buyable = set(candidates) | ({s for s in held["symbol"] if known(s)} if buy_held else set())
+    else:
+        wanted = read_universe(universe)
+        candidates = [s for s in wanted if known(s)]
+        unknown = [s for s in wanted if not known(s)]
+        if unknown:
+            notes.append("universe symbols not in the reference data skipped: "
+                         + ", ".join(unknown))
+        buyable = set(candidates) | ({s for s in held["symbol"] if known(s)} if buy_held else set())
+    lock = {s.upper() for s in lock}
+    no_sell = {s.upper() for s in no_sell}
+    symbols = list(dict.fromkeys([*held["symbol"], *candidates]))
+    # the same fund holdings check uses: a --funds file first, then providers, then the snapshot
+    snap, provided = with_providers(base, symbols, fund_holdings)
+    notes += provided
+
+    # accounts, cash and tax status
+    cash_by_acc = (pos[is_cash].groupby("account")["market_value"].sum()
+                   .reindex(accounts).fillna(0.0))
+    if pos.loc[is_cash, "locked"].any():
+        notes.append("locked cash rows are treated as ordinary cash")
+    free = (set(tax_free_accounts) if tax_free_accounts is not None
+            else {a for a in accounts if TAX_ADVANTAGED.search(a)})
+    taxable = [a for a in accounts if a not in free]
+    if cash_account is None:
+        cash_account = (cash_by_acc.idxmax() if cash_by_acc.max() > 0
+                        else taxable[0] if taxable else accounts[0])
+    if cash_account not in accounts:
+        accounts.append(cash_account)
+        cash_by_acc.loc[cash_account] = 0.0
+    acc_pos = {a: i for i, a in enumerate(accounts)}
+
+    # rows, prices, locks, gains
+    snap_price = np.array([_price_of(snap, s) for s in symbols])
+    qty = held["quantity"].to_numpy(float)
+    value = held["market_value"].to_numpy(float)
+    row_price = held["price"].to_numpy(float)
+    row_price = np.where(np.isfinite(row_price), row_price,
+                         np.where(qty > 0, value / np.where(qty > 0, qty, 1.0), np.nan))
+    sym_idx = {s: i for i, s in enumerate(symbols)}
+    row_price = np.where(np.isfinite(row_price), row_price,
+                         snap_price[[sym_idx[s] for s in held["symbol"]]])
+    shares = np.where(np.isfinite(qty), qty, value / row_price)
+    price = snap_price.copy()
+    for i, s in enumerate(symbols):
+        mine = row_price[(held["symbol"] == s).to_numpy()]
+        if not np.isfinite(price[i]) and np.isfinite(mine).any():
+            price[i] = float(np.nanmean(mine))
+    locked_row = held["locked"].to_numpy(bool) | held["symbol"].isin(lock).to_numpy()
+    sell_ok = ~locked_row & ~held["symbol"].isin(no_sell).to_numpy()
+    buy_ok = np.zeros((len(symbols), len(accounts)), bool)
+    for i, s in enumerate(symbols):
+        buy_ok[i, :] = s in buyable and s not in lock
+    for s, a in zip(held.loc[locked_row, "symbol"], held.loc[locked_row, "account"], strict=True):
+        buy_ok[sym_idx[s], acc_pos[a]] = False
+    if whole_shares:
+        no_price = [s for i, s in enumerate(symbols)
+                    if not np.isfinite(price[i]) and buy_ok[i].any()]
+        buy_ok[~np.isfinite(price), :] = False
+        stuck = ~np.isfinite(row_price) & sell_ok
+        sell_ok &= np.isfinite(row_price)
+        if no_price or stuck.any():
+            notes.append("no share price, so not traded in whole shares: "
+                         + ", ".join(dict.fromkeys([*no_price, *held.loc[stuck, "symbol"]])))
+    basis = held["cost_basis"].to_numpy(float)
+    positive = np.where(value > 0, value, 1.0)
+    gain_frac = np.where(np.isfinite(basis) & (value > 0), 1.0 - basis / positive, np.nan)
+    row_taxable = held["account"].isin(taxable).to_numpy()
+    pref = np.where(row_taxable, 1.0, 0.0) + np.array([acc_pos[a] for a in held["account"]]) * 0.01
+
+    if risk is None:
+        risk = risk_model(symbols, snap, asset_classes={**user_cls, "CASH": "cash"})
+    rb = Rebalancer(symbols, pol, snapshot=snap, accounts=accounts,
+                    rows=list(zip(held["symbol"], held["account"], strict=True)),
+                    objective=objective,
+                    solver=solver, whole_shares=whole_shares, tax_rate=tax_rate, returns=returns,
+                    risk=risk, asset_classes=user_cls, row_preference=pref,
+                    unresolved_as_ai=unresolved_as_ai)
+    # with whole shares an account may keep up to one share's price of uninvested cash
+    allowance = (float(np.nanmax(np.where(buy_ok.any(axis=1), price, np.nan), initial=0.0))
+                 if whole_shares else 0.0)
+    state = rb.state(value, cash=cash_by_acc.to_numpy(float), cash_change=float(cash),
+                     cash_account=acc_pos[cash_account], sell_ok=sell_ok, buy_ok=buy_ok,
+                     gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0), price=price,
+                     row_price=row_price, row_shares=shares, cash_allowance=allowance)
+    sol = rb.solve(state, allow_relax=allow_relax)
+
+    from ._plan import assemble
+
+    return assemble(portfolio=portfolio, snap=snap, policy=pol, rb=rb, sol=sol, state=state,
+                    symbols=symbols, accounts=accounts, held=held, pos=pos, is_cash=is_cash,
+                    price=price, row_price=row_price, gain_frac=gain_frac, row_taxable=row_taxable,
+                    cash=float(cash), cash_account=cash_account, objective=objective,
+                    tax_rate=tax_rate, notes=notes,
+                    check=lambda h: check(h, policy=pol, snapshot=base,
+                                          fund_holdings=fund_holdings))

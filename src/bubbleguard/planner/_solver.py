@@ -1,0 +1,440 @@
+"""Solving, checking and diagnosing rebalance problems: the :class:`Rebalancer`.
+
+A :class:`Rebalancer` turns a policy, a set of instruments and a book structure (accounts and
+position rows) into a :class:`~bubbleguard.planner._problem.Spec` once, builds the cvxpy problems it needs
+lazily and re-solves them with new Parameter values for every book (DPP: no recompilation).
+Every solution is re-evaluated with the same linear maps in numpy before it is returned; when
+the guardrails conflict, a slack version names the constraints and the smallest relaxation.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import OptimizationError
+from ..lookthrough import look_through
+from ..policy import Policy, load_policy
+from ._plan import OBJECTIVES
+from ._problem import Infeasible, Solution, Spec, State, assign, build_caps, build_problem
+from ._trades import TradesMixin
+
+if TYPE_CHECKING:
+    from ..reference._snapshot import Snapshot
+    from ._risk_model import RiskModel
+
+__all__ = ["Rebalancer"]
+
+MI_SOLVERS = ("HIGHS", "SCIPY", "GUROBI", "MOSEK", "CPLEX", "SCIP", "CBC", "GLPK_MI", "COPT",
+              "XPRESS")
+TOP10_POOL = 150
+TOL = 1e-9
+#: Every limit is tightened by this much inside the solver, so that removing residual trades
+#: and round-off never take a plan across a limit (0.002 percentage points).
+MARGIN = 2e-5
+
+
+@contextmanager
+def _solver_chatter_to_stderr() -> Iterator[None]:
+    """Send what compiled solvers write to file descriptor 1 (HiGHS's banner) to stderr.
+
+    Standard output carries only the requested format (``-f json > plan.json`` is JSON).
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real descriptors (an embedding host): nothing to redirect
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+class Rebalancer(TradesMixin):
+    """A rebalance problem built once for a fixed set of instruments and accounts.
+
+    Parameters
+    ----------
+    symbols
+        The non-cash instruments (held and candidate); cash is added as ``CASH``.
+    policy
+        Guardrails (default: the balanced profile).
+    snapshot
+        Reference data (default: the bundled snapshot).
+    accounts
+        Account names (cash is kept per account; each account pays for its own buys).
+    rows
+        ``(symbol, account)`` of every sellable position row (default: one row per symbol in
+        the first account).
+    objective
+        ``min-change`` (default), ``min-risk`` or ``max-sharpe``.
+    solver
+        cvxpy solver for the continuous problems (default CLARABEL); mixed-integer stages use
+        it when it handles integers, else HiGHS.
+    whole_shares, min_trade
+        Discrete trading: integer shares; no trade below ``min_trade`` (currency units).
+    tax_rate
+        Weight of realised gains in the objective (estimated tax per unit of gain).
+    returns
+        Expected-return estimate for ``max-sharpe``: ``capm`` or ``mean_historical``.
+    risk
+        A ready :class:`~bubbleguard.planner.RiskModel` (default: estimated from the snapshot).
+    asset_classes
+        Asset classes of symbols the snapshot does not know.
+    row_preference
+        Small per-row numbers; among otherwise equal sells, lower ones are sold first.
+    unresolved_as_ai
+        Count each instrument's unresolved share toward the AI theme cap (conservative).
+    """
+
+    def __init__(self, symbols: Sequence[str], policy: Policy | None = None, *,
+                 snapshot: Snapshot | None = None, accounts: Sequence[str] = ("",),
+                 rows: Sequence[tuple[str, str]] | None = None, objective: str = "min-change",
+                 solver: str = "CLARABEL", whole_shares: bool = False,
+                 min_trade: float | None = None, tax_rate: float = 0.15, returns: str = "capm",
+                 risk: RiskModel | None = None, asset_classes: Mapping[str, str] | None = None,
+                 row_preference: np.ndarray | None = None, unresolved_as_ai: bool = False) -> None:
+        from ..reference._snapshot import load_snapshot
+        from ._risk_model import risk_model
+
+        if objective not in OBJECTIVES:
+            raise OptimizationError(f"Unknown objective '{objective}'; choose one of "
+                                    f"{', '.join(OBJECTIVES)}.")
+        self.snapshot = snapshot if snapshot is not None else load_snapshot()
+        self.policy = policy if policy is not None else load_policy()
+        self.objective = objective
+        self.solver = solver.upper()
+        import cvxpy as cp
+
+        if self.solver not in cp.installed_solvers():
+            raise OptimizationError(f"The solver '{solver}' is not installed; choose one of "
+                                    f"{', '.join(cp.installed_solvers())}.")
+        self.whole_shares = whole_shares
+        self.min_trade = float(self.policy.min_trade if min_trade is None else min_trade)
+        self.symbols = [s for s in dict.fromkeys(symbols) if s != "CASH"]
+        self.accounts = list(dict.fromkeys(accounts)) or [""]
+        if not self.symbols:
+            raise OptimizationError("There is nothing to buy: none of the candidate instruments "
+                                    "is in the reference data. Give a universe of known symbols.")
+        rows = list(rows) if rows is not None else [(s, self.accounts[0]) for s in self.symbols]
+        if not rows:  # only cash held: one empty row keeps the problem's shapes non-empty
+            rows = [(self.symbols[0], self.accounts[0])]
+            row_preference = np.zeros(1)
+        sym_pos = {s: i for i, s in enumerate(self.symbols)}
+        acc_pos = {a: i for i, a in enumerate(self.accounts)}
+        user = {**(asset_classes or {}), "CASH": "cash"}
+        self.lookthrough = look_through([*self.symbols, "CASH"], self.snapshot, asset_classes=user)
+        self.risk = risk if risk is not None else risk_model(self.symbols, self.snapshot,
+                                                             asset_classes=dict(user))
+        cov = self.risk.cov.reindex(index=self.symbols, columns=self.symbols).fillna(0.0).to_numpy()
+        full = np.zeros((len(self.symbols) + 1,) * 2)
+        full[:-1, :-1] = cov
+        vals, vecs = np.linalg.eigh(full)
+        keep = vals > 1e-12 * max(float(vals.max()), 1e-300)
+        factor = (vecs[:, keep] * np.sqrt(vals[keep])).T
+        excess = None
+        if objective == "max-sharpe":
+            mu = self.risk.expected_returns(returns).reindex(self.symbols).fillna(0.0).to_numpy()
+            excess = np.append(mu - self.risk.risk_free_rate, 0.0)
+        self.spec = Spec(
+            symbols=[*self.symbols, "CASH"], accounts=self.accounts,
+            row_symbol=np.array([sym_pos[s] for s, _ in rows], dtype=int),
+            row_account=np.array([acc_pos[a] for _, a in rows], dtype=int),
+            caps=build_caps(self.lookthrough, self.policy, len(self.symbols), unresolved_as_ai),
+            max_turnover=self.policy.max_turnover,
+            transaction_cost=self.policy.transaction_cost, factor=factor,
+            sigma=np.sqrt(np.clip(np.diag(full), 0.0, None)), excess_return=excess,
+            tax_rate=tax_rate, row_preference=row_preference,
+            asset_mix=self.lookthrough.asset_class_matrix().to_numpy(),
+            narrow=self._narrow())
+        self.unresolved = np.asarray(next(c for c in self.spec.caps if c.group == "max_unresolved")
+                                     .matrix.todense()).ravel()
+        self._set_active()
+        self._built: dict[Any, Any] = {}
+        self._skip: set[str] = set()
+        self.time_limit = 10.0  # seconds for a mixed-integer solve
+
+    def _narrow(self) -> np.ndarray:
+        """1 for equity and bond instruments that are not low-cost broad index funds."""
+        sec = self.snapshot.securities
+        broad = sec["broad_index"].reindex(self.symbols).astype(str).str.lower().eq("true").to_numpy()
+        cls = self.lookthrough.asset_class_matrix().iloc[:-1]
+        core = (cls["equity"] + cls["bond"]).to_numpy() > 0.5
+        return (core & ~broad).astype(float)
+
+    def _set_active(self, extra: Sequence[int] = ()) -> None:
+        """Choose the issuer rows the solver sees.
+
+        A single-issuer cap row only if some instrument alone could break it; for the top-10
+        share, the issuers most likely to be largest (the full share is checked afterwards).
+        """
+        issuers = next(c for c in self.spec.caps if c.group == "max_issuer").matrix
+        potential = (np.asarray(issuers.max(axis=1).todense()).ravel() if issuers.shape[0]
+                     else np.zeros(0))
+        self.potential = potential
+        self.spec.active["max_issuer"] = np.flatnonzero(potential > self.policy.max_issuer - 1e-6)
+        order = np.argsort(-potential, kind="stable")[:TOP10_POOL]
+        pool = np.union1d(order, np.asarray(extra, dtype=int))
+        self.spec.active["max_top10"] = pool
+
+    def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None
+                 ) -> dict[str, tuple[float, float]]:
+        """Every guardrail's value and limit for post-trade weights (instruments + CASH)."""
+        out = {}
+        for cap in self.spec.caps:
+            limit = (limits or {}).get(cap.group, cap.limit)
+            if limit is None or cap.matrix.shape[0] == 0:
+                continue
+            out[cap.group] = (cap.value(weights), float(limit))
+        return out
+
+    # ------------------------------------------------------------------ solving
+    def solve_book(self, values: Mapping[str, float] | pd.Series, *, cash_change: float = 0.0,
+                   allow_relax: bool = False) -> Solution:
+        """Rebalance a one-account book given as ``{symbol: value}`` (``CASH`` for cash).
+
+        The problem is compiled on the first call; later calls only set Parameters, so
+        thousands of books with the same instruments re-solve quickly.
+
+        Raises
+        ------
+        OptimizationError
+            A held symbol is not among this rebalancer's instruments, or the guardrails
+            cannot hold (with the diagnosis).
+        """
+        v = pd.Series(values, dtype=float)
+        held_cash = float(v.get("CASH", 0.0))
+        v = v.drop("CASH", errors="ignore")
+        unknown = sorted(set(v.index) - set(self.symbols))
+        if unknown:
+            raise OptimizationError(f"The book holds {', '.join(unknown)}, which this rebalancer "
+                                    "was not built for; build it with those symbols too.")
+        rows = v.reindex(self.symbols).fillna(0.0).to_numpy()
+        if self.spec.r != len(self.symbols):
+            raise OptimizationError("solve_book needs a rebalancer with one row per symbol "
+                                    "(built without ``rows``).")
+        return self.solve(self.state(rows, cash=held_cash, cash_change=cash_change),
+                          allow_relax=allow_relax)
+
+    def weights(self, solution: Solution) -> pd.Series:
+        """Post-trade weights of a solution by symbol (``CASH`` last)."""
+        return pd.Series(solution.weights, index=self.spec.symbols)
+
+    def solve(self, state: State, *, allow_relax: bool = False) -> Solution:
+        """Solve one book; raise :class:`OptimizationError` with a diagnosis when infeasible."""
+        try:
+            return self._solve(state, relax=())
+        except Infeasible:
+            if self.objective == "max-sharpe":
+                try:
+                    self._run("min-change", state, relax=(), discrete=False)
+                except Infeasible:
+                    pass
+                else:
+                    raise OptimizationError(
+                        "No portfolio that meets the guardrails has an expected return above the "
+                        "risk-free rate, so the Sharpe ratio cannot be maximised; use the "
+                        "min-change or min-risk objective.") from None
+            relax, message = self.diagnose(state)
+            if not allow_relax:
+                raise OptimizationError(message, relaxations=relax) from None
+            for bump in (0.0, 1e-4, 1e-3, 1e-2):
+                key = tuple(sorted((g, v + bump) for g, v in relax.items()))
+                try:
+                    sol = self._solve(state, relax=key)
+                except Infeasible:
+                    continue
+                sol.status = "relaxed"
+                sol.relaxations = dict(key)
+                return sol
+            raise OptimizationError(message, relaxations=relax) from None
+
+    @property
+    def discrete(self) -> bool:
+        """Whether plans need a mixed-integer stage (whole shares or a minimum trade)."""
+        return self.whole_shares or self.min_trade > 0
+
+    def _solve(self, state: State, relax: tuple[tuple[str, float], ...]) -> Solution:
+        if self.discrete and self.objective != "min-change":
+            first = self._run(self.objective, state, relax=relax, discrete=False)
+            # round the continuous plan: only its trades may be made, in whole shares / above
+            # the minimum; if that has no solution, any trade may be made
+            near = replace(state, buy_cap=np.where(first.buys > 0, state.buy_cap, 0.0),
+                           sell_cap=np.where(first.sells > 0, state.sell_cap, 0.0))
+            try:
+                return self._run("track", near, relax=relax, discrete=True, target=first.weights)
+            except Infeasible:
+                return self._run("track", state, relax=relax, discrete=True,
+                                 target=first.weights)
+        return self._run(self.objective, state, relax=relax, discrete=self.discrete)
+
+    def _get(self, objective: str, discrete: bool, slack: frozenset[str],
+             relax: tuple[tuple[str, float], ...], margin: float) -> Any:
+        key = (objective, discrete, slack, relax, margin, tuple(self.spec.active["max_top10"]))
+        if key not in self._built:
+            self._built[key] = build_problem(
+                self.spec, objective=objective, whole_shares=discrete and self.whole_shares,
+                min_trade=discrete and self.min_trade > 0, slack=slack, relax=relax, margin=margin)
+        return self._built[key]
+
+    def _solvers(self, discrete: bool) -> list[str]:
+        import cvxpy as cp
+
+        installed = set(cp.installed_solvers()) - self._skip
+        if discrete:
+            first = self.solver if self.solver in MI_SOLVERS else "HIGHS"
+            return [s for s in dict.fromkeys([first, "HIGHS", "SCIPY"]) if s in installed]
+        return [s for s in dict.fromkeys([self.solver, "CLARABEL", "SCS"]) if s in installed]
+
+    def _call(self, built: Any, discrete: bool) -> tuple[str, float, float]:
+        import cvxpy as cp
+
+        last = ""
+        for solver in self._solvers(discrete):
+            try:
+                t0 = time.perf_counter()
+                # single-threaded factorisation: faster on problems this size, and steady
+                # mixed-integer plans stop within an absolute gap (the objectives are fractions
+                # of the portfolio: 0.01% for least change, 0.1% for the closest whole-share
+                # version of a risk plan) or at the time limit with the best plan found
+                opts: dict[str, Any] = {}
+                if solver == "CLARABEL":
+                    opts["direct_solve_method"] = "qdldl"
+                elif solver == "HIGHS" and discrete:
+                    gap = 1e-3 if built.objective == "track" else 1e-4
+                    opts.update(time_limit=float(self.time_limit), mip_abs_gap=gap)
+                with _solver_chatter_to_stderr():
+                    built.problem.solve(solver=solver, **opts)
+                elapsed = time.perf_counter() - t0
+            except (cp.SolverError, ValueError, ArithmeticError) as exc:
+                last = f"{solver}: {exc}"
+                continue
+            status = built.problem.status
+            found = built.buys.value is not None
+            if status in ("optimal", "optimal_inaccurate") or (status == "user_limit" and found):
+                stats = built.problem.solver_stats
+                solve_time = stats.solve_time if stats and stats.solve_time else elapsed
+                return solver, float(solve_time), float(built.problem.compilation_time or 0.0)
+            if status in ("infeasible", "infeasible_inaccurate"):
+                raise Infeasible(status)
+            last = f"{solver}: {status}"
+        raise OptimizationError(f"No solver could solve the rebalance problem ({last}). "
+                                "Install or choose another solver with --solver (e.g. CLARABEL, "
+                                "HIGHS, SCS).")
+
+    def _run(self, objective: str, state: State, *, relax: tuple[tuple[str, float], ...],
+             discrete: bool, target: np.ndarray | None = None, slack: frozenset[str] = frozenset(),
+             ) -> Solution:
+        limits = {g: (self.limit(g, state) or 0.0) + v for g, v in relax}
+        bad: dict[str, float] = {}
+        used = ""
+        try:
+            # a wider margin first; then, if the solver's answer is still off, the next solver
+            for margin, switch in ((MARGIN, False), (10 * MARGIN, False), (MARGIN, True)):
+                if switch:
+                    if len(self._solvers(discrete)) < 2:
+                        break
+                    self._skip.add(used)
+                sol = self._attempt(objective, state, relax, discrete, target, slack, margin,
+                                    limits)
+                used = sol.solver
+                if slack:
+                    return sol
+                bad = self._violations(sol, state, limits)
+                if not bad:
+                    if not discrete:
+                        sol = self._polish(sol, objective, state, relax, target, margin, limits)
+                    return sol
+        finally:
+            self._skip.clear()
+        worst = ", ".join(f"{g} by {v:.2e}" for g, v in bad.items())
+        raise OptimizationError(f"The solver's plan breaks {worst}; try another solver "
+                                "(--solver CLARABEL or SCS).")
+
+    def _attempt(self, objective: str, state: State, relax: tuple[tuple[str, float], ...],
+                 discrete: bool, target: np.ndarray | None, slack: frozenset[str], margin: float,
+                 limits: Mapping[str, float]) -> Solution:
+        """Solve once; add issuers to the top-10 pool until the full top-10 share holds."""
+        top = next(c for c in self.spec.caps if c.group == "max_top10")
+        lim = limits.get("max_top10", top.limit)
+        for _ in range(6):
+            built = self._get(objective, discrete, slack, relax, margin)
+            assign(built, self.spec, state, min_trade=self.min_trade, target=target)
+            solver, t_solve, t_compile = self._call(built, discrete)
+            sol = self._extract(built, state, discrete)
+            sol.solver, sol.solve_time, sol.compile_time = solver, t_solve, t_compile
+            if slack or lim is None or top.excess(sol.weights, lim) <= TOL:
+                break
+            v = top.values(sol.weights)
+            missing = np.setdiff1d(np.argsort(-v)[:40], self.spec.active["max_top10"])
+            if not len(missing):
+                break
+            self._set_active(np.union1d(self.spec.active["max_top10"], missing))
+        return sol
+
+    def limit(self, group: str, state: State) -> float | None:
+        if group == "max_turnover":
+            return self.spec.max_turnover
+        cap = next(c for c in self.spec.caps if c.group == group)
+        return state.unresolved_limit if cap.limit is None else cap.limit
+
+    def _violations(self, sol: Solution, state: State,
+                    limits: Mapping[str, float]) -> dict[str, float]:
+        bad = {}
+        for cap in self.spec.caps:
+            lim = limits.get(cap.group, state.unresolved_limit if cap.limit is None else cap.limit)
+            e = cap.excess(sol.weights, lim)
+            if e > TOL:
+                bad[cap.group] = e
+        if self.spec.max_turnover is not None:
+            lim = limits.get("max_turnover", self.spec.max_turnover)
+            if sol.turnover - lim > 1e-7:  # not a check finding: solver accuracy is enough
+                bad["max_turnover"] = sol.turnover - lim
+        if (sol.cash < -1e-6).any() or (sol.values < -1e-6).any():
+            bad["long_only"] = float(-min(sol.cash.min(), sol.values.min()))
+        return bad
+
+    # ------------------------------------------------------------------ diagnosis
+    def diagnose(self, state: State) -> tuple[dict[str, float], str]:
+        """Find the smallest relaxation that makes the guardrails feasible, and explain it.
+
+        See :func:`bubbleguard.planner._diagnose.diagnose`.
+        """
+        from ._diagnose import diagnose
+
+        return diagnose(self, state)
+
+    def slack(self, state: State, groups: frozenset[str]) -> dict[str, float]:
+        """Solve the slack version (each of ``groups`` may be relaxed at a weighted cost).
+
+        Returns the relaxation per group (fractions of the portfolio, rounded up to 0.01
+        percentage point). Raises ``Infeasible`` when even that has no solution.
+        """
+        built = self._get("slack", self.discrete, groups, (), MARGIN)
+        assign(built, self.spec, state, min_trade=self.min_trade)
+        self._call(built, self.discrete)
+        sol = self._extract(built, state, self.discrete)
+        total = float(sol.values.sum()) / state.value
+        out = {}
+        for g, var in built.slacks.items():
+            v = float(var.value or 0.0)
+            amount = v if g == "max_turnover" else v / max(total, 1e-12)
+            if amount > 1e-6:
+                amount = math.ceil((amount + 2e-7) * 1e4) / 1e4
+                if g.startswith("min_"):  # a floor cannot go below zero
+                    amount = min(amount, self.limit(g, state) or 0.0)
+                out[g] = amount
+        return {g: out[g] for g in self.spec.groups() if g in out}

@@ -1,0 +1,282 @@
+"""The reference snapshot: securities, issuers, fund holdings, themes, deals and prices.
+
+The snapshot ships inside the package (``bubbleguard/data``), is loaded once and lazily, and is
+the only source of market facts. Every table carries its source and as-of date
+(``manifest.json``); ``snapshot/build.py`` in the repository rebuilds it from raw data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+__all__ = ["THEMES", "Snapshot", "load_snapshot", "read_fund_holdings"]
+
+THEMES = ("magnificent7", "ai", "circular_deals")
+NON_EQUITY = ("bond", "gold", "real_estate", "cash", "commodity", "other")
+ASSET_CLASSES = ("equity", *NON_EQUITY)
+
+
+def _data(name: str) -> Any:
+    return files("bubbleguard") / "data" / name
+
+
+def _read(name: str) -> pd.DataFrame:
+    with _data(name).open("rb") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The reference data, with a few derived lookups cached on first use.
+
+    Attributes
+    ----------
+    securities
+        Indexed by symbol: issuer_id, name, sector, country, kind (stock, fund, cash),
+        asset_class, category, broad_index, tracks, price, price_date.
+    issuers
+        Indexed by issuer_id: issuer (display name), sector, country, role, magnificent7, reason.
+    funds
+        Indexed by fund symbol: as_of, source, coverage (full or top10), holdings, weight_sum.
+    holdings
+        Columns fund, symbol, weight (fraction of the fund).
+    manifest
+        Source, as-of date and row counts of every table.
+    """
+
+    securities: pd.DataFrame
+    issuers: pd.DataFrame
+    funds: pd.DataFrame
+    holdings: pd.DataFrame
+    manifest: dict[str, Any]
+    overrides: tuple[str, ...] = field(default=())
+
+    # ------------------------------------------------------------------ lookups
+    @cached_property
+    def index(self) -> pd.Index:
+        """Position of every security in the look-through matrices."""
+        return pd.Index(self.securities.index)
+
+    @cached_property
+    def holdings_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fund holdings as a sparse row-compressed matrix over securities.
+
+        Returns ``(indptr, indices, weights)``: the holdings of the security at position ``f``
+        are ``indices[indptr[f]:indptr[f + 1]]`` with ``weights`` alike (empty for non-funds).
+        """
+        rows = self.index.get_indexer(self.holdings["fund"])
+        cols = self.index.get_indexer(self.holdings["symbol"])
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(len(self.index) + 1, dtype=np.int64)
+        np.add.at(indptr, rows + 1, 1)
+        return (np.cumsum(indptr), cols[order], self.holdings["weight"].to_numpy(float)[order])
+
+    @cached_property
+    def themes(self) -> dict[str, frozenset[str]]:
+        """Theme name → issuer ids."""
+        iss = self.issuers
+        sec = self.securities
+        listed = sec.loc[sec.index.intersection(sorted(self.deal_tickers)), "issuer_id"]
+        return {
+            "magnificent7": frozenset(iss.index[iss["magnificent7"] == "true"]),
+            "ai": frozenset(iss.index[iss["role"] != ""]),
+            "circular_deals": frozenset(x for x in listed if x),
+        }
+
+    @cached_property
+    def deal_network(self) -> dict[str, Any]:
+        """The precomputed deal-network summary: per listed party, its cycles and dependence."""
+        return json.loads(_data("deal_network.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def deal_tickers(self) -> frozenset[str]:
+        """Tickers of the listed parties of the deal table."""
+        return frozenset(self.deal_network["parties"])
+
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """Adjusted closes: dates × symbols (month-ends, daily since 2021, scenario dates)."""
+        with _data("prices.csv.gz").open("rb") as fh:
+            return pd.read_csv(fh, compression="gzip", index_col="date", parse_dates=["date"])
+
+    @cached_property
+    def fx(self) -> pd.DataFrame:
+        """Reference exchange rates, indexed by currency: per_usd (units per USD), date, source."""
+        table = _read("fx.csv").set_index("currency")
+        return table.assign(per_usd=table["per_usd"].astype(float))
+
+    @property
+    def as_of(self) -> dict[str, str]:
+        """As-of dates of fund holdings, deals and prices."""
+        return dict(self.manifest["as_of"])
+
+    # ------------------------------------------------------------------ user data
+    def with_fund_holdings(self, extra: pd.DataFrame, source: str = "user file") -> Snapshot:
+        """Return a snapshot where the funds in ``extra`` use the given holdings.
+
+        Parameters
+        ----------
+        extra
+            Columns fund, symbol, weight (fractions or percentages), optional name, as_of,
+            asset_class. Funds listed here replace the snapshot's holdings of the same fund.
+        source
+            Where the holdings came from, shown in reports.
+        """
+        funds = sorted(set(extra["fund"]))
+        held = extra[["fund", "symbol", "weight"]]
+        holdings = pd.concat([self.holdings[~self.holdings["fund"].isin(funds)], held],
+                             ignore_index=True)
+        sec = self.securities
+        new = sorted(set(extra["fund"]) | set(extra["symbol"]) - set(sec.index))
+        if new:
+            add = pd.DataFrame(index=pd.Index(new, name="symbol"), columns=sec.columns).fillna("")
+            add["kind"] = ["fund" if s in funds else "stock" for s in new]
+            add["asset_class"] = "equity"
+            add["issuer_id"] = [s if s not in funds else "" for s in new]
+            add["name"] = new
+            add["sector"] = "Unknown"
+            add["broad_index"] = "False"
+            sec = pd.concat([sec, add[~add.index.isin(sec.index)]])
+        if "asset_class" in extra:
+            cls = extra.groupby("fund")["asset_class"].first()
+            cls = cls[cls != ""]
+            sec.loc[cls.index, "asset_class"] = cls
+        sec.loc[funds, "kind"] = "fund"
+        issuers = self.issuers
+        missing = sorted(set(sec.loc[sec["kind"] == "stock", "issuer_id"]) - set(issuers.index))
+        if missing:
+            add = pd.DataFrame(index=pd.Index(missing, name="issuer_id"), columns=issuers.columns).fillna("")
+            add["issuer"] = missing
+            add["sector"] = "Unknown"
+            issuers = pd.concat([issuers, add])
+        as_of = extra.groupby("fund")["as_of"].first() if "as_of" in extra else pd.Series("", index=funds)
+        meta = pd.DataFrame({"as_of": as_of.reindex(funds).fillna(""), "source": source,
+                             "coverage": "full",
+                             "holdings": held.groupby("fund").size().reindex(funds),
+                             "weight_sum": held.groupby("fund")["weight"].sum().reindex(funds)},
+                            index=pd.Index(funds, name="fund"))
+        fund_table = pd.concat([self.funds.drop(index=funds, errors="ignore"), meta])
+        return replace(self, securities=sec, issuers=issuers, funds=fund_table, holdings=holdings,
+                       overrides=self.overrides + (source,))
+
+
+def read_fund_holdings(path: str | Path) -> pd.DataFrame:
+    """Read a user's fund-holdings file (fund, symbol, weight[, as_of, asset_class]).
+
+    Weights may be fractions or percentages (a fund whose weights sum to more than 1.5 is read
+    as percentages). A fund whose weights sum to more than 100% is an error; less than 100%
+    leaves an explicit unresolved remainder.
+    """
+    from ..symbols import normalize_symbols
+
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path}: cannot read the fund-holdings file ({exc}). Save it as a "
+                        "UTF-8 CSV with columns fund, symbol, weight.") from None
+    df.columns = [c.strip().lower() for c in df.columns]
+    missing = [c for c in ("fund", "symbol", "weight") if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; a fund-holdings file "
+                        "needs the columns fund, symbol, weight (one row per holding).")
+    weight = pd.to_numeric(df["weight"].str.replace("%", "", regex=False).str.replace(",", ""),
+                           errors="coerce")
+    bad = df.index[weight.isna() | (weight < 0)]
+    if len(bad):
+        rows = ", ".join(f"line {i + 2} ('{df.at[i, 'weight']}')" for i in bad[:10])
+        raise DataError(f"{path}: weights must be non-negative numbers; fix {rows}.")
+    df["fund"] = normalize_symbols(df["fund"], broker=True)
+    df["symbol"] = normalize_symbols(df["symbol"], broker=True)
+    sums = weight.groupby(df["fund"]).transform("sum")
+    df["weight"] = np.where(sums > 1.5, weight / 100.0, weight)
+    over = df.groupby("fund")["weight"].sum()
+    over = over[over > 1.0 + 1e-6]
+    if len(over):
+        raise DataError(f"{path}: the weights of {', '.join(over.index)} add up to more than 100% "
+                        f"({', '.join(f'{v:.2%}' for v in over)}); fix the weights so each fund "
+                        "sums to at most 100%.")
+    return df
+
+
+TABLES = ("securities.csv", "issuers.csv", "funds.csv", "fund_holdings.csv", "manifest.json")
+
+
+def _cache_file() -> Path | None:
+    """Where the parsed snapshot is cached, keyed by the bundled files' sizes and times."""
+    root = os.environ.get("BUBBLEGUARD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "bubbleguard")
+    try:
+        stamp = "|".join(f"{n}:{os.stat(str(_data(n))).st_size}:{os.stat(str(_data(n))).st_mtime_ns}"
+                         for n in TABLES)
+    except OSError:  # data inside a zip: no cache
+        return None
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    return Path(root) / f"snapshot-{digest}.pickle"
+
+
+CACHE_KEEP = 3  # snapshot caches kept (one per installed copy or version in use)
+
+
+def _prune(current: Path) -> None:
+    """Remove all but the newest :data:`CACHE_KEEP` snapshot caches next to ``current``."""
+    others = sorted((p for p in current.parent.glob("snapshot-*.pickle") if p != current),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[CACHE_KEEP - 1:]:
+        old.unlink(missing_ok=True)
+
+
+def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    manifest = json.loads(_data("manifest.json").read_text(encoding="utf-8"))
+    holdings = _read("fund_holdings.csv")
+    holdings["weight"] = holdings["weight"].astype(float)
+    return (_read("securities.csv").set_index("symbol"), _read("issuers.csv").set_index("issuer_id"),
+            _read("funds.csv").set_index("fund"), holdings, manifest)
+
+
+@cache
+def load_snapshot() -> Snapshot:
+    """Load the embedded reference snapshot (once per process).
+
+    The parsed tables are cached as a pickle in the user's cache folder
+    (``$BUBBLEGUARD_CACHE_DIR``, else ``~/.cache/bubbleguard``), keyed by the bundled files, so
+    later runs skip CSV parsing; the CSV files stay the only source.
+    """
+    cached = _cache_file()
+    tables = None
+    if cached is not None and cached.exists():
+        try:
+            tables = pickle.loads(cached.read_bytes())
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt
+            tables = None
+    if tables is None:
+        try:
+            tables = _parse()
+        except (OSError, ValueError) as exc:  # pragma: no cover - broken install
+            raise DataError(f"The bundled reference snapshot is missing or damaged ({exc}); "
+                            "reinstall bubbleguard.") from None
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(cached)
+                _prune(cached)
+            except OSError:
+                pass  # a read-only home: parse every time
+    securities, issuers, funds, holdings, manifest = tables
+    return Snapshot(securities=securities, issuers=issuers, funds=funds, holdings=holdings,
+                    manifest=manifest)

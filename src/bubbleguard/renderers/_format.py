@@ -1,0 +1,59 @@
+"""The one copy of the formatting helpers every renderer uses: percent, money, bars, labels."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+__all__ = ["FORMATS", "THEME_NAMES", "bar", "money", "pct", "to_text"]
+
+#: Output formats of the check report.
+FORMATS = ("table", "json", "csv", "markdown", "html")
+#: Display names of the themes (and the top-10 share).
+THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe",
+               "circular_deals": "Circular-deal parties", "top10": "Top-10 issuers"}
+
+
+def pct(x: float | None, signed: bool = False) -> str:
+    """``12.3%`` (``+12.3%`` when signed); empty for None."""
+    if x is None:
+        return ""
+    return f"{x:+.1%}" if signed else f"{x:.1%}"
+
+
+def money(x: float | None, currency: str = "", decimals: int = 2) -> str:
+    """``1,234.50 USD`` (without a currency when none is given); empty for None."""
+    if x is None:
+        return ""
+    return f"{x:,.{decimals}f}" + (f" {currency}" if currency else "")
+
+
+def bar(value: float, limit: float | None, width: int = 24, scale: float | None = None) -> Text:
+    """A bar of ``value`` with the ``limit`` marked; bars drawn with one ``scale`` compare."""
+    from rich.text import Text
+
+    scale = scale or max(value, limit or 0.0, 1e-9) * 1.05
+    filled = round(width * value / scale)
+    mark = round(width * (limit or 0) / scale) if limit else None
+    over = limit is not None and value > limit
+    t = Text()
+    for i in range(width):
+        ch = "█" if i < filled else "─"
+        style = ("red" if over else "green") if i < filled else "grey50"
+        if mark is not None and i == min(mark, width - 1):
+            ch, style = "│", "bold white"
+        t.append(ch, style=style)
+    return t
+
+
+def to_text(renderable: Any, width: int = 120) -> str:
+    """Plain text of a rich renderable at a fixed width (for files and snapshot tests)."""
+    from rich.console import Console
+
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, force_terminal=False, markup=False, emoji=False,
+            highlight=False).print(renderable)
+    return buf.getvalue()

@@ -1,0 +1,388 @@
+"""The HTML report: one self-contained file (inline CSS and SVG charts, no scripts, no URLs).
+
+``report_html(report)`` renders a check report with its charts, the deal graph sized by the
+portfolio's exposure, the stress scenarios and, when given, a rebalance plan with before/after.
+It opens offline in any browser and prints cleanly. Every piece of text is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from ._format import THEME_NAMES, pct
+
+if TYPE_CHECKING:
+    from ..report import Report
+    from ..scenarios._results import ScenarioResult, ScenarioResults
+
+__all__ = ["SECTIONS", "report_html"]
+
+#: Section ids, in page order (``plan`` only with a plan).
+SECTIONS = ("summary", "findings", "issuers", "themes", "asset-classes", "deals", "scenarios",
+            "plan", "data")
+NAV = {"summary": "Summary", "findings": "Findings", "issuers": "Issuers", "themes": "Themes",
+       "asset-classes": "Asset classes", "deals": "Deals", "scenarios": "Scenarios",
+       "plan": "Plan", "data": "Data"}
+CSS = """
+:root{--ink:#1d2733;--muted:#5b6b7b;--line:#dde3ea;--bg:#f5f7fa;--card:#fff;--bad:#c0392b;
+--warn:#b7791f;--good:#2e8b57;--accent:#1f4e79}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+color:var(--ink);background:var(--bg)}
+header{background:var(--accent);color:#fff;padding:22px 32px 16px}
+header h1{margin:0 0 4px;font-size:24px}
+header p{margin:0;opacity:.9}
+nav{position:sticky;top:0;z-index:1;background:#fff;border-bottom:1px solid var(--line);
+padding:8px 32px;display:flex;flex-wrap:wrap;gap:18px;font-size:14px}
+nav a{color:var(--accent);text-decoration:none}
+main{max-width:1120px;margin:0 auto;padding:12px 24px 40px}
+section{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:18px 0;
+padding:16px 22px}
+h2{margin:0 0 10px;font-size:19px}
+h3{margin:18px 0 6px;font-size:15px}
+p.lead{color:var(--muted);margin:0 0 12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;margin:8px 0}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:#fbfcfd}
+.card .k{font-size:13px;color:var(--muted)}
+.card .v{font-size:24px;font-weight:600}
+.card .s{font-size:12px;color:var(--muted)}
+.card.bad .v{color:var(--bad)} .card.good .v{color:var(--good)}
+table{border-collapse:collapse;width:100%;font-size:14px;margin:6px 0}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#f0f3f7;font-weight:600}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.over td{color:var(--bad)}
+.sev{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
+color:#fff}
+.sev.error{background:var(--bad)} .sev.warning{background:var(--warn)}
+.sev.info{background:#3b82a0}
+svg.chart{width:100%;height:auto;display:block;margin:4px 0 8px}
+details{margin:8px 0} summary{cursor:pointer;color:var(--accent)}
+.note{color:var(--muted);font-size:13px}
+.nw{white-space:nowrap}
+.wide{width:min(1500px,calc(100vw - 32px));position:relative;left:50%;
+transform:translateX(-50%);background:#fff;border:1px solid var(--line);border-radius:8px;
+margin:8px 0}
+footer{max-width:1120px;margin:0 auto;padding:0 24px 30px;color:var(--muted);font-size:13px}
+@media print{nav{display:none} body{background:#fff} section{break-inside:avoid;border:none}
+.wide{width:auto;left:0;transform:none;border:none}}
+"""
+LEADS = {
+    "issuers": "Funds are looked through to the companies they hold; share classes are merged.",
+    "asset-classes": "Bonds and gold cushion a falling stock market; the floors come from the "
+                     "policy.",
+    "deals": "Arrows run from payer to payee; node size is your look-through weight in each "
+             "party. Dependence: the share of a party's disclosed deal flow that stays inside its "
+             "circle.",
+    "scenarios": "Historical: buy-and-hold from the close of the start date to the close of the "
+                 "end date, from bundled adjusted prices. Hypothetical: assumed shocks on the "
+                 "look-through, not forecasts.",
+}
+
+
+def _e(x: Any) -> str:
+    return escape(str(x), quote=True)
+
+
+class _Raw(str):
+    """Markup that is already safe (built from escaped parts)."""
+
+
+def _cell(c: Any, numeric: bool) -> str:
+    text = str(c) if isinstance(c, _Raw) else _e(c)
+    return f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>"
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = (),
+           classes: Sequence[str] | None = None) -> str:
+    """Build an HTML table; cells are escaped unless wrapped in :class:`_Raw`."""
+    th = "".join(f'<th class="n">{_e(h)}</th>' if i in numeric else f"<th>{_e(h)}</th>"
+                 for i, h in enumerate(head))
+    body = []
+    for r, row in enumerate(rows):
+        cells = "".join(_cell(c, i in numeric) for i, c in enumerate(row))
+        cls = f' class="{classes[r]}"' if classes and classes[r] else ""
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _svg(fig: Any, prefix: str, label: str) -> str:
+    from ._charts import inline_svg, to_svg
+
+    return inline_svg(to_svg(fig), prefix, label)
+
+
+def _section(sid: str, title: str, body: str, lead: str = "") -> str:
+    lead = lead or LEADS.get(sid, "")
+    lead_html = f'<p class="lead">{_e(lead)}</p>' if lead else ""
+    return f'<section id="{sid}"><h2>{_e(title)}</h2>{lead_html}{body}</section>'
+
+
+def _card(key: str, value: str, sub: str = "", state: str = "") -> str:
+    return (f'<div class="card {state}"><div class="k">{_e(key)}</div>'
+            f'<div class="v">{_e(value)}</div><div class="s">{_e(sub)}</div></div>')
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>{body}</details>"
+
+
+# --------------------------------------------------------------------------- sections
+def _summary(report: Report, scenarios: ScenarioResults | None) -> str:
+    ex, pol = report.exposures, report.policy
+    cards = []
+    for t, v in ex.themes.items():
+        lim = pol.get("max_theme", {}).get(t)
+        cards.append(_card(THEME_NAMES.get(t, t), pct(v), f"limit {pct(lim)}" if lim else "",
+                           "bad" if lim is not None and v > lim else "good"))
+    top10, lim10 = ex.concentration["top10_share"], pol.get("max_top10")
+    cards.append(_card("Top-10 issuers", pct(top10), f"limit {pct(lim10)}",
+                       "bad" if lim10 is not None and top10 > lim10 else "good"))
+    if scenarios and scenarios.scenarios:
+        worst = min(scenarios.scenarios, key=lambda s: s.return_)
+        cards.append(_card("Worst scenario", pct(worst.return_, True), worst.name,
+                           "bad" if worst.return_ < -0.2 else ""))
+    n = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    cards.append(_card("Findings", str(len(report.findings)),
+                       f"{n['error']} errors, {n['warning']} warnings, {n['info']} info",
+                       "bad" if n["error"] else ("" if report.findings else "good")))
+    unresolved = sum(u.weight for u in ex.unresolved)
+    lead = (f"{report.source}: {report.total_value:,.0f} {report.currency} in "
+            f"{len(report.positions)} holdings; profile {pol.get('profile', '')}. "
+            f"{unresolved:.1%} of the value could not be looked through (kept as unresolved, "
+            "never dropped).")
+    positions = _table(["holding", "name", "kind", "asset class", "value", "weight"],
+                       [(p.symbol, p.name, p.kind, p.asset_class.replace("_", " "),
+                         f"{p.market_value:,.0f}", pct(p.weight)) for p in report.positions],
+                       numeric=(4, 5))
+    return _section("summary", "Summary", f'<div class="cards">{"".join(cards)}</div>'
+                    + _details(f"Your {len(report.positions)} holdings", positions), lead)
+
+
+def _findings(report: Report) -> str:
+    if not report.findings:
+        return _section("findings", "Findings", "<p>No findings: every guardrail holds.</p>")
+    rows = [(_Raw(f'<span class="sev {_e(f.severity)}">{_e(f.severity)}</span>'), f.code,
+             pct(f.value), pct(f.limit), f.message) for f in report.findings]
+    table = _table(["severity", "code", "value", "limit", "what to do"], rows, numeric=(2, 3))
+    return _section("findings", "Findings", table)
+
+
+def _issuers(report: Report) -> str:
+    from ._charts import issuers_chart
+
+    issuers, cap = report.exposures.issuers[:40], report.policy.get("max_issuer")
+    if not issuers:
+        return _section("issuers", "Exposure by issuer: direct and via funds",
+                        "<p>The portfolio holds no company shares, directly or through funds.</p>")
+    chart = _svg(issuers_chart(report, title=None), "iss", "Top issuers, direct and via funds")
+    rows = [(i.issuer, " ".join(i.symbols), pct(i.weight), pct(i.direct_weight),
+             pct(i.via_funds_weight), i.role.replace("_", " "),
+             ", ".join(THEME_NAMES.get(t, t) for t in i.themes)) for i in issuers]
+    table = _table(["issuer", "symbols", "weight", "direct", "via funds", "AI role", "themes"],
+                   rows, numeric=(2, 3, 4),
+                   classes=["over" if cap is not None and i.weight > cap else "" for i in issuers])
+    return _section("issuers", "Exposure by issuer: direct and via funds",
+                    chart + _details(f"Table of the {len(rows)} largest issuers", table))
+
+
+def _themes(report: Report) -> str:
+    from ._charts import themes_chart
+
+    ex, pol, ctx = report.exposures, report.policy, report.market_context
+    rows = [(THEME_NAMES.get(t, t), pct(v), pct(pol.get("max_theme", {}).get(t)),
+             pct(ctx.get("themes", {}).get(t))) for t, v in ex.themes.items()]
+    rows.append(("Top-10 issuers", pct(ex.concentration["top10_share"]),
+                 pct(pol.get("max_top10")), pct(ctx.get("top10_share"))))
+    body = (_svg(themes_chart(report, title=None), "thm", "Themes against limits")
+            + _table(["theme", "you", "limit", "S&P 500"], rows, numeric=(1, 2, 3)))
+    return _section("themes", "Themes against limits", body, f"S&P 500 comparison: "
+                    f"{ctx.get('benchmark', '')} as of {ctx.get('as_of', '')}.")
+
+
+def _asset_classes(report: Report) -> str:
+    from ._charts import asset_classes_chart
+
+    body = _svg(asset_classes_chart(report, title=None), "ac", "Asset classes against floors")
+    return _section("asset-classes", "Asset classes", body)
+
+
+def _deals(report: Report) -> str:
+    try:
+        from ._charts import deal_graph_svg, inline_svg
+
+        svg = inline_svg(deal_graph_svg(report), "deal", "Deal graph sized by your exposure")
+        graph = f'<div class="wide">{svg}</div>'
+    except Exception as exc:  # noqa: BLE001 - the rest of the report must still render
+        graph = (f'<p class="note">The deal graph could not be drawn ({_e(type(exc).__name__)}: '
+                 f"{_e(exc)}).</p>")
+    rows = [(c.issuer, pct(c.weight),
+             ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:5]),
+             " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else "—",
+             "" if c.dependence is None else f"{c.dependence:.2f}")
+            for c in report.exposures.counterparties]
+    table = (_table(["party", "your weight", "through", "a cycle it sits in", "dependence"], rows,
+                    numeric=(1, 4)) if rows else "<p>You hold none of the listed deal parties.</p>")
+    return _section("deals", "Circular deals and your exposure", graph + table)
+
+
+def _scenario_row(s: ScenarioResult, after: float | None, with_plan: bool) -> list[Any]:
+    window = (_Raw(f'<span class="nw">{_e(s.start)} → {_e(s.end)}</span>') if s.start
+              else "hypothetical")
+    row = [s.name, window, pct(s.return_, True), f"{s.value_change:,.0f}"]
+    if with_plan:
+        row.append(pct(after, True))
+    row.append(", ".join(f"{c.key if c.kind == 'holding' else c.name} {c.contribution:+.1%}"
+                         for c in s.worst[:3]))
+    return row
+
+
+def _scenarios(results: ScenarioResults | None) -> str:
+    if results is None or not results.scenarios:
+        return _section("scenarios", "Stress scenarios", "<p>No scenarios were run.</p>")
+    from ._charts import scenarios_chart
+
+    plan = {p.id: p.after for p in results.plan}
+    head = ["scenario", "window", "return", f"change ({results.currency})",
+            *(["after plan"] if plan else []), "worst contributors"]
+    table = _table(head, [_scenario_row(s, plan.get(s.id), bool(plan)) for s in results.scenarios],
+                   numeric=(2, 3, 4) if plan else (2, 3))
+    proxies = [(s.id, k, v) for s in results.scenarios if s.kind == "historical"
+               for k, v in s.proxies.items()]
+    parts = [_svg(scenarios_chart(results, title=None), "scn", "Portfolio return in each scenario"),
+             table, _details("Where each holding's return comes from (proxies)",
+                             _table(["scenario", "holding", "return from"], proxies))]
+    for s in results.scenarios:
+        if s.kind == "hypothetical":
+            lines = [(c.name or c.key, pct(c.weight), pct(c.return_, True),
+                      pct(c.contribution, True), c.source) for c in s.by_issuer]
+            parts.append(_details(f"{s.name}: shocks by issuer",
+                                  f'<p class="note">{_e(s.assumptions or s.description)}</p>'
+                                  + _table(["line", "weight", "shock", "contribution", "rule"],
+                                           lines, numeric=(1, 2, 3))))
+    notes = [(s.name, n) for s in results.scenarios for n in s.notes]
+    if results.after is not None:
+        notes += [(f"{s.name}, after the plan", n)
+                  for s in results.after.scenarios for n in s.notes]
+    parts += [f'<p class="note">{_e(name)}: {_e(n)}</p>' for name, n in notes]
+    return _section("scenarios", "Stress scenarios", "".join(parts))
+
+
+def _plan_charts(plan: Any, report: Report) -> str:
+    from ._charts import before_after_chart
+
+    before, after = getattr(plan, "before", None), getattr(plan, "after", None)
+    if not (hasattr(before, "exposures") and hasattr(after, "exposures")):
+        return ""
+    pol = report.policy
+    b, a = before.exposures, after.exposures  # type: ignore[union-attr]
+    themes = before_after_chart(
+        {**b.themes, "top10": b.concentration["top10_share"]},
+        {**a.themes, "top10": a.concentration["top10_share"]},
+        {**pol.get("max_theme", {}), "top10": pol.get("max_top10")},
+        "Themes before and after the plan")
+    classes = before_after_chart(
+        b.asset_classes, a.asset_classes,
+        {k: v for k, v in pol.get("min_asset_class", {}).items() if v},
+        "Asset classes before and after the plan", limit_label="floor")
+    return (_svg(themes, "pth", "Themes before and after the plan")
+            + _svg(classes, "pac", "Asset classes before and after the plan"))
+
+
+def _plan(plan: Any, report: Report) -> str:
+    cur = getattr(plan, "currency", report.currency)
+    cards = []
+    for key, label in (("value_before", "value before"), ("value_after", "value after"),
+                       ("traded_value", "traded"), ("costs", "costs"),
+                       ("estimated_tax", "estimated tax")):
+        if getattr(plan, key, None) is not None:
+            cards.append(_card(label, f"{float(getattr(plan, key)):,.0f}", cur))
+        elif key == "estimated_tax" and hasattr(plan, key):
+            cards.append(_card(label, "unknown", "no cost basis for some sells"))
+    for key, label in (("turnover", "turnover"), ("volatility_before", "volatility before"),
+                       ("volatility_after", "volatility after")):
+        if getattr(plan, key, None) is not None:
+            cards.append(_card(label, pct(float(getattr(plan, key)))))
+    trades = list(getattr(plan, "trades", None) or [])
+    lead = (f"Objective {getattr(plan, 'objective', '?')}, status {getattr(plan, 'status', '?')}: "
+            f"{len(trades)} trades bring the portfolio within its guardrails.")
+    rows = [(t.side, t.symbol, t.account, "" if t.shares is None else f"{t.shares:,.2f}",
+             f"{t.value:,.0f}") for t in trades]
+    body = [f'<div class="cards">{"".join(cards)}</div>', _plan_charts(plan, report),
+            "<h3>Trades</h3>",
+            _table(["side", "symbol", "account", "shares", "value"], rows, numeric=(3, 4))
+            if rows else "<p>No trades needed.</p>"]
+    guard = list(getattr(plan, "guardrails", None) or [])
+    if guard:
+        body += ["<h3>Guardrails</h3>", _table(
+            ["constraint", "before", "after", "limit", "met"],
+            [(g.constraint, pct(g.before), pct(g.after), pct(g.limit), "yes" if g.met else "no")
+             for g in guard], numeric=(1, 2, 3))]
+    body += [f'<p class="note">{_e(n)}</p>' for n in getattr(plan, "notes", None) or []]
+    return _section("plan", "Rebalance plan", "".join(body), lead)
+
+
+def _data(report: Report) -> str:
+    a = report.data_as_of
+    dates = (f"fund holdings {report.fund_holdings_dates()}, deals {a.get('deals', '')}, "
+             f"prices {a.get('prices', '')}")
+    body = [f"<p>Data as of: {_e(dates)}.</p>"]
+    un = report.exposures.unresolved
+    if un:
+        body += ["<h3>Unresolved value (kept, not dropped)</h3>", _table(
+            ["holding", "origin", "weight", "reason"],
+            [(u.symbol, u.origin, pct(u.weight), u.reason) for u in un], numeric=(2,))]
+    if report.notes:
+        body.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in report.notes) + "</ul>")
+    body.append('<p class="note">Weights are fractions of the portfolio\'s total value after '
+                "looking through every fund. This report is a measurement, not investment "
+                "advice.</p>")
+    return _section("data", "Data and method", "".join(body))
+
+
+def report_html(report: Report, plan: Any = None,
+                scenarios: ScenarioResults | None = None) -> str:
+    """Render a check report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    report
+        The :class:`~bubbleguard.Report` from :func:`~bubbleguard.check`.
+    plan
+        Optional rebalance plan (:class:`~bubbleguard.Plan`, or any object with ``trades``,
+        ``before``/``after`` reports and ``post_trade_holdings()``): adds the plan section and
+        the post-trade scenario returns.
+    scenarios
+        Scenario results to show; default: ``report.scenarios`` when the report carries them,
+        else every built-in scenario run on the report's positions (and on the plan's).
+
+    Returns
+    -------
+    str
+        The HTML document (inline CSS and SVG; no scripts, no external references).
+    """
+    if scenarios is None:
+        scenarios = getattr(report, "scenarios", None)
+        if scenarios is None or (plan is not None and not scenarios.plan):
+            from ..scenarios._run import run_scenarios
+
+            scenarios = run_scenarios(report, plan=plan)
+    parts = [_summary(report, scenarios), _findings(report), _issuers(report), _themes(report),
+             _asset_classes(report), _deals(report), _scenarios(scenarios)]
+    if plan is not None:
+        parts.append(_plan(plan, report))
+    parts.append(_data(report))
+    nav = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in NAV.items()
+                  if sid != "plan" or plan is not None)
+    title = _e(f"bubbleguard report: {report.source}")
+    sub = (f"{report.total_value:,.0f} {report.currency} · profile "
+           f"{report.policy.get('profile', '')} · generated {dt.date.today()} by bubbleguard")
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title}</title><style>{CSS}</style></head><body>"
+            f"<header><h1>{title}</h1><p>{_e(sub)}</p></header><nav>{nav}</nav>"
+            f"<main>{''.join(parts)}</main><footer>bubbleguard measures concentration and stress; "
+            "it does not forecast markets.</footer></body></html>\n")

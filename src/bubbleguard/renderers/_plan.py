@@ -1,0 +1,160 @@
+"""Renderers for rebalance plans: terminal (rich), JSON, CSV (the trade list) and Markdown.
+
+Each renderer returns a string or a rich renderable; only the CLI writes to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..planner._plan import Plan
+from ._format import money, pct
+
+__all__ = ["PLAN_FORMATS", "markdown", "render", "terminal"]
+
+PLAN_FORMATS = ("table", "json", "csv", "markdown")
+LABELS = {
+    "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
+    "max_theme.ai": "AI universe", "max_theme.circular_deals": "Circular-deal parties",
+    "max_top10": "Top-10 issuers", "max_position": "Largest position",
+    "max_unresolved": "Unresolved", "max_turnover": "Turnover",
+}
+
+
+def _label(constraint: str) -> str:
+    if constraint in LABELS:
+        return LABELS[constraint]
+    kind, _, cls = constraint.partition(".")
+    word = "floor" if kind.startswith("min") else "cap"
+    return f"{cls.replace('_', ' ').capitalize()} ({word})"
+
+
+def _shares(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.4f}"
+
+
+def summary_lines(plan: Plan) -> list[str]:
+    """Return the plan's headline numbers, one sentence each."""
+    c = plan.currency
+    tax = (f"realised gain {money(plan.realised_gain, c)} taxable (estimated tax "
+           f"{money(plan.estimated_tax, c)})" if plan.estimated_tax is not None else
+           "taxable gain and estimated tax unknown (no cost basis for some sells)")
+    lines = [
+        f"{plan.objective} plan ({plan.status}, solver {plan.solver}): {len(plan.trades)} trades, "
+        f"value {money(plan.value_before, c)} → {money(plan.value_after, c)}"
+        + (f" (cash change {plan.cash_change:+,.2f})" if plan.cash_change else ""),
+        f"Turnover {plan.turnover:.1%}, traded {money(plan.traded_value, c)}, costs "
+        f"{money(plan.costs, c)}; {tax}, "
+        f"{money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
+        f"Expected volatility {plan.volatility_before:.1%} → {plan.volatility_after:.1%} a year",
+    ]
+    if plan.relaxations:
+        lines.append("Relaxed to find a plan: " + "; ".join(
+            f"{k} by {v:.2%}" for k, v in plan.relaxations.items()))
+    return lines
+
+
+def terminal(plan: Plan) -> Any:
+    """Render the plan for the terminal: summary, trades, guardrails before/after, notes."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text()
+    head.append("bubbleguard rebalance", style="bold")
+    head.append(f"  {plan.source}\n")
+    for line in summary_lines(plan):
+        head.append(line + "\n", style="yellow" if line.startswith("Relaxed") else None)
+
+    trades = Table(title="Trades", title_justify="left")
+    for col in ("account", "side", "symbol", "shares", "price", "value", "realised gain"):
+        trades.add_column(col, justify="left" if col in ("account", "side", "symbol") else "right")
+    for t in plan.trades:
+        side = Text(t.side, style="red" if t.side == "sell" else "green")
+        trades.add_row(t.account or "—", side, t.symbol, _shares(t.shares), money(t.price),
+                       money(t.value), money(t.realised_gain))
+
+    rails = Table(title="Guardrails, before and after (look-through)",
+                  title_justify="left")
+    for col in ("guardrail", "before", "after", "limit", ""):
+        rails.add_column(col, justify="left" if col in ("guardrail", "") else "right")
+    for g in plan.guardrails:
+        mark = Text("ok", style="green") if g.met else Text("relaxed", style="yellow")
+        rails.add_row(_label(g.constraint), pct(g.before), pct(g.after),
+                      ("≥ " if g.kind == "floor" else "≤ ") + pct(g.limit), mark)
+
+    targets = Table(title="Holdings after (accounts summed)", title_justify="left")
+    for col in ("symbol", "class", "before", "after", "weight"):
+        targets.add_column(col, justify="left" if col in ("symbol", "class") else "right")
+    for t in plan.targets[:20]:
+        targets.add_row(t.symbol, t.asset_class, money(t.value_before), money(t.value_after),
+                        pct(t.weight_after))
+
+    parts: list[Any] = [head, trades if plan.trades else Text("No trades needed.", style="green"),
+                        rails, targets]
+    findings = [f for f in plan.after.findings if f.severity != "info"]
+    after = Text()
+    after.append("Check after the trades: ", style="bold")
+    if findings:
+        after.append("; ".join(f"{f.code} ({f.subject})" for f in findings), style="yellow")
+    else:
+        after.append("no warnings or errors.", style="green")
+    parts.append(after)
+    foot = Text(style="grey50")
+    for note in plan.notes:
+        foot.append(f"Note: {note}\n")
+    for sym, how in plan.proxies.items():
+        foot.append(f"Risk proxy: {sym} ← {how}\n")
+    if foot.plain:
+        parts.append(foot)
+    return Group(*parts)
+
+
+def markdown(plan: Plan) -> str:
+    """Render the plan as GitHub-flavoured Markdown."""
+    out = [f"# bubbleguard rebalance: {plan.source}", ""]
+    out += [f"- {line}" for line in summary_lines(plan)]
+    out += ["", "## Trades", "",
+            "| account | side | symbol | shares | price | value | realised gain |",
+            "|---|---|---|---:|---:|---:|---:|"]
+    out += [f"| {t.account} | {t.side} | {t.symbol} | {_shares(t.shares)} | {money(t.price)} | "
+            f"{money(t.value)} | {money(t.realised_gain)} |" for t in plan.trades
+            ] or ["| | | none | | | | |"]
+    out += ["", "## Guardrails", "", "| guardrail | before | after | limit | met |",
+            "|---|---:|---:|---:|---|"]
+    out += [f"| {_label(g.constraint)} | {pct(g.before)} | {pct(g.after)} | "
+            f"{'≥' if g.kind == 'floor' else '≤'} {pct(g.limit)} | "
+            f"{'yes' if g.met else 'relaxed'} |"
+            for g in plan.guardrails]
+    out += ["", "## Holdings after", "", "| symbol | class | before | after | weight |",
+            "|---|---|---:|---:|---:|"]
+    out += [f"| {t.symbol} | {t.asset_class} | {money(t.value_before)} | "
+            f"{money(t.value_after)} | {pct(t.weight_after)} |" for t in plan.targets]
+    findings = plan.after.findings
+    out += ["", "## Check after the trades", ""]
+    out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}"
+            for f in findings] or ["No findings."]
+    if plan.notes or plan.proxies:
+        out += ["", "## Notes", ""]
+        out += [f"- {n}" for n in plan.notes]
+        out += [f"- risk proxy for {s}: {p}" for s, p in plan.proxies.items()]
+    out.append("")
+    return "\n".join(out)
+
+
+def render(plan: Plan, fmt: str, *, width: int = 120) -> str:
+    """Render a plan to text in one of :data:`PLAN_FORMATS` (``csv`` is the trade list)."""
+    if fmt == "json":
+        return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return plan.to_frame("trades").to_csv(index=False, lineterminator="\n")
+    if fmt == "markdown":
+        return markdown(plan)
+    if fmt == "table":
+        from ._format import to_text
+
+        return to_text(terminal(plan), width=width)
+    raise ValueError(f"unknown format '{fmt}' (choose one of {', '.join(PLAN_FORMATS)})")
