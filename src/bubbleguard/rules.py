@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from ._model import Model
+from .guardrails import Cap, caps
 
 if TYPE_CHECKING:
     from .exposures import Exposures
@@ -52,6 +54,15 @@ class RuleContext:
     snapshot: Snapshot
     today: dt.date
 
+    @cached_property
+    def caps(self) -> dict[str, Cap]:
+        """The policy's guardrails over the held instruments, by policy field (see guardrails)."""
+        return {c.group: c for c in caps(self.exposures.lookthrough, self.policy)}
+
+    def value(self, group: str) -> float:
+        """The guarded quantity of one policy field for the portfolio's weights."""
+        return self.caps[group].value(self.exposures.weights)
+
 
 #: A rule: a callable taking a RuleContext and yielding findings.
 Rule = Callable[[RuleContext], Iterable[Finding]]
@@ -67,21 +78,37 @@ def _cap_severity(value: float, limit: float, margin: float) -> str:
 
 def issuer_caps(ctx: RuleContext) -> Iterator[Finding]:
     """Any single issuer above ``max_issuer``."""
-    limit = ctx.policy.max_issuer
+    cap = ctx.caps["max_issuer"]
+    weight = dict(zip(cap.labels, cap.values(ctx.exposures.weights)))
     iss = ctx.exposures.issuers
-    for row in iss[iss["weight"] > limit].itertuples():
+    for row in iss[iss["issuer_id"].map(weight) > cap.limit].itertuples():
+        value = weight[row.issuer_id]
         yield Finding(
-            code="issuer_cap_exceeded", severity=_cap_severity(row.weight, limit, ctx.policy.error_margin),
-            subject=row.issuer, value=row.weight, limit=limit,
-            message=(f"{row.issuer} is {row.weight:.1%} of the portfolio ({row.direct_weight:.1%} held "
-                     f"directly, {row.via_funds_weight:.1%} through funds), above the {limit:.0%} "
+            code="issuer_cap_exceeded", severity=_cap_severity(value, cap.limit, ctx.policy.error_margin),
+            subject=row.issuer, value=value, limit=cap.limit,
+            message=(f"{row.issuer} is {value:.1%} of the portfolio ({row.direct_weight:.1%} held "
+                     f"directly, {row.via_funds_weight:.1%} through funds), above the {cap.limit:.0%} "
                      "single-issuer cap; trim the direct holding or the funds that concentrate it."))
+
+
+def position_cap(ctx: RuleContext) -> Iterator[Finding]:
+    """Any single holding (not a cash balance) above ``max_position``."""
+    cap = ctx.caps.get("max_position")
+    if cap is None:
+        return
+    for symbol, value in zip(cap.labels, cap.values(ctx.exposures.weights)):
+        if value > cap.limit:
+            yield Finding(
+                code="position_cap_exceeded", severity="warning", subject=symbol, value=float(value),
+                limit=cap.limit,
+                message=(f"{symbol} alone is {value:.1%} of the portfolio, above the {cap.limit:.0%} "
+                         "cap on one holding; spread new money over other funds."))
 
 
 def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
     """Themes above their caps."""
     for theme, limit in ctx.policy.max_theme.items():
-        value = ctx.exposures.themes.get(theme, 0.0)
+        value = ctx.value(f"max_theme.{theme}")
         if value > limit:
             yield Finding(
                 code="theme_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
@@ -93,7 +120,7 @@ def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
 
 def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
     """The ten largest issuers together above ``max_top10``."""
-    value = ctx.exposures.concentration["top10_share"]
+    value = ctx.value("max_top10")
     limit = ctx.policy.max_top10
     if value > limit:
         yield Finding(
@@ -105,9 +132,8 @@ def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
 
 def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
     """Asset-class floors (bonds, gold, real estate) and caps."""
-    have = ctx.exposures.asset_classes
     for cls, floor in ctx.policy.min_asset_class.items():
-        value = have.get(cls, 0.0)
+        value = ctx.value(f"min_asset_class.{cls}") if floor > 0 else 0.0
         if floor > 0 and value < floor - 1e-9:
             yield Finding(
                 code="asset_class_floor_missed", severity="warning", subject=cls, value=value,
@@ -115,7 +141,7 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
                 message=(f"{cls.replace('_', ' ').capitalize()} is {value:.1%} of the portfolio, below "
                          f"the {floor:.0%} floor; {_FLOOR_ADVICE.get(cls, 'add to it')}."))
     for cls, cap in ctx.policy.max_asset_class.items():
-        value = have.get(cls, 0.0)
+        value = ctx.value(f"max_asset_class.{cls}")
         if value > cap + 1e-9:
             yield Finding(
                 code="asset_class_cap_exceeded", severity="warning", subject=cls, value=value,
@@ -149,10 +175,10 @@ def broad_index(ctx: RuleContext) -> Iterator[Finding]:
 
 def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
     """Too much value that could not be looked through."""
-    un = ctx.exposures.unresolved
-    value = float(un["weight"].sum())
+    value = ctx.value("max_unresolved")
     limit = ctx.policy.max_unresolved
     if value > limit:
+        un = ctx.exposures.unresolved
         top = un.groupby("symbol")["weight"].sum().sort_values(ascending=False).head(3)
         names = ", ".join(f"{s} {w:.1%}" for s, w in top.items())
         yield Finding(
@@ -218,7 +244,7 @@ def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
                                "both adds little diversification."))
 
 
-BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, theme_caps, top10_cap, asset_class_bounds,
+BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, position_cap, theme_caps, top10_cap, asset_class_bounds,
                                    broad_index, unresolved_share, unknown_symbols, data_age,
                                    fund_overlap)
 

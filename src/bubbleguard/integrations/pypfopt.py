@@ -10,10 +10,11 @@
     ef.max_sharpe()                                 # or ef.min_volatility()
     bubbleguard.check(ef.clean_weights())           # no cap findings
 
-Every guardrail is one linear map of the weights — the same look-through matrices ``check``
-evaluates — added as a closure ``lambda w, A=A, b=b: A @ w <= b`` with the constant alone on the
-right-hand side, the form PyPortfolioOpt's ``max_sharpe`` variable transformation rescales
-correctly (``A @ w - b <= 0`` would silently break there). The top-10 share is
+Every guardrail is one linear map of the weights (the same :func:`bubbleguard.guardrails.caps`
+that ``check``'s rules evaluate and the planner constrains with), added as a closure
+``lambda w, A=A, b=b: A @ w <= b`` with the constant alone on the right-hand side (floors are
+negated), the form PyPortfolioOpt's ``max_sharpe`` variable transformation rescales correctly
+(``A @ w - b <= 0`` would silently break there). The top-10 share is
 ``cp.sum_largest(A @ w, 10) <= b``, which is convex and positively homogeneous, so it survives the
 same transformation.
 """
@@ -27,9 +28,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..lookthrough import look_through
+from ..guardrails import caps
+from ..lookthrough import LookThrough, look_through
 from ..policy import Policy, load_policy
 from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
+from ..symbols import normalize_symbols
 
 if TYPE_CHECKING:
     from pypfopt import EfficientFrontier
@@ -77,7 +80,12 @@ class ExposureMatrices:
         return float(np.sort(v)[::-1][:10].sum())
 
 
-def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None) -> ExposureMatrices:
+def _symbols(tickers: Sequence[str]) -> list[str]:
+    return list(normalize_symbols(pd.Series(list(tickers), dtype=str), broker=True))
+
+
+def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None,
+                      lookthrough: LookThrough | None = None) -> ExposureMatrices:
     """Look through ``tickers`` and return the exposure maps as numpy arrays.
 
     Parameters
@@ -86,12 +94,11 @@ def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None) 
         Ticker symbols (unknown ones become unresolved equity).
     snapshot
         Reference data (default: the bundled snapshot).
+    lookthrough
+        The tickers' look-through, when already computed.
     """
-    from ..symbols import normalize_symbols
-
-    snap = snapshot if snapshot is not None else load_snapshot()
-    symbols = list(normalize_symbols(pd.Series(list(tickers), dtype=str), broker=True))
-    lt = look_through(symbols, snap)
+    lt = lookthrough if lookthrough is not None else look_through(
+        _symbols(tickers), snapshot if snapshot is not None else load_snapshot())
     dense = lambda m: np.asarray(m.toarray() if hasattr(m, "toarray") else m, float)  # noqa: E731
     matrix = dense(lt.matrix)
     unresolved = matrix[:, np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")].sum(axis=1)
@@ -135,40 +142,26 @@ def add_bubbleguard_constraints(ef: EfficientFrontier, policy: Policy | None = N
 
     Notes
     -----
-    Issuer rows no single ticker could push above the cap are left out (exact for long-only
-    frontiers, the default ``weight_bounds=(0, 1)``); with negative lower bounds every issuer
-    is constrained.
+    Cap rows no single ticker could push above the cap are left out (exact for long-only
+    frontiers, the default ``weight_bounds=(0, 1)``); with negative lower bounds every row is
+    constrained.
     """
     import cvxpy as cp
 
     pol = policy if policy is not None else load_policy()
-    maps = exposure_matrices(list(ef.tickers), snapshot)
+    snap = snapshot if snapshot is not None else load_snapshot()
+    lt = look_through(_symbols(ef.tickers), snap)
     long_only = bool(np.all(np.asarray(getattr(ef, "_lower_bounds", 0.0)) >= 0))
-    issuers = maps.issuer.T  # issuers × tickers
-    cap = max(pol.max_issuer - margin, 0.0)
-    rows = issuers.max(axis=1) > cap if long_only else np.ones(len(issuers), bool)
-    if rows.any():
-        A, b = issuers[rows], np.full(int(rows.sum()), cap)
-        ef.add_constraint(lambda w, A=A, b=b: A @ w <= b)
-    for theme, limit in pol.max_theme.items():
-        t, c = maps.themes[theme], max(limit - margin, 0.0)
-        ef.add_constraint(lambda w, t=t, c=c: t @ w <= c)
-    if top10 and len(issuers):
-        A, c = issuers, max(pol.max_top10 - margin, 0.0)
-        k = min(10, len(issuers))
-        ef.add_constraint(lambda w, A=A, c=c, k=k: cp.sum_largest(A @ w, k) <= c)
-    names = maps.asset_class_names
-    for cls, floor in pol.min_asset_class.items():
-        if floor > 0:
-            v, f = maps.asset_classes[:, names.index(cls)], min(floor + margin, 1.0)
-            ef.add_constraint(lambda w, v=v, f=f: v @ w >= f)
-    for cls, limit in pol.max_asset_class.items():
-        v, c = maps.asset_classes[:, names.index(cls)], max(limit - margin, 0.0)
-        ef.add_constraint(lambda w, v=v, c=c: v @ w <= c)
-    if unresolved and maps.unresolved.any():
-        u, c = maps.unresolved, max(pol.max_unresolved - margin, 0.0)
-        ef.add_constraint(lambda w, u=u, c=c: u @ w <= c)
-    if positions and pol.max_position < 1.0:
-        p = max(pol.max_position - margin, 0.0)
-        ef.add_constraint(lambda w, p=p: w <= p)
-    return maps
+    left_out = {"max_top10": not top10, "max_unresolved": not unresolved,
+                "max_position": not positions}
+    for cap in caps(lt, pol):
+        if left_out.get(cap.group):
+            continue
+        if cap.linear:
+            A, b = cap.inequality(margin, long_only)
+            if len(b):
+                ef.add_constraint(lambda w, A=A, b=b: A @ w <= b)
+        elif len(cap.matrix):
+            A, c, k = cap.matrix, max(cap.limit - margin, 0.0), min(cap.top, len(cap.matrix))
+            ef.add_constraint(lambda w, A=A, c=c, k=k: cp.sum_largest(A @ w, k) <= c)
+    return exposure_matrices(list(ef.tickers), snap, lt)

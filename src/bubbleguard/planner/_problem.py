@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-__all__ = ["SLACK_WEIGHTS", "Cap", "Infeasible", "Solution", "Spec", "State", "assign", "build_caps",
-           "build_problem"]
+from ..guardrails import Cap
+
+__all__ = ["SLACK_WEIGHTS", "Infeasible", "Solution", "Spec", "State", "assign", "build_problem"]
 
 #: Weight of each unit of slack when diagnosing infeasibility: operational limits are cheaper
 #: to relax than the protective caps and floors, so the diagnosis relaxes them first.
@@ -35,105 +36,13 @@ MIX_TIEBREAK = 5e-2
 # min-change: among equity and bond buys, prefer low-cost broad index funds (VTI, VXUS, BND)
 NARROW_TIEBREAK = 2e-2
 IDLE_WEIGHT = 0.5  # whole shares: cost of a unit of uninvested remainder (a buy costs 1)
+#: The guardrail whose limit comes from the book: never below the unresolved share it starts with.
+FROM_STATE = "max_unresolved"
 EPS = 1e-4  # deterministic tie-breaks between equivalent accounts and rows (above solver noise)
 
 
 class Infeasible(Exception):
     """The solver proved the problem infeasible (internal; turned into OptimizationError)."""
-
-
-@dataclass(frozen=True)
-class Cap:
-    """One guardrail as a linear map of the weights (the same map for cvxpy and numpy).
-
-    Attributes
-    ----------
-    group
-        Constraint name, e.g. ``max_issuer``, ``max_theme.ai``, ``min_asset_class.bond``.
-    matrix
-        ``m × N`` sparse matrix over the instruments (the last column is cash).
-    limit
-        The cap or floor (None: taken from the state, as for ``max_unresolved``).
-    upper
-        True for a cap (``<=``), False for a floor (``>=``).
-    labels
-        A name per row (issuer ids for ``max_issuer``).
-    top
-        If positive, the constrained quantity is the sum of the ``top`` largest rows.
-    """
-
-    group: str
-    matrix: sparse.csr_matrix
-    limit: float | None
-    upper: bool = True
-    labels: tuple[str, ...] = ()
-    top: int = 0
-
-    def values(self, w: np.ndarray) -> np.ndarray:
-        """``matrix @ w`` (one number per row)."""
-        return np.asarray(self.matrix @ w).ravel()
-
-    def value(self, w: np.ndarray) -> float:
-        """Return the constrained quantity.
-
-        That is the largest row for caps (the sum of the ``top`` largest for top-k caps) and
-        the smallest row for floors.
-        """
-        v = self.values(w)
-        if not len(v):
-            return 0.0
-        if self.top:
-            return float(np.sort(v)[::-1][: self.top].sum())
-        return float(v.max() if self.upper else v.min())
-
-    def excess(self, w: np.ndarray, limit: float | None = None) -> float:
-        """How far ``w`` is beyond the limit (positive: violated)."""
-        lim = self.limit if limit is None else limit
-        assert lim is not None
-        v = self.value(w)
-        return v - lim if self.upper else lim - v
-
-
-def build_caps(lt: Any, policy: Any, n: int, unresolved_as_ai: bool = False) -> list[Cap]:
-    """Every guardrail of ``policy`` as a :class:`Cap` over ``lt``'s instruments (``n`` + cash).
-
-    Parameters
-    ----------
-    lt
-        The look-through of the ``n`` non-cash instruments followed by ``CASH``.
-    policy
-        The guardrails.
-    n
-        Number of non-cash instruments.
-    unresolved_as_ai
-        Add each instrument's unresolved share to its AI-theme share (a worst-case bound).
-    """
-    issuers = sparse.csr_matrix(lt.issuer_matrix().T)
-    unres_cols = np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")
-    unresolved = lt.matrix[:, unres_cols].sum(axis=1)
-
-    def row(v: Any) -> sparse.csr_matrix:
-        return sparse.csr_matrix(np.asarray(v, float).reshape(1, -1))
-
-    ids = tuple(lt.issuer_ids)
-    caps = [Cap("max_issuer", issuers, policy.max_issuer, labels=ids)]
-    for theme, limit in policy.max_theme.items():
-        vec = np.asarray(lt.theme_vector(theme), float).ravel()
-        if theme == "ai" and unresolved_as_ai:
-            vec = vec + unresolved
-        caps.append(Cap(f"max_theme.{theme}", row(vec), limit))
-    caps.append(Cap("max_top10", issuers, policy.max_top10, top=10, labels=ids))
-    classes = lt.asset_class_matrix()
-    for cls, floor in policy.min_asset_class.items():
-        if floor > 0:
-            caps.append(Cap(f"min_asset_class.{cls}", row(classes[cls]), floor, upper=False))
-    for cls, cap in policy.max_asset_class.items():
-        caps.append(Cap(f"max_asset_class.{cls}", row(classes[cls]), cap))
-    if policy.max_position < 1.0:
-        caps.append(Cap("max_position", sparse.eye(n, n + 1, format="csr"), policy.max_position,
-                        labels=tuple(lt.symbols[:n])))
-    caps.append(Cap("max_unresolved", row(unresolved), None))
-    return caps
 
 
 @dataclass
@@ -341,10 +250,10 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
 
     for cap in spec.caps:
         rows = _cap_rows(spec, cap, relaxed)
-        A = cap.matrix if rows is None else cap.matrix[rows]
+        A = sparse.csr_matrix(cap.matrix if rows is None else cap.matrix[rows])
         if A.shape[0] == 0:
             continue
-        if cap.limit is None:
+        if cap.group == FROM_STATE:
             lim: Any = unres + relaxed.get(cap.group, 0.0)
             eff = lim - margin
         else:

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import OptimizationError
+from ..guardrails import caps
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
 from ._plan import OBJECTIVES
-from ._problem import Infeasible, Solution, Spec, State, assign, build_caps, build_problem
+from ._problem import FROM_STATE, Infeasible, Solution, Spec, State, assign, build_problem
 from ._trades import TradesMixin
 
 if TYPE_CHECKING:
@@ -153,15 +154,15 @@ class Rebalancer(TradesMixin):
             symbols=[*self.symbols, "CASH"], accounts=self.accounts,
             row_symbol=np.array([sym_pos[s] for s, _ in rows], dtype=int),
             row_account=np.array([acc_pos[a] for _, a in rows], dtype=int),
-            caps=build_caps(self.lookthrough, self.policy, len(self.symbols), unresolved_as_ai),
+            caps=caps(self.lookthrough, self.policy, positions=np.arange(len(self.symbols)),
+                      unresolved_as_ai=unresolved_as_ai),
             max_turnover=self.policy.max_turnover,
             transaction_cost=self.policy.transaction_cost, factor=factor,
             sigma=np.sqrt(np.clip(np.diag(full), 0.0, None)), excess_return=excess,
             tax_rate=tax_rate, row_preference=row_preference,
             asset_mix=self.lookthrough.asset_class_matrix().to_numpy(),
             narrow=self._narrow())
-        self.unresolved = np.asarray(next(c for c in self.spec.caps if c.group == "max_unresolved")
-                                     .matrix.todense()).ravel()
+        self.unresolved = next(c for c in self.spec.caps if c.group == FROM_STATE).matrix.ravel()
         self._set_active()
         self._built: dict[Any, Any] = {}
         self._skip: set[str] = set()
@@ -182,8 +183,7 @@ class Rebalancer(TradesMixin):
         share, the issuers most likely to be largest (the full share is checked afterwards).
         """
         issuers = next(c for c in self.spec.caps if c.group == "max_issuer").matrix
-        potential = (np.asarray(issuers.max(axis=1).todense()).ravel() if issuers.shape[0]
-                     else np.zeros(0))
+        potential = issuers.max(axis=1) if issuers.shape[0] else np.zeros(0)
         self.potential = potential
         self.spec.active["max_issuer"] = np.flatnonzero(potential > self.policy.max_issuer - 1e-6)
         order = np.argsort(-potential, kind="stable")[:TOP10_POOL]
@@ -196,7 +196,7 @@ class Rebalancer(TradesMixin):
         out = {}
         for cap in self.spec.caps:
             limit = (limits or {}).get(cap.group, cap.limit)
-            if limit is None or cap.matrix.shape[0] == 0:
+            if cap.matrix.shape[0] == 0:
                 continue
             out[cap.group] = (cap.value(weights), float(limit))
         return out
@@ -388,14 +388,15 @@ class Rebalancer(TradesMixin):
     def limit(self, group: str, state: State) -> float | None:
         if group == "max_turnover":
             return self.spec.max_turnover
-        cap = next(c for c in self.spec.caps if c.group == group)
-        return state.unresolved_limit if cap.limit is None else cap.limit
+        if group == FROM_STATE:
+            return state.unresolved_limit
+        return next(c.limit for c in self.spec.caps if c.group == group)
 
     def _violations(self, sol: Solution, state: State,
                     limits: Mapping[str, float]) -> dict[str, float]:
         bad = {}
         for cap in self.spec.caps:
-            lim = limits.get(cap.group, state.unresolved_limit if cap.limit is None else cap.limit)
+            lim = limits.get(cap.group, self.limit(cap.group, state))
             e = cap.excess(sol.weights, lim)
             if e > TOL:
                 bad[cap.group] = e

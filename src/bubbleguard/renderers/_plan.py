@@ -17,6 +17,7 @@ PLAN_FORMATS = ("table", "json", "csv", "markdown")
 LABELS = {
     "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
     "max_theme.ai": "AI universe", "max_theme.circular_deals": "Circular-deal parties",
+    "max_theme.ai_or_unresolved": "AI universe or unresolved (worst case)",
     "max_top10": "Top-10 issuers", "max_position": "Largest position",
     "max_unresolved": "Unresolved", "max_turnover": "Turnover",
 }
