@@ -77,7 +77,9 @@ def test_inline_svg_is_safe_to_embed(report):
 
 
 def test_deal_party_exposure(report):
-    exposure = charts.deal_party_exposure(report)
+    from bubbleguard.deals import bundled_graph
+
+    exposure = charts.deal_party_exposure(report, bundled_graph())
     assert exposure["NVIDIA"] == pytest.approx(report.exposures.counterparties[0].weight)
     assert set(exposure) <= {
         "NVIDIA",

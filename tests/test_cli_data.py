@@ -191,7 +191,7 @@ def test_funds_qqq_table_and_csv(runner):
     assert result.exit_code == 0, result.output
     assert "Top 3 of 100 issuers" in result.stdout
     assert "NVIDIA" in result.stdout and f"{per_issuer['NVDA']:.2%}" in result.stdout
-    assert f"AI-concentrated issuers: {ai:.1%}" in result.stdout
+    assert f"AI universe: {ai:.1%}" in result.stdout
     assert "part of QQQ not itemised in its holdings file (as of 2025-10-03)" in result.stdout
     result = runner.invoke(cli, ["funds", "QQQ", "--format", "csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import bubbleguard
 from bubbleguard.cli import cli
+from bubbleguard.deals import bundled_graph
 from bubbleguard.renderers._html import SECTIONS, report_html
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
@@ -55,17 +56,31 @@ def plan():
 
 @pytest.fixture(scope="module")
 def report():
-    return bubbleguard.check(EXAMPLE).model_copy(update={"source": NASTY})
+    return bubbleguard.check(EXAMPLE, scenarios=True).model_copy(update={"source": NASTY})
 
 
 @pytest.fixture(scope="module")
 def page(report):
-    return report_html(report)
+    return report_html(report, deals=bundled_graph(report.deals_used))
 
 
 @pytest.fixture(scope="module")
 def page_with_plan(plan):
-    return report_html(plan.before, plan=plan)
+    results = bubbleguard.run_scenarios(EXAMPLE, plan=plan)
+    return report_html(plan.before, plan=plan, scenarios=results,
+                       deals=bundled_graph(plan.before.deals_used))
+
+
+def test_the_page_shows_what_it_is_given_and_computes_nothing(monkeypatch, report):
+    import bubbleguard.scenarios._run as run
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a renderer ran the scenarios")
+
+    monkeypatch.setattr(run, "run_scenarios", refuse)
+    bare = report.model_copy(update={"scenarios": None})
+    html = report_html(bare)
+    assert "No scenarios were run." in html and '<section id="deals">' in html
 
 
 def test_every_section_is_present(page, page_with_plan):
@@ -102,7 +117,7 @@ def test_check_format_html_cli(tmp_path, monkeypatch):
     from bubbleguard.renderers import _charts as charts
 
     monkeypatch.setattr(
-        charts, "deal_graph_svg", lambda report=None, **kw: "<svg><text>graph</text></svg>"
+        charts, "deal_graph_svg", lambda graph, report=None, **kw: "<svg><text>graph</text></svg>"
     )
     out = tmp_path / "report.html"
     result = CliRunner().invoke(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -199,3 +200,71 @@ def compute_exposures(portfolio: Portfolio, snapshot: Snapshot) -> Exposures:
     user = portfolio.positions.groupby("symbol")["asset_class"].first()
     lt = look_through(values.index, snapshot, asset_classes=user.to_dict())
     return Exposures(lookthrough=lt, values=values.to_numpy(float))
+
+
+def fund_exposures(symbol: str, snapshot: Snapshot) -> dict[str, Any]:
+    """Look through one fund: issuers, theme shares, asset classes and unresolved remainder.
+
+    Parameters
+    ----------
+    symbol
+        The fund's ticker.
+    snapshot
+        Reference data, with the fund-holdings providers' data already added
+        (:func:`bubbleguard.plugins.with_providers`), as ``bubbleguard funds`` does.
+
+    Returns
+    -------
+    dict
+        JSON-ready (``bubbleguard.fund/1``): weights are fractions of the fund; issuers plus
+        non-equity asset classes plus unresolved add up to one.
+    """
+    import difflib
+
+    from .errors import DataError
+
+    snap = snapshot
+    symbol = symbol.strip().upper()
+    sec = snap.securities
+    kind = sec["kind"].get(symbol)
+    if kind in ("stock", "cash"):
+        name = sec.at[symbol, "name"]
+        raise DataError(f"{symbol} is {'a stock' if kind == 'stock' else 'cash'} ({name}), not a "
+                        "fund; 'bubbleguard funds SYMBOL' looks through funds. Run "
+                        "'bubbleguard funds' for the list.")
+    if kind is None:
+        known = list(sec.index[sec["kind"] == "fund"])
+        close = difflib.get_close_matches(symbol, known, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise DataError(f"{symbol} is not a fund the reference data knows, and no fund-holdings "
+                        f"file or plugin supplies it.{hint} Run 'bubbleguard funds' for the list, "
+                        "or save its holdings as fund,symbol,weight in your fund-files folder.")
+    ex = Exposures(lookthrough=look_through([symbol], snap), values=np.ones(1))
+    row = snap.funds.loc[symbol] if symbol in snap.funds.index else None
+
+    def meta(col: str) -> str:
+        value = None if row is None else row.get(col)
+        return "" if value is None or value != value else str(value)  # None or NaN → ""
+    iss = ex.issuers
+    classes = {k: v for k, v in ex.asset_classes.items() if k != "equity"}
+    return {
+        "schema": "bubbleguard.fund/1",
+        "fund": symbol,
+        "name": str(sec.at[symbol, "name"]),
+        "category": str(sec.at[symbol, "category"]),
+        "asset_class": str(sec.at[symbol, "asset_class"]),
+        "coverage": meta("coverage") or "none",
+        "holdings": int(float(meta("holdings"))) if meta("holdings") else None,
+        "as_of": meta("as_of"),
+        "source": meta("source"),
+        "note": meta("note"),
+        "issuers": [{"issuer": r.issuer, "issuer_id": r.issuer_id, "symbols": list(r.symbols),
+                     "weight": float(r.weight), "sector": r.sector, "role": r.role,
+                     "themes": list(r.themes)} for r in iss.itertuples()],
+        "themes": ex.themes,
+        "asset_classes": ex.asset_classes,
+        "non_equity": classes,
+        "concentration": ex.concentration,
+        "unresolved": [{"origin": r.origin, "weight": float(r.weight), "reason": r.reason}
+                       for r in ex.unresolved.itertuples()],
+    }

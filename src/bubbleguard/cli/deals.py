@@ -19,7 +19,7 @@ import click
 from ..deals._selection import LEVELS, Selection, select
 from ..renderers import _deals as views
 from . import cli
-from .options import output_options, show, write
+from .options import holdings_options, load_inputs, output_options, show, write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,11 +54,12 @@ def _date_bound(ctx: click.Context, param: click.Parameter, value: str | None) -
                              "(e.g. 2025-09-22).")
 
 
-def _exposure(holdings: Path, graph: DealGraph) -> dict[str, dict[str, Any]]:
+def _exposure(holdings: Path, graph: DealGraph, kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{party: {"ticker", "weight", "via"}}`` for the listed parties the holdings reach."""
     from ..checker import check
 
-    report = check(holdings)
+    inputs = load_inputs(holdings, kw)
+    report = check(inputs.portfolio, policy=inputs.policy, **inputs.library())
     via = {c.issuer_id: c.via for c in report.exposures.counterparties}
     out: dict[str, dict[str, Any]] = {}
     for party, ticker in graph.listed_parties().items():
@@ -106,6 +107,7 @@ def _resolve(sel: Selection, name: str) -> str:
 @click.option("--holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Holdings file: show your look-through exposure per party (and size the "
                    "picture's nodes by it).")
+@holdings_options
 @click.option("--max-length", type=click.IntRange(min=2), default=6, show_default=True,
               help="Longest cycle searched, in parties.")
 @output_options(FORMATS)
@@ -114,7 +116,7 @@ def _resolve(sel: Selection, name: str) -> str:
 def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: tuple[str, ...],
           include_superseded: bool, since: dt.date | None, until: dt.date | None,
           deals_file: Path | None, holdings: Path | None, max_length: int, fmt: str,
-          output: Path | None, width: int | None) -> None:
+          output: Path | None, width: int | None, **kw: Any) -> None:
     """List the AI deals, their cycles (circular deals) and a party's dependence on them.
 
     Money flows from the first party to the second: an investor, buyer, lender or the company
@@ -147,7 +149,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
 
     sel = select(deals_file, certainty or LEVELS, include_superseded, since, until)
     name = _resolve(sel, party) if party else None
-    exposure = _exposure(holdings, sel.graph) if holdings else None
+    exposure = _exposure(holdings, sel.graph, kw) if holdings else None
     cycles = [c for c in sel.graph.cycles(max_length) if name is None or name in c.parties]
     if show_cycles:  # the deals a CSV or graph export covers
         ids = {i for c in cycles for i in c.deals["deal_id"]}

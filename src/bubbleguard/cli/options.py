@@ -1,15 +1,29 @@
-"""Options shared by several commands."""
+"""Options shared by several commands, and the one input wiring every command calls.
+
+Every command that reads holdings takes the same input options (``--broker``, ``--funds``,
+``--fx`` and the policy options) and turns them into its inputs with :func:`load_inputs`: the same
+snapshot, fund-holdings file, portfolio and policy. The library functions then add the
+registered fund-holdings providers in one place (:func:`bubbleguard.plugins.with_providers`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import BubbleguardError
 from ..renderers._format import FORMATS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..holdings._portfolio import Portfolio
+    from ..policy import Policy
+    from ..reference._snapshot import Snapshot
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -70,10 +84,54 @@ def build_policy(kw: dict[str, Any]) -> Any:
     return load_policy(profile, path, **overrides)
 
 
-def fx_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--fx CUR=RATE`` (repeatable)."""
-    return click.option("--fx", multiple=True, metavar="CUR=RATE",
-                        help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14.")(f)
+def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--broker``, ``--funds``, ``--fx`` and the policy options: what :func:`load_inputs` reads."""
+    return policy_options(holdings_options(f))
+
+
+def holdings_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--broker``, ``--funds`` and ``--fx``: how a holdings file and its funds are read."""
+    opts = [
+        click.option("--broker", help="Force a broker export format (default: detected from the header)."),
+        click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="CSV of extra or replacement fund holdings (fund,symbol,weight)."),
+        click.option("--fx", multiple=True, metavar="CUR=RATE",
+                     help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a command computes on: the holdings, the reference data and the guardrails."""
+
+    portfolio: Portfolio
+    snapshot: Snapshot
+    fund_holdings: pd.DataFrame | None
+    policy: Policy
+
+    def library(self) -> dict[str, Any]:
+        """The keyword arguments ``check``, ``rebalance`` and ``run_scenarios`` share."""
+        return {"snapshot": self.snapshot, "fund_holdings": self.fund_holdings}
+
+
+def load_inputs(holdings: Path, kw: dict[str, Any]) -> Inputs:
+    """Pop the input options from a command's keyword arguments and load what they name.
+
+    A command with :func:`holdings_options` only gets the default policy.
+    """
+    from ..holdings._portfolio import load_holdings
+    from ..policy import load_policy
+    from ..reference._snapshot import load_snapshot, read_fund_holdings
+
+    policy = build_policy(kw) if "profile" in kw else load_policy()
+    funds_file, broker, fx = kw.pop("funds_file"), kw.pop("broker"), parse_fx(kw.pop("fx"))
+    snapshot = load_snapshot()
+    extra = read_fund_holdings(funds_file) if funds_file else None
+    portfolio = load_holdings(holdings, broker=broker, snapshot=snapshot, fx=fx)
+    return Inputs(portfolio, snapshot, extra, policy)
 
 
 def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import build_policy, fx_option, output_options, policy_options, show, write
+from .options import input_options, load_inputs, output_options, show, write
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
@@ -22,7 +22,7 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @cli.command()
 @click.argument("holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @output_options(PLAN_FORMATS)
-@policy_options
+@input_options
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="min-change", show_default=True,
               help="min-change: least turnover meeting the guardrails (ties: lower risk); "
                    "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio.")
@@ -52,34 +52,26 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
                    "(exit 1).")
 @click.option("--apply-to", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the post-trade holdings to this CSV (readable by check and rebalance).")
-@click.option("--broker", help="Force a broker export format (default: detected from the header).")
-@click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
-@fx_option
 @click.option("--width", type=int, default=None, help="Terminal width for the table format.")
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
               no_sell: tuple[str, ...], cash: float, cash_account: str | None, whole_shares: bool,
               min_trade: float | None, tax_rate: float, solver: str, allow_relax: bool,
-              apply_to: Path | None, broker: str | None, funds_file: Path | None,
-              fx: tuple[str, ...], width: int | None, **kw: Any) -> None:
+              apply_to: Path | None, width: int | None, **kw: Any) -> None:
     """Propose trades that bring HOLDINGS within the guardrails, with the least change.
 
     Sells come from tax-advantaged accounts and low-gain lots first; each account pays for
     its own buys. The plan is re-checked with the same engine as 'bubbleguard check'.
     """
     from ..planner._rebalance import rebalance as run
-    from ..reference._snapshot import read_fund_holdings
     from ..renderers._plan import render, terminal
-    from .options import parse_fx
 
-    policy = build_policy(kw)
-    extra = read_fund_holdings(funds_file) if funds_file else None
-    plan = run(holdings, policy=policy, objective=objective, universe=universe_file,
+    inputs = load_inputs(holdings, kw)
+    plan = run(inputs.portfolio, policy=inputs.policy, objective=objective, universe=universe_file,
                lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
                min_trade=min_trade, max_turnover=max_turnover, solver=solver,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
-               fund_holdings=extra, broker=broker, fx=parse_fx(fx))
+               **inputs.library())
     if apply_to is not None:
         plan.post_trade_holdings().to_csv(apply_to, index=False)
     if fmt == "table" and output is None:

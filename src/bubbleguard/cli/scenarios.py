@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import build_policy, fx_option, output_options, parse_fx, policy_options, show, write
+from .options import input_options, load_inputs, output_options, show, write
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -17,6 +17,7 @@ FORMATS = ("table", "json", "csv", "markdown")
 @cli.command()
 @click.argument("holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @output_options(FORMATS)
+@input_options
 @click.option("--scenarios", "scenario_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file with your own scenarios ([[hypothetical]] shocks or [[historical]] "
@@ -28,19 +29,13 @@ FORMATS = ("table", "json", "csv", "markdown")
               help="Issuer lines kept per hypothetical scenario before an 'other' line.")
 @click.option("--fail-below", type=float, default=None, metavar="RETURN",
               help="Exit with 1 when a scenario's portfolio return is below this (e.g. -0.3).")
-@click.option("--broker", help="Force a broker export format (default: detected from the header).")
-@click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
-@fx_option
 @click.option("--rebalance", "with_plan", is_flag=True,
               help="Also run the scenarios on the holdings after a rebalance plan (the guardrails "
                    "below; 'bubbleguard rebalance' has every plan option).")
-@policy_options
 @click.option("--width", type=int, default=None, help="Terminal width for the table format.")
 def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path | None,
-              ids: tuple[str, ...], top: int, fail_below: float | None, broker: str | None,
-              funds_file: Path | None, fx: tuple[str, ...], with_plan: bool, width: int | None,
-              **kw: Any) -> None:
+              ids: tuple[str, ...], top: int, fail_below: float | None, with_plan: bool,
+              width: int | None, **kw: Any) -> None:
     """Replay historical crashes and apply hypothetical shocks to HOLDINGS.
 
     Historical replays (dotcom, gfc-2008, bear-2022, deepseek-2025, ai-selloff-2025-11) use the
@@ -49,23 +44,17 @@ def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path
     numbers are assumptions, not forecasts (see 'scenarios.toml'). With --rebalance, each
     scenario is also run on the holdings after the proposed trades.
     """
-    from ..holdings._portfolio import load_holdings
-    from ..reference._snapshot import load_snapshot, read_fund_holdings
     from ..renderers._scenarios import render_scenarios, scenarios_table
     from ..scenarios._run import run_scenarios
 
-    snap = load_snapshot()
-    if funds_file is not None:
-        snap = snap.with_fund_holdings(read_fund_holdings(funds_file), source=str(funds_file))
-    portfolio = load_holdings(holdings, broker=broker, snapshot=snap, fx=parse_fx(fx))
-    policy = build_policy(kw)
+    inputs = load_inputs(holdings, kw)
     plan = None
     if with_plan:
         from ..planner._rebalance import rebalance
 
-        plan = rebalance(portfolio, policy=policy, snapshot=snap)
-    results = run_scenarios(portfolio, list(ids) or None, file=scenario_file, snapshot=snap,
-                            top=top, plan=plan)
+        plan = rebalance(inputs.portfolio, policy=inputs.policy, **inputs.library())
+    results = run_scenarios(inputs.portfolio, list(ids) or None, file=scenario_file, top=top,
+                            plan=plan, **inputs.library())
     if fmt == "table" and output is None:
         show(scenarios_table(results), width)
     else:

@@ -29,11 +29,9 @@ def network_summary(deals: Any = None, certainty: Sequence[str] = DEFAULT_CERTAI
     certainty
         Deal certainties kept (``superseded`` among them includes superseded deals).
     """
-    from ._graph import DealGraph, load_deals
+    from ._graph import DealGraph, bundled_graph
 
-    table = load_deals(certainty=tuple(c for c in certainty if c != "superseded"),
-                       include_superseded="superseded" in certainty) if deals is None else deals
-    graph = DealGraph.from_frame(table)
+    graph = bundled_graph(certainty) if deals is None else DealGraph.from_frame(deals)
     cycles = [list(c.parties) for c in graph.cycles()]
     parties = {}
     for party, ticker in graph.listed_parties().items():

@@ -17,6 +17,7 @@ when a graph is built or drawn.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from os import PathLike
@@ -24,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel
 
+from .._model import ResultModel
 from ..errors import DealsError
 from ._table import CERTAINTIES, COLUMNS, DEAL_TYPES, TYPE_COLORS, load_deals, party_label, validate_deals
 
@@ -37,6 +38,7 @@ __all__ = [
     "COLUMNS",
     "DEAL_TYPES",
     "Cycle",
+    "bundled_graph",
     "DealGraph",
     "Dependence",
     "cycles_payload",
@@ -72,7 +74,7 @@ class Cycle:
                 "deals": [_deal_json(r) for r in self.deals.to_dict("records")]}
 
 
-class Dependence(BaseModel):
+class Dependence(ResultModel):
     """How much of a party's announced deal flow stays inside its own circle of deals.
 
     ``score = flow_in_cycle / flow_total`` (0 when the party has no flow on that basis).
@@ -335,6 +337,12 @@ class DealGraph:
         from ..renderers._deal_picture import draw
 
         return draw(self, Path(path), exposure, title)
+
+
+def bundled_graph(certainty: Sequence[str] = ("confirmed", "reported", "uncertain")) -> DealGraph:
+    """The bundled deals of these certainty levels as a graph (``superseded`` adds those deals)."""
+    kept = tuple(c for c in certainty if c != "superseded")
+    return DealGraph.from_frame(load_deals(certainty=kept, include_superseded="superseded" in certainty))
 
 
 def cycles_payload(graph: DealGraph, max_length: int = 6) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from .._model import ResultModel
 from ..report import Report
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 DUST = 0.005  # currency units: instruments below half a cent are left out of the targets
 
 
-class Trade(BaseModel):
+class Trade(ResultModel):
     """One order: buy or sell ``shares`` of ``symbol`` in ``account``."""
 
     symbol: str
@@ -44,7 +45,7 @@ class Trade(BaseModel):
     realised_gain: float | None = None
 
 
-class Target(BaseModel):
+class Target(ResultModel):
     """An instrument's value and weight before and after the plan (accounts summed)."""
 
     symbol: str
@@ -56,7 +57,7 @@ class Target(BaseModel):
     weight_after: float
 
 
-class Guardrail(BaseModel):
+class Guardrail(ResultModel):
     """One constraint group before and after the plan (the largest issuer for ``max_issuer``)."""
 
     constraint: str
@@ -67,7 +68,7 @@ class Guardrail(BaseModel):
     met: bool
 
 
-class Holding(BaseModel):
+class Holding(ResultModel):
     """A post-trade position row."""
 
     account: str
@@ -80,7 +81,7 @@ class Holding(BaseModel):
     locked: bool = False
 
 
-class Plan(BaseModel):
+class Plan(ResultModel):
     """A rebalance plan: targets, trades, costs, taxes, and the check before and after.
 
     Attributes
@@ -139,16 +140,6 @@ class Plan(BaseModel):
     holdings_after: list[Holding]
     before: Report
     after: Report
-
-    model_config = {"populate_by_name": True}
-
-    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102 - by alias, like Report
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump(**kwargs)
-
-    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump_json(**kwargs)
 
     @property
     def ok(self) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ._format import THEME_NAMES
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from ..deals._graph import DealGraph
     from ..report import Report
     from ..scenarios._results import ScenarioResults
 
@@ -235,38 +235,27 @@ def to_png(fig: Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def deal_party_exposure(report: Report) -> dict[str, float]:
-    """Map each deal party's name to the portfolio's weight in it (from the counterparties)."""
-    from ..reference._snapshot import load_snapshot
-
+def deal_party_exposure(report: Report, graph: DealGraph) -> dict[str, float]:
+    """Map each listed party of ``graph`` to the portfolio's weight in it (from the counterparties)."""
     cps = report.exposures.counterparties
     by_issuer = {c.issuer_id: c.weight for c in cps}
     out: dict[str, float] = {}
-    for ticker, info in load_snapshot().deal_network["parties"].items():
+    for party, ticker in graph.listed_parties().items():
         issuer = ticker if ticker in by_issuer else next(
             (c.issuer_id for c in cps if ticker in c.symbols), "")
         if issuer in by_issuer:
-            out[info["party"]] = by_issuer[issuer]
+            out[party] = by_issuer[issuer]
     return out
 
 
-def deal_graph_svg(report: Report | None = None, *, title: str | None = None) -> str:
-    """Draw the bundled deal graph as SVG, nodes sized by the report's exposure to each party."""
-    exposure = deal_party_exposure(report) if report is not None else None
-    return _deal_graph_svg(None if exposure is None else tuple(sorted(exposure.items())), title)
-
-
-@lru_cache(maxsize=8)
-def _deal_graph_svg(exposure: tuple[tuple[str, float], ...] | None, title: str | None) -> str:
+def deal_graph_svg(graph: DealGraph, report: Report | None = None, *, title: str | None = None) -> str:
+    """Draw ``graph`` as SVG, nodes sized by the report's exposure to each party."""
     import tempfile
     from pathlib import Path
 
-    from ..deals._graph import DealGraph, load_deals
-
-    graph = DealGraph.from_frame(load_deals())
+    exposure = deal_party_exposure(report, graph) if report is not None else None
     with tempfile.TemporaryDirectory() as tmp, _rc():
-        path = graph.draw(Path(tmp) / "deals.svg", exposure=None if exposure is None
-                          else dict(exposure), title=title)
+        path = graph.draw(Path(tmp) / "deals.svg", exposure=exposure, title=title)
         return path.read_text(encoding="utf-8")
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
     from rich.table import Table
 
+    from ..deals._graph import DealGraph
+
 __all__ = ["markdown", "render", "terminal"]
 
 SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -214,8 +216,9 @@ def markdown(report: Report, top: int = 15) -> str:
     return "\n".join(out)
 
 
-def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error") -> str:
-    """Render a report to text in one of :data:`FORMATS`."""
+def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error",
+           deals: DealGraph | None = None) -> str:
+    """Render a report to text in one of :data:`FORMATS` (``deals``: the graph the HTML draws)."""
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
@@ -227,7 +230,7 @@ def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error"
     if fmt == "html":
         from ._html import report_html
 
-        return report_html(report)
+        return report_html(report, deals=deals)
     if fmt == "table":
         return to_text(terminal(report, fail_on=fail_on), width=width)
     raise ValueError(f"unknown format '{fmt}'")

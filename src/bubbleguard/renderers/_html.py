@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._format import THEME_NAMES, pct
 
 if TYPE_CHECKING:
+    from ..deals._graph import DealGraph
     from ..report import Report
     from ..scenarios._results import ScenarioResult, ScenarioResults
 
@@ -210,12 +211,13 @@ def _asset_classes(report: Report) -> str:
     return _section("asset-classes", "Asset classes", body)
 
 
-def _deals(report: Report) -> str:
+def _deals(report: Report, deals: DealGraph | None) -> str:
     try:
         from ._charts import deal_graph_svg, inline_svg
 
-        svg = inline_svg(deal_graph_svg(report), "deal", "Deal graph sized by your exposure")
-        graph = f'<div class="wide">{svg}</div>'
+        svg = (inline_svg(deal_graph_svg(deals, report), "deal", "Deal graph sized by your exposure")
+               if deals is not None else "")
+        graph = f'<div class="wide">{svg}</div>' if svg else ""
     except Exception as exc:  # noqa: BLE001 - the rest of the report must still render
         graph = (f'<p class="note">The deal graph could not be drawn ({_e(type(exc).__name__)}: '
                  f"{_e(exc)}).</p>")
@@ -343,8 +345,8 @@ def _data(report: Report) -> str:
     return _section("data", "Data and method", "".join(body))
 
 
-def report_html(report: Report, plan: Any = None,
-                scenarios: ScenarioResults | None = None) -> str:
+def report_html(report: Report, plan: Any = None, scenarios: ScenarioResults | None = None,
+                deals: DealGraph | None = None) -> str:
     """Render a check report as one self-contained HTML page.
 
     Parameters
@@ -352,12 +354,14 @@ def report_html(report: Report, plan: Any = None,
     report
         The :class:`~bubbleguard.Report` from :func:`~bubbleguard.check`.
     plan
-        Optional rebalance plan (:class:`~bubbleguard.Plan`, or any object with ``trades``,
-        ``before``/``after`` reports and ``post_trade_holdings()``): adds the plan section and
-        the post-trade scenario returns.
+        Optional rebalance plan (:class:`~bubbleguard.Plan`, or any object with ``trades`` and
+        ``before``/``after`` reports): adds the plan section.
     scenarios
-        Scenario results to show; default: ``report.scenarios`` when the report carries them,
-        else every built-in scenario run on the report's positions (and on the plan's).
+        Scenario results to show (with the plan's comparison when they were run with it);
+        default: ``report.scenarios``, which ``check(..., scenarios=True)`` fills.
+    deals
+        The deal graph to draw, nodes sized by the report's counterparties (without it the
+        deals section has the table only).
 
     Returns
     -------
@@ -365,13 +369,9 @@ def report_html(report: Report, plan: Any = None,
         The HTML document (inline CSS and SVG; no scripts, no external references).
     """
     if scenarios is None:
-        scenarios = getattr(report, "scenarios", None)
-        if scenarios is None or (plan is not None and not scenarios.plan):
-            from ..scenarios._run import run_scenarios
-
-            scenarios = run_scenarios(report, plan=plan)
+        scenarios = report.scenarios
     parts = [_summary(report, scenarios), _findings(report), _issuers(report), _themes(report),
-             _asset_classes(report), _deals(report), _scenarios(scenarios)]
+             _asset_classes(report), _deals(report, deals), _scenarios(scenarios)]
     if plan is not None:
         parts.append(_plan(plan, report))
     parts.append(_data(report))

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from .._model import ResultModel
 
 __all__ = ["SCHEMA", "Contribution", "PlanComparison", "ScenarioResult", "ScenarioResults"]
 
 SCHEMA = "bubbleguard.scenarios/1"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    def model_dump(self, **kwargs: Any) -> dict[str, Any]:  # noqa: D102 - by alias ("return")
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump(**kwargs)
-
-    def model_dump_json(self, **kwargs: Any) -> str:  # noqa: D102
-        kwargs.setdefault("by_alias", True)
-        return super().model_dump_json(**kwargs)
-
-
-class Contribution(_Model):
+class Contribution(ResultModel):
     """One line of a scenario's loss: a holding, an issuer, an asset class or unresolved value.
 
     ``contribution = weight × return``; the contributions of one list add up to the portfolio
@@ -41,7 +31,7 @@ class Contribution(_Model):
     source: str = ""
 
 
-class ScenarioResult(_Model):
+class ScenarioResult(ResultModel):
     """A scenario applied to one portfolio.
 
     Attributes
@@ -82,7 +72,7 @@ class ScenarioResult(_Model):
     notes: list[str] = Field(default_factory=list)
 
 
-class PlanComparison(_Model):
+class PlanComparison(ResultModel):
     """A scenario's portfolio return before and after a rebalance plan's trades."""
 
     id: str
@@ -94,7 +84,7 @@ class PlanComparison(_Model):
     after_value_change: float
 
 
-class ScenarioResults(_Model):
+class ScenarioResults(ResultModel):
     """Every scenario run on one portfolio (and, with a plan, on its post-trade holdings)."""
 
     schema_: str = Field(SCHEMA, alias="schema")

@@ -24,6 +24,7 @@ Returns are signed fractions of the portfolio's value; contributions add up to t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..exposures import Exposures, compute_exposures
 from ..holdings._portfolio import Portfolio, load_holdings
+from ..plugins import with_providers
 from ..reference._snapshot import Snapshot, load_snapshot
 from ._defs import HistoricalScenario, ScenarioDef, ShockScenario, builtin_scenarios, read_scenario_file
 from ._results import Contribution, PlanComparison, ScenarioResult, ScenarioResults
@@ -181,19 +183,25 @@ def _select(defs: list[ScenarioDef], ids: Sequence[str] | None) -> list[Scenario
 
 
 # --------------------------------------------------------------------------- inputs
-def _exposures(holdings: Any, snap: Snapshot) -> tuple[Exposures, str, str]:
-    """Any supported input → (Exposures, source name, currency)."""
+def _exposures(holdings: Any, snap: Snapshot,
+               fund_holdings: pd.DataFrame | None) -> tuple[Exposures, str, str]:
+    """Any supported input → (Exposures, source name, currency).
+
+    Fund holdings come from ``fund_holdings`` and the registered providers, as in ``check``.
+    """
     if isinstance(holdings, Exposures):
         return holdings, "Exposures", "USD"
     if isinstance(holdings, Portfolio):
-        return compute_exposures(holdings, snap), holdings.source, holdings.currency
-    if all(hasattr(holdings, a) for a in ("positions", "exposures", "findings")):  # a Report
+        pf = holdings
+    elif all(hasattr(holdings, a) for a in ("positions", "exposures", "findings")):  # a Report
         rows = [{"symbol": p.symbol, "market_value": p.market_value,
                  "asset_class": p.asset_class if p.kind == "unknown" else ""}
                 for p in holdings.positions]
         pf = load_holdings(pd.DataFrame(rows), snapshot=snap)
-        return compute_exposures(pf, snap), str(holdings.source), str(holdings.currency)
-    pf = load_holdings(holdings, snapshot=snap)
+        pf = dataclasses.replace(pf, source=str(holdings.source), currency=str(holdings.currency))
+    else:
+        pf = load_holdings(holdings, snapshot=snap)
+    snap, _ = with_providers(snap, list(pf.values().index), fund_holdings)
     return compute_exposures(pf, snap), pf.source, pf.currency
 
 
@@ -217,7 +225,7 @@ def post_trade_exposures(plan: Any, snap: Snapshot) -> Exposures:
         if isinstance(value, Exposures):
             return value
         if isinstance(value, Portfolio) or hasattr(value, "findings"):
-            return _exposures(value, snap)[0]
+            return _exposures(value, snap, None)[0]
         if isinstance(value, pd.Series):
             value = value.to_dict()
         if isinstance(value, pd.DataFrame):
@@ -246,7 +254,8 @@ def _frame_values(df: pd.DataFrame) -> dict[str, float]:
 def run_scenarios(holdings: Any, ids: Sequence[str] | None = None, *,
                   file: str | Path | Sequence[ScenarioDef] | None = None,
                   snapshot: Snapshot | None = None, plan: Any = None, top: int = 15,
-                  source: str | None = None) -> ScenarioResults:
+                  source: str | None = None,
+                  fund_holdings: pd.DataFrame | None = None) -> ScenarioResults:
     """Run stress scenarios on a portfolio (and on a rebalance plan's post-trade holdings).
 
     Parameters
@@ -270,6 +279,9 @@ def run_scenarios(holdings: Any, ids: Sequence[str] | None = None, *,
         How many issuer lines hypothetical scenarios keep before an ``other`` line.
     source
         Name of the portfolio in the results (default: the holdings file's name).
+    fund_holdings
+        Extra or replacement fund holdings (columns fund, symbol, weight), as for ``check``;
+        registered providers are asked for the other held funds.
 
     Returns
     -------
@@ -286,11 +298,11 @@ def run_scenarios(holdings: Any, ids: Sequence[str] | None = None, *,
     else:
         defs = [*builtin_scenarios(), *file]
     defs = _select(defs, ids)
-    ex, found, currency = _exposures(holdings, snap)
+    ex, found, currency = _exposures(holdings, snap, fund_holdings)
     source = source or found
     results = run_all(ex, defs, top, source, currency)
     if plan is not None:
-        after = run_all(post_trade_exposures(plan, snap), defs, top, f"{source} after the plan",
+        after = run_all(post_trade_exposures(plan, ex.snapshot), defs, top, f"{source} after the plan",
                         currency)
         results.after = after
         results.plan = [

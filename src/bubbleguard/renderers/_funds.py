@@ -1,0 +1,93 @@
+"""Renderers for ``bubbleguard funds``: the fund list, and one fund's look-through."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._format import THEME_NAMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["fund_csv", "fund_renderable", "list_renderable"]
+
+
+def list_renderable(df: pd.DataFrame) -> Any:
+    import pandas as pd
+    from rich.table import Table
+
+    counts = df["coverage"].value_counts()
+    table = Table(title=(f"Funds: {len(df)} ({counts.get('full', 0)} full holdings lists, "
+                         f"{counts.get('top10', 0)} top 10 only, {counts.get('none', 0)} without "
+                         "holdings)"), title_justify="left")
+    for h in ("fund", "name", "category", "asset class", "coverage", "holdings", "as of"):
+        table.add_column(h, justify="right" if h == "holdings" else "left",
+                         no_wrap=h in ("fund", "as of", "coverage"),
+                         ratio=2 if h == "name" else None)
+    for r in df.itertuples():
+        cov = f"full via {r.tracks}" if r.tracks else r.coverage
+        table.add_row(r.fund, r.name, r.category.replace("_", " "), r.asset_class.replace("_", " "),
+                      cov, "" if pd.isna(r.holdings) else str(r.holdings), r.as_of)
+    return table
+
+
+def fund_csv(fl: dict[str, Any]) -> str:
+    import pandas as pd
+
+    rows = [{"kind": "issuer", "key": i["issuer_id"], "name": i["issuer"], "weight": i["weight"],
+             "themes": " ".join(i["themes"]), "reason": ""} for i in fl["issuers"]]
+    rows += [{"kind": "asset_class", "key": k, "name": k.replace("_", " "), "weight": v,
+              "themes": "",
+              "reason": f"{fl['fund']} holds {k.replace('_', ' ')}; not looked through"}
+             for k, v in fl["non_equity"].items()]
+    rows += [{"kind": "unresolved", "key": u["origin"], "name": "", "weight": u["weight"],
+              "themes": "", "reason": u["reason"]} for u in fl["unresolved"]]
+    frame = pd.DataFrame(rows, columns=["kind", "key", "name", "weight", "themes", "reason"])
+    return str(frame.to_csv(index=False, lineterminator="\n", float_format="%.8g"))
+
+
+def fund_renderable(fl: dict[str, Any], top: int) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    cov = {"full": "full holdings list", "top10": "top 10 holdings only",
+           "none": "no holdings list"}[fl["coverage"]]
+    head = Text()
+    head.append(f"{fl['fund']}  {fl['name']}", style="bold")
+    cls = fl["asset_class"].replace("_", " ")
+    head.append(f"\n{fl['category'] or 'no category'}, {cls}; {cov}")
+    if fl["holdings"] is not None:
+        head.append(f" ({fl['holdings']} holdings)")
+    if fl["as_of"] or fl["source"]:
+        head.append(f" as of {fl['as_of'] or 'unknown'} from {fl['source']}")
+    if fl["note"]:
+        head.append(f"\n{fl['note']}", style="dim")
+    parts: list[Any] = [head]
+    if fl["issuers"]:
+        table = Table(title=f"Top {min(top, len(fl['issuers']))} of {len(fl['issuers'])} issuers "
+                            "(look-through)", title_justify="left")
+        for h in ("#", "issuer", "symbols", "weight", "AI role", "themes"):
+            table.add_column(h, justify="right" if h in ("#", "weight") else "left")
+        for n, i in enumerate(fl["issuers"][:top], 1):
+            table.add_row(str(n), i["issuer"], " ".join(i["symbols"]), f"{i['weight']:.2%}",
+                          i["role"].replace("_", " "), ", ".join(i["themes"]))
+        parts.append(table)
+        lines = [f"{THEME_NAMES[k]}: {fl['themes'].get(k, 0.0):.1%}"
+                 for k in ("ai", "magnificent7", "circular_deals")]
+        lines.append(f"Ten largest issuers: {fl['concentration']['top10_share']:.1%}; effective "
+                     f"number of issuers: {fl['concentration']['effective_issuers']:.0f}")
+        parts.append(Text("Share of the fund in " + "; ".join(lines[:3]) + ".\n" + lines[3] + "."))
+    if fl["non_equity"]:
+        parts.append(Text("Not looked through (counted as asset class): " + ", ".join(
+            f"{k.replace('_', ' ')} {v:.1%}" for k, v in fl["non_equity"].items()) + "."))
+    if fl["unresolved"]:
+        table = Table(title="Unresolved remainder", title_justify="left")
+        for h in ("from", "weight", "reason"):
+            table.add_column(h, justify="right" if h == "weight" else "left")
+        for u in fl["unresolved"]:
+            table.add_row(u["origin"], f"{u['weight']:.2%}", u["reason"])
+        parts.append(table)
+    else:
+        parts.append(Text("Unresolved remainder: none.", style="dim"))
+    return Group(*parts)
