@@ -1,6 +1,8 @@
-"""Shared fixtures: a hand-built tiny snapshot and the bundled one."""
+"""Shared fixtures: a hand-built tiny snapshot and the bundled one; every test isolated."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -14,6 +16,23 @@ SEC_COLUMNS = ["issuer_id", "name", "sector", "country", "kind", "asset_class", 
 def _sec(rows: list[tuple]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["symbol", *SEC_COLUMNS]).set_index("symbol")
     return df.astype(str)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every test (and the commands it runs) apart from the user's environment.
+
+    No fund files from ``~/.bubbleguard/funds`` or ``$BUBBLEGUARD_FUNDS_DIR``, no installed
+    plugins, a snapshot cache of the test session's own and no issuer-URL override. A test that
+    wants one of them sets it itself.
+    """
+    root = tmp_path_factory.mktemp("isolated")
+    with pytest.MonkeyPatch.context() as mp:  # session-wide, before any module fixture runs
+        mp.setenv("BUBBLEGUARD_FUNDS_DIR", str(root / "no-fund-files"))
+        mp.setenv("BUBBLEGUARD_NO_PLUGINS", "1")
+        mp.setenv("BUBBLEGUARD_CACHE_DIR", str(root / "cache"))
+        mp.delenv("BUBBLEGUARD_ISHARES_URL", raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DealsError
+from ..reference._snapshot import packaged
 
 DEAL_TYPES = ("equity_investment", "purchase_commitment", "cloud_contract", "warrants",
               "joint_venture", "financing", "other")
@@ -202,7 +203,7 @@ def load_deals(path: str | PathLike[str] | None = None, *,
         certainty level is unknown.
     """
     if path is None:
-        with resources.as_file(resources.files("bubbleguard") / "data" / "deals.csv") as p:
+        with resources.as_file(packaged("deals.csv")) as p:
             deals = validate_deals(_read_csv(p), origin="packaged deals.csv")
     else:
         deals = validate_deals(_read_csv(Path(path)), origin=str(path))

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +65,7 @@ from ..errors import OptimizationError
 from ..holdings._portfolio import HoldingsInput, Portfolio, load_holdings
 from ..plugins import with_providers
 from ..policy import Policy, load_policy
-from ..reference._snapshot import Snapshot, load_snapshot
+from ..reference._snapshot import Snapshot, load_snapshot, packaged
 from ._plan import OBJECTIVES, Plan
 
 if TYPE_CHECKING:
@@ -82,7 +81,7 @@ TAX_ADVANTAGED = re.compile(r"\b(ira|roth|401\s?\(?k\)?|403\s?\(?b\)?|457|hsa|52
 def default_universe(snapshot: Snapshot | None = None) -> list[str]:
     """Return the bundled diversifier candidates (``data/universe.csv``) the snapshot knows."""
     snap = snapshot if snapshot is not None else load_snapshot()
-    with (files("bubbleguard") / "data" / "universe.csv").open("rb") as fh:
+    with packaged("universe.csv").open("rb") as fh:
         table = pd.read_csv(fh, dtype=str)
     return [s for s in table["symbol"] if s in snap.securities.index]
 

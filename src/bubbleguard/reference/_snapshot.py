@@ -14,6 +14,7 @@ import pickle
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +23,21 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["THEMES", "Snapshot", "load_snapshot", "read_fund_holdings"]
+__all__ = ["ASSET_CLASSES", "NON_EQUITY", "THEMES", "Snapshot", "load_snapshot", "packaged",
+           "read_fund_holdings"]
 
 THEMES = ("magnificent7", "ai", "circular_deals")
 NON_EQUITY = ("bond", "gold", "real_estate", "cash", "commodity", "other")
 ASSET_CLASSES = ("equity", *NON_EQUITY)
 
 
-def _data(name: str) -> Any:
+def packaged(name: str) -> Traversable:
+    """A file of the packaged data (``bubbleguard/data/``): the one place that opens them."""
     return files("bubbleguard") / "data" / name
 
 
 def _read(name: str) -> pd.DataFrame:
-    with _data(name).open("rb") as fh:
+    with packaged(name).open("rb") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
@@ -99,7 +102,7 @@ class Snapshot:
     @cached_property
     def deal_network(self) -> dict[str, Any]:
         """The precomputed deal-network summary: per listed party, its cycles and dependence."""
-        return json.loads(_data("deal_network.json").read_text(encoding="utf-8"))
+        return json.loads(packaged("deal_network.json").read_text(encoding="utf-8"))
 
     @cached_property
     def deal_tickers(self) -> frozenset[str]:
@@ -109,7 +112,7 @@ class Snapshot:
     @cached_property
     def prices(self) -> pd.DataFrame:
         """Adjusted closes: dates × symbols (month-ends, daily since 2021, scenario dates)."""
-        with _data("prices.csv.gz").open("rb") as fh:
+        with packaged("prices.csv.gz").open("rb") as fh:
             return pd.read_csv(fh, compression="gzip", index_col="date", parse_dates=["date"])
 
     @cached_property
@@ -220,7 +223,7 @@ def _cache_file() -> Path | None:
     root = os.environ.get("BUBBLEGUARD_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "bubbleguard")
     try:
-        stamp = "|".join(f"{n}:{os.stat(str(_data(n))).st_size}:{os.stat(str(_data(n))).st_mtime_ns}"
+        stamp = "|".join(f"{n}:{os.stat(str(packaged(n))).st_size}:{os.stat(str(packaged(n))).st_mtime_ns}"
                          for n in TABLES)
     except OSError:  # data inside a zip: no cache
         return None
@@ -240,7 +243,7 @@ def _prune(current: Path) -> None:
 
 
 def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    manifest = json.loads(_data("manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(packaged("manifest.json").read_text(encoding="utf-8"))
     holdings = _read("fund_holdings.csv")
     holdings["weight"] = holdings["weight"].astype(float)
     return (_read("securities.csv").set_index("symbol"), _read("issuers.csv").set_index("issuer_id"),

@@ -13,14 +13,13 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ScenarioError
-from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot
+from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, packaged
 
 __all__ = ["DIMENSIONS", "ROLES", "HistoricalScenario", "ScenarioDef", "ShockScenario", "Shocks",
            "builtin_scenarios", "parse_scenarios", "read_scenario_file"]
@@ -311,5 +310,5 @@ def _share_class_conflicts(shocks: dict[str, float], snapshot: Snapshot,
 @cache
 def builtin_scenarios() -> tuple[ScenarioDef, ...]:
     """Return the scenarios shipped in ``bubbleguard/data/scenarios.toml``."""
-    text = (files("bubbleguard") / "data" / "scenarios.toml").read_text(encoding="utf-8")
+    text = packaged("scenarios.toml").read_text(encoding="utf-8")
     return tuple(parse_scenarios(tomllib.loads(text), None, where="bundled scenarios.toml"))
