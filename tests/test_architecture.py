@@ -59,3 +59,9 @@ def test_top_level_holds_one_concept_modules_only() -> None:
     stages = {"holdings", "reference", "deals", "scenarios", "planner", "renderers", "cli",
               "integrations", "data"}
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == stages
+
+
+def test_tests_mirror_the_stage_folders() -> None:
+    tests = Path(__file__).parent
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders <= {p.name for p in tests.iterdir() if p.is_dir()}

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from bubbleguard.cli import cli
 from bubbleguard.deals import DealGraph, cycles_payload, load_deals
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOLDINGS = ROOT / "examples" / "holdings.csv"
-FIXTURES = Path(__file__).parent / "fixtures" / "deals"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deals"
 
 
 def run(*args: str | Path):
@@ -330,7 +330,7 @@ def test_user_deal_file_with_its_own_parties():
     ("2025-01-15", "0001-01-15", "line 2: date '0001-01-15' is outside 1900-2100"),
 ])
 def test_deal_files_out_of_any_real_range_are_input_errors(tmp_path, old, new, message):
-    text = (Path(__file__).parent / "fixtures" / "deals" / "triangle.csv").read_text()
+    text = (Path(__file__).parents[1] / "fixtures" / "deals" / "triangle.csv").read_text()
     bad = tmp_path / "deals.csv"
     bad.write_text(text.replace(old, new, 1))
     result = run("--deals", bad, "--cycles", "-f", "json")

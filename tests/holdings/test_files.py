@@ -15,7 +15,7 @@ from strategies import money
 from bubbleguard.errors import HoldingsError
 from bubbleguard.holdings import BROKERS, BrokerFormat, RawHoldings, parse_number, read_holdings_file
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 BROKER_FILES = FIXTURES / "brokers"
 BAD_FILES = FIXTURES / "bad"
 

@@ -25,8 +25,8 @@ from bubbleguard.deals import (
 )
 from bubbleguard.errors import DealsError
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "deals"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deals"
 RAW_DEALS = ROOT.parent / "shared" / "data" / "raw" / "ai_deals_2025.csv"
 
 

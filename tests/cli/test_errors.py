@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from bubbleguard.cli import cli
 
-BROKERS = Path(__file__).parent / "fixtures" / "brokers"
+BROKERS = Path(__file__).parents[1] / "fixtures" / "brokers"
 
 
 def run(*args: str):

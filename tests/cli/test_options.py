@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bubbleguard.cli import cli
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "holdings.csv"
 
 
 def run(*args: str) -> dict:

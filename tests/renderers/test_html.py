@@ -17,7 +17,7 @@ from bubbleguard.cli import cli
 from bubbleguard.deals import bundled_graph
 from bubbleguard.renderers._html import SECTIONS, report_html
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "holdings.csv"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NASTY = '<script>alert("x")</script> & "my" <holdings>.csv'
 

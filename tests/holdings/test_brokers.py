@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from bubbleguard.cli import cli
 
-BROKERS = Path(__file__).parent / "fixtures" / "brokers"
+BROKERS = Path(__file__).parents[1] / "fixtures" / "brokers"
 
 # file, extra options, currency, total (sum of the file's values), held symbols after look-up
 CASES = [

@@ -12,7 +12,7 @@ import bubbleguard
 from bubbleguard.renderers import _charts as charts
 from bubbleguard.scenarios import run_scenarios
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "holdings.csv"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "holdings.csv"
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from bubbleguard.errors import DataError
 from bubbleguard.reference import load_snapshot, read_fund_holdings
 from bubbleguard.reference._fund_files import FundFile, match_local_listings, parse_ishares
 
-FIXTURES = Path(__file__).parent / "fixtures" / "refresh"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "refresh"
 IVV_PATH = ("/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
             "?fileType=csv&fileName=IVV_holdings&dataType=fund")
 
