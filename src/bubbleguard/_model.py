@@ -28,11 +28,17 @@ M = TypeVar("M", bound="Model")
 
 
 @cache
-def adapter(cls: type) -> Any:
-    """The pydantic ``TypeAdapter`` of a dataclass, built once per class on first use."""
+def _cached_adapter(cls: type) -> Any:
     from pydantic import TypeAdapter
 
     return TypeAdapter(cls)
+
+
+def adapter(cls: type) -> Any:
+    """The pydantic ``TypeAdapter`` of a dataclass, built once per class on first use."""
+    # A plain ``type`` parameter: mypy does not see a class object as ``Hashable``, the type of
+    # ``functools.cache``'s arguments, when it is given as ``type[Model]``.
+    return _cached_adapter(cls)
 
 
 class Model:

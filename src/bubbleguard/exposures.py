@@ -6,9 +6,10 @@ classes plus unresolved remainders add up to exactly one: nothing is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -164,7 +165,7 @@ class Exposures:
             Columns issuer_id, symbol (the holding), weight; one row per pair with weight > 0.
         """
         lt = self.lookthrough
-        idx = lt.issuer_ids.get_indexer(issuer_ids)
+        idx = lt.issuer_ids.get_indexer(cast(pd.Index, issuer_ids))
         ok = idx >= 0
         sub = lt.matrix[:, lt.issuer_columns[idx[ok]]] * self.weights[:, None]
         r, c = np.nonzero(sub)
@@ -198,7 +199,7 @@ def compute_exposures(portfolio: Portfolio, snapshot: Snapshot) -> Exposures:
     """Look through a portfolio's funds and return its exposures."""
     values = portfolio.values()
     user = portfolio.positions.groupby("symbol")["asset_class"].first()
-    lt = look_through(values.index, snapshot, asset_classes=user.to_dict())
+    lt = look_through(values.index, snapshot, asset_classes=cast("dict[str, str]", user.to_dict()))
     return Exposures(lookthrough=lt, values=values.to_numpy(float))
 
 
@@ -228,7 +229,7 @@ def fund_exposures(symbol: str, snapshot: Snapshot) -> dict[str, Any]:
     sec = snap.securities
     kind = sec["kind"].get(symbol)
     if kind in ("stock", "cash"):
-        name = sec.at[symbol, "name"]
+        name = str(sec.at[symbol, "name"])
         raise DataError(f"{symbol} is {'a stock' if kind == 'stock' else 'cash'} ({name}), not a "
                         "fund; 'bubbleguard funds SYMBOL' looks through funds. Run "
                         "'bubbleguard funds' for the list.")
@@ -260,11 +261,11 @@ def fund_exposures(symbol: str, snapshot: Snapshot) -> dict[str, Any]:
         "note": meta("note"),
         "issuers": [{"issuer": r.issuer, "issuer_id": r.issuer_id, "symbols": list(r.symbols),
                      "weight": float(r.weight), "sector": r.sector, "role": r.role,
-                     "themes": list(r.themes)} for r in iss.itertuples()],
+                     "themes": list(r.themes)} for r in cast("Iterator[Any]", iss.itertuples())],
         "themes": ex.themes,
         "asset_classes": ex.asset_classes,
         "non_equity": classes,
         "concentration": ex.concentration,
         "unresolved": [{"origin": r.origin, "weight": float(r.weight), "reason": r.reason}
-                       for r in ex.unresolved.itertuples()],
+                       for r in cast("Iterator[Any]", ex.unresolved.itertuples())],
     }

@@ -16,6 +16,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -102,7 +103,7 @@ def _expand(row: np.ndarray, col: np.ndarray, val: np.ndarray,
     return row[rep], indices[at], val[rep] * weights[at]
 
 
-def look_through(symbols: Sequence[str], snapshot: Snapshot,
+def look_through(symbols: Sequence[str] | pd.Index, snapshot: Snapshot,
                  asset_classes: Mapping[str, str] | None = None) -> LookThrough:
     """Build the look-through matrix of ``symbols``.
 
@@ -146,7 +147,8 @@ def look_through(symbols: Sequence[str], snapshot: Snapshot,
     else:
         raise DataError("The fund holdings refer to each other in a loop (a fund holds itself "
                         "through other funds); fix the fund-holdings data.")
-    leaf = tuple(np.concatenate(p) for p in zip(*leaf_parts))
+    leaf = cast("tuple[np.ndarray, np.ndarray, np.ndarray]",
+                tuple(np.concatenate(p) for p in zip(*leaf_parts)))
     resid = tuple(np.concatenate(p) for p in zip(*resid_parts)) if resid_parts else (
         np.zeros(0, int), np.zeros(0, int), np.zeros(0))
     keep = resid[2] > 0
@@ -186,7 +188,7 @@ def look_through(symbols: Sequence[str], snapshot: Snapshot,
     np.add.at(matrix, (leaf[0], col_of[leaf[1]]), leaf[2])
     np.add.at(matrix, (resid[0], res_col[resid[1]]), resid[2])
     for i in np.flatnonzero(~known):
-        s = symbols[i]
+        s = symbols[int(i)]
         matrix[i, origin_col[s] if s in origin_col.index else n_iss + asset_keys.index(user[s])] = 1.0
     return LookThrough(symbols=symbols, matrix=matrix, securities=leaf, leaves=leaves,
                        snapshot=snapshot)

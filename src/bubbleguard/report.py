@@ -140,6 +140,12 @@ class Report(Model):
         columns = _ROW_TYPES[table].field_names()
         return pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=columns)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the summary, findings and issuers (see ``bubbleguard.render``)."""
+        from .renderers._html import fragment
+
+        return fragment(self)
+
     def __repr__(self) -> str:
         """A one-line summary (the whole report is ``model_dump()``)."""
         counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._model import Model
 from .guardrails import Cap, caps
@@ -72,7 +72,7 @@ THEME_LABELS = {"magnificent7": "the Magnificent 7", "ai": "AI-concentrated issu
                 "circular_deals": "circular-deal counterparties"}
 
 
-def _cap_severity(value: float, limit: float, margin: float) -> str:
+def _cap_severity(value: float, limit: float, margin: float) -> Literal["error", "warning"]:
     return "error" if value > limit * (1.0 + margin) else "warning"
 
 
@@ -81,7 +81,7 @@ def issuer_caps(ctx: RuleContext) -> Iterator[Finding]:
     cap = ctx.caps["max_issuer"]
     weight = dict(zip(cap.labels, cap.values(ctx.exposures.weights)))
     iss = ctx.exposures.issuers
-    for row in iss[iss["issuer_id"].map(weight) > cap.limit].itertuples():
+    for row in cast("Iterator[Any]", iss[iss["issuer_id"].map(weight) > cap.limit].itertuples()):
         value = weight[row.issuer_id]
         yield Finding(
             code="issuer_cap_exceeded", severity=_cap_severity(value, cap.limit, ctx.policy.error_margin),
@@ -191,7 +191,7 @@ def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
     """Symbols the reference data does not know (kept as unresolved value)."""
     un = ctx.exposures.unresolved
     unknown = un[un["reason"].str.startswith("unknown symbol")]
-    for row in unknown.itertuples():
+    for row in cast("Iterator[Any]", unknown.itertuples()):
         yield Finding(code="unknown_symbol", severity="info", subject=row.symbol, value=row.weight,
                       limit=None, message=f"{row.symbol} ({row.weight:.1%}): {row.reason}; it is kept "
                       "as unresolved equity. Give it an asset_class column or its fund holdings.")
@@ -237,7 +237,7 @@ def data_age(ctx: RuleContext) -> Iterator[Finding]:
 def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
     """Pairs of funds that largely hold the same issuers."""
     ov = ctx.exposures.overlap
-    for row in ov[ov["overlap"] >= 0.5].head(5).itertuples():
+    for row in cast("Iterator[Any]", ov[ov["overlap"] >= 0.5].head(5).itertuples()):
         yield Finding(code="fund_overlap", severity="info", subject=f"{row.fund_a}/{row.fund_b}",
                       value=row.overlap, limit=0.5,
                       message=(f"{row.fund_a} and {row.fund_b} overlap by {row.overlap:.0%}: holding "

@@ -173,3 +173,16 @@ def test_renders_in_headless_chromium(tmp_path, page_with_plan):
         assert rgb.getpixel((20, 20)) == (0x1F, 0x4E, 0x79)  # the header is drawn
         colors = rgb.resize((128, 240)).getcolors(maxcolors=100_000)
         assert colors is not None and len(colors) > 200  # charts, not a blank page
+
+
+def test_notebooks_show_a_report_and_a_plan_as_html(report, plan):
+    html = report._repr_html_()
+    assert html.startswith('<div class="bubbleguard"><style>') and html.endswith("</div>")
+    assert '<section id="summary">' in html and '<section id="findings">' in html
+    assert "&lt;script&gt;" in html and "<script>" not in html  # the file name is escaped
+    assert "body{" not in html and ":root" not in html  # styles scoped to the fragment
+    for f in report.findings:
+        assert f.code in html
+    shown = plan._repr_html_()
+    assert '<section id="plan">' in shown and all(t.symbol in shown for t in plan.trades)
+    assert len(repr(report)) < 300 and len(repr(plan)) < 300

@@ -17,7 +17,7 @@ when a graph is built or drawn.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from os import PathLike
@@ -104,7 +104,7 @@ class Dependence(ResultModel):
         return f"{self.party}: {self.score:.0%} of its deal flow ({what}) is {where}."
 
 
-def _deal_json(r: dict[str, Any]) -> dict[str, Any]:
+def _deal_json(r: dict[Hashable, Any]) -> dict[str, Any]:
     amount = r["amount_usd"]
     return {"deal_id": r["deal_id"], "source": r["source_party"], "target": r["target_party"],
             "type": r["deal_type"], "amount_usd": None if pd.isna(amount) else float(amount),

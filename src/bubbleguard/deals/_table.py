@@ -7,6 +7,7 @@ Re-exported by :mod:`bubbleguard.deals`; see
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from datetime import date
 from importlib import resources
 from os import PathLike
@@ -102,7 +103,7 @@ def validate_deals(frame: pd.DataFrame, *, origin: str | None = None) -> pd.Data
     return pd.concat([out, df[extra]], axis=1) if extra else out
 
 
-def _row_problems(rec: dict[str, Any], row: dict[str, Any]) -> list[str]:
+def _row_problems(rec: dict[Hashable, Any], row: dict[str, Any]) -> list[str]:
     """Problems with one row; also stores the parsed date and amount in ``row``."""
     out = []
     for side in ("source_party", "target_party"):

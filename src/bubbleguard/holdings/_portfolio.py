@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -317,14 +317,14 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
     for cur, rate in given.items():
         if cur not in reference.index:
             continue
-        ref = 1.0 / float(reference.at[cur, "per_usd"])
+        ref = 1.0 / float(cast(float, reference.at[cur, "per_usd"]))
         off = max(rate / ref, ref / rate) if rate > 0 else float("inf")
         if off > 5:
             hint = (f" It looks inverted: {rate:g} {cur} to the dollar is --fx {cur}={1 / rate:.4f}."
                     if rate > 0 and max(rate * ref, 1 / (rate * ref)) < 5 else "")
             raise HoldingsError(
                 f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
-                f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']}). Rates are USD per unit of "
+                f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']!s}). Rates are USD per unit of "
                 f"the currency.{hint}")
     if len(currencies) == 1:
         return currencies[0]
@@ -340,9 +340,9 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
         raise HoldingsError(f"{where}: positions are in several currencies ({', '.join(currencies)}) "
                             f"and there is no exchange rate for {', '.join(missing)}. Give rates to "
                             f"USD, e.g. --fx {missing[0]}=1.10 (USD per {missing[0]}).")
-    rate = out["currency"].map(rates)
+    row_rate = out["currency"].map(rates)
     for col in ("market_value", "price", "cost_basis"):
-        out[col] = out[col] * rate
+        out[col] = out[col] * row_rate
     out["currency"] = "USD"
     return "USD"
 

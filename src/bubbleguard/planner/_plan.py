@@ -8,8 +8,8 @@ never renamed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,12 @@ class Plan(ResultModel):
     before: Report
     after: Report
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the trades, the guardrails and the findings after the plan."""
+        from ..renderers._html import fragment
+
+        return fragment(self)
+
     @property
     def ok(self) -> bool:
         """True when the plan meets every guardrail without relaxation."""
@@ -162,8 +168,10 @@ class Plan(ResultModel):
         """
         if table == "holdings":
             return self.post_trade_holdings()
-        rows = {"trades": (self.trades, Trade), "targets": (self.targets, Target),
-                "guardrails": (self.guardrails, Guardrail)}.get(table)
+        tables: dict[str, tuple[list[Any], type[Any]]] = {
+            "trades": (self.trades, Trade), "targets": (self.targets, Target),
+            "guardrails": (self.guardrails, Guardrail)}
+        rows = tables.get(table)
         if rows is None:
             raise ValueError(f"unknown table '{table}' (trades, targets, guardrails, holdings)")
         return pd.DataFrame([r.model_dump() for r in rows[0]], columns=list(rows[1].model_fields))
@@ -226,7 +234,7 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
     before_value = held["market_value"].to_numpy(float)
     frac_left = np.where(before_value > 0,
                          1.0 - sold / np.where(before_value > 0, before_value, 1.0), 0.0)
-    for j, r in held.iterrows():
+    for j, r in cast("Iterator[tuple[int, pd.Series]]", held.iterrows()):
         left = float(r["market_value"]) - float(sold[j])
         q = float(r["quantity"])
         if np.isfinite(q) and np.isfinite(sold_sh[j]):

@@ -55,7 +55,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -240,7 +240,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
             else {a for a in accounts if TAX_ADVANTAGED.search(a)})
     taxable = [a for a in accounts if a not in free]
     if cash_account is None:
-        cash_account = (cash_by_acc.idxmax() if cash_by_acc.max() > 0
+        cash_account = (cast(str, cash_by_acc.idxmax()) if cash_by_acc.max() > 0
                         else taxable[0] if taxable else accounts[0])
     if cash_account not in accounts:
         accounts.append(cash_account)

@@ -31,9 +31,9 @@ caps are meant to limit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -167,7 +167,7 @@ def _annualised(r: pd.Series) -> float:
     r = r.dropna()
     if r.empty:
         return 0.0
-    return float((1.0 + r).prod() ** (TRADING_DAYS / len(r)) - 1.0)
+    return float(cast(float, (1.0 + r).prod()) ** (TRADING_DAYS / len(r)) - 1.0)
 
 
 def _daily_block(prices: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +186,7 @@ def _category_proxy(category: str, asset_class: str) -> str:
     return ASSET_CLASS_PROXIES.get(asset_class or "equity", MARKET)
 
 
-def risk_model(symbols: Sequence[str], snapshot: Snapshot | None = None, *,
+def risk_model(symbols: Iterable[str], snapshot: Snapshot | None = None, *,
                prices: pd.DataFrame | None = None, lookback_years: float = 5.0,
                min_obs: int = 120, min_coverage: float = 0.6,
                shrinkage_target: str = "constant_correlation",
@@ -299,7 +299,7 @@ class _Proxies:
             return self._cache[symbol]
         proxy, why = self.proxy(symbol, depth)
         if n_own >= self.min_obs and mine is not None:
-            first = mine.first_valid_index()
+            first = cast(pd.Timestamp, mine.first_valid_index())
             out = mine.where(mine.index >= first, proxy)
             self.used[symbol] = f"{why} before {first.date()} (own prices start then)"
         else:

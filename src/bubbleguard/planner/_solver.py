@@ -176,7 +176,7 @@ class Rebalancer(TradesMixin):
         core = (cls["equity"] + cls["bond"]).to_numpy() > 0.5
         return (core & ~broad).astype(float)
 
-    def _set_active(self, extra: Sequence[int] = ()) -> None:
+    def _set_active(self, extra: Sequence[int] | np.ndarray = ()) -> None:
         """Choose the issuer rows the solver sees.
 
         A single-issuer cap row only if some instrument alone could break it; for the top-10

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,18 @@ class TradesMixin:
     min_trade: float
     policy: Any
     unresolved: np.ndarray
+
+    if TYPE_CHECKING:  # defined by Rebalancer
+        def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None
+                     ) -> dict[str, tuple[float, float]]:
+            """Every guardrail's value and limit for post-trade weights (instruments + CASH)."""
+
+        def _attempt(self, objective: str, state: State, relax: tuple[tuple[str, float], ...],
+                     discrete: bool, target: np.ndarray | None, slack: frozenset[str],
+                     margin: float, limits: Mapping[str, float]) -> Solution: ...
+
+        def _violations(self, sol: Solution, state: State,
+                        limits: Mapping[str, float]) -> dict[str, float]: ...
 
     def state(self, row_values: np.ndarray, *, cash: np.ndarray | float = 0.0,
               cash_change: float = 0.0, cash_account: int = 0, sell_ok: np.ndarray | None = None,

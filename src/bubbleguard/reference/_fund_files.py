@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..errors import DataError
 from ..symbols import normalize_symbols
@@ -196,10 +196,10 @@ def match_local_listings(ff: FundFile, snapshot: Snapshot) -> FundFile:
     placeholder = stocks.loc[cands.index, "name"].str.strip().str.upper().isin(["", *cands.index])
     by_base: dict[str, list[str]] = {}
     for sym, b in cands.items():
-        by_base.setdefault(b, []).append(sym)
+        by_base.setdefault(b, []).append(str(sym))
     renamed = []
     for i in df.index[local]:
-        sym = df.at[i, "symbol"]
+        sym = cast(str, df.at[i, "symbol"])
         options = by_base.get(sym)
         if not options:
             continue

@@ -16,7 +16,7 @@ from functools import cache, cached_property
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,8 +80,8 @@ class Snapshot:
         Returns ``(indptr, indices, weights)``: the holdings of the security at position ``f``
         are ``indices[indptr[f]:indptr[f + 1]]`` with ``weights`` alike (empty for non-funds).
         """
-        rows = self.index.get_indexer(self.holdings["fund"])
-        cols = self.index.get_indexer(self.holdings["symbol"])
+        rows = self.index.get_indexer(cast(pd.Index, self.holdings["fund"]))
+        cols = self.index.get_indexer(cast(pd.Index, self.holdings["symbol"]))
         order = np.argsort(rows, kind="stable")
         indptr = np.zeros(len(self.index) + 1, dtype=np.int64)
         np.add.at(indptr, rows + 1, 1)
@@ -200,7 +200,7 @@ def read_fund_holdings(path: str | Path) -> pd.DataFrame:
                            errors="coerce")
     bad = df.index[weight.isna() | (weight < 0)]
     if len(bad):
-        rows = ", ".join(f"line {i + 2} ('{df.at[i, 'weight']}')" for i in bad[:10])
+        rows = ", ".join(f"line {i + 2} ('{df.at[i, 'weight']!s}')" for i in bad[:10])
         raise DataError(f"{path}: weights must be non-negative numbers; fix {rows}.")
     df["fund"] = normalize_symbols(df["fund"], broker=True)
     df["symbol"] = normalize_symbols(df["symbol"], broker=True)

@@ -23,6 +23,7 @@ from ._format import THEME_NAMES
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from ..deals._graph import DealGraph
     from ..report import Report
@@ -34,8 +35,9 @@ __all__ = ["asset_classes_chart", "before_after_chart", "deal_graph_svg", "deal_
 DIRECT, VIA, OVER, OK, LIMIT, MARKET, AFTER = ("#1f4e79", "#8fb8de", "#c0392b", "#2e8b57",
                                                "#333333", "#e69f00", "#2a9d8f")
 WIDTH = 11.0  # inches: at a report's ~1000 px width, 10-point text shows at about 13 px
-_RC = {"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
-       "axes.spines.right": False, "svg.fonttype": "none", "svg.hashsalt": "bubbleguard"}
+_RC: dict[RcKeyType, Any] = {"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
+                             "axes.spines.right": False, "svg.fonttype": "none",
+                             "svg.hashsalt": "bubbleguard"}
 
 
 def _figure(width: float, height: float) -> Figure:

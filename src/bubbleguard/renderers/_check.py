@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..report import Report
-from ..rules import Finding
 from ._format import THEME_NAMES, bar, money, pct, to_text
 
 if TYPE_CHECKING:
@@ -16,6 +14,8 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from ..deals._graph import DealGraph
+    from ..report import Report
+    from ..rules import Finding
 
 __all__ = ["markdown", "render", "terminal"]
 

@@ -9,6 +9,7 @@ The command itself, the filters and the graph exports stay in :mod:`bubbleguard.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ def _money(amount: float | None, shared: bool = False) -> str:
     return f"${amount:,.0f}"
 
 
-def _when(row: dict[str, Any]) -> str:
+def _when(row: dict[Hashable, Any]) -> str:
     day: str = row["date"].date().isoformat()
     return {"month": day[:7], "year": day[:4], "range": f"from {day[:4]}"}.get(
         row["date_precision"], day)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from ._format import THEME_NAMES
 
@@ -24,7 +25,7 @@ def list_renderable(df: pd.DataFrame) -> Any:
         table.add_column(h, justify="right" if h == "holdings" else "left",
                          no_wrap=h in ("fund", "as of", "coverage"),
                          ratio=2 if h == "name" else None)
-    for r in df.itertuples():
+    for r in cast("Iterator[Any]", df.itertuples()):
         cov = f"full via {r.tracks}" if r.tracks else r.coverage
         table.add_row(r.fund, r.name, r.category.replace("_", " "), r.asset_class.replace("_", " "),
                       cov, "" if pd.isna(r.holdings) else str(r.holdings), r.as_of)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..report import Report
     from ..scenarios._results import ScenarioResult, ScenarioResults
 
-__all__ = ["SECTIONS", "report_html"]
+__all__ = ["SECTIONS", "fragment", "report_html"]
 
 #: Section ids, in page order (``plan`` only with a plan).
 SECTIONS = ("summary", "findings", "issuers", "themes", "asset-classes", "deals", "scenarios",
@@ -386,3 +386,32 @@ def report_html(report: Report, plan: Any = None, scenarios: ScenarioResults | N
             f"<header><h1>{title}</h1><p>{_e(sub)}</p></header><nav>{nav}</nav>"
             f"<main>{''.join(parts)}</main><footer>bubbleguard measures concentration and stress; "
             "it does not forecast markets.</footer></body></html>\n")
+
+
+def _scoped_css() -> str:
+    """The page's rules for sections, cards and tables, scoped to ``.bubbleguard`` (no page chrome)."""
+    rules = []
+    for rule in CSS.replace("\n", "").split("}"):
+        selector, _, body = rule.partition("{")
+        selector = selector.strip()
+        if not body or selector.startswith(("@", "*", "body", "header", "nav", "main", "footer")):
+            continue
+        if selector == ":root":
+            rules.append(f".bubbleguard{{{body}}}")
+        else:
+            scoped = ",".join(f".bubbleguard {s.strip()}" for s in selector.split(","))
+            rules.append(f"{scoped}{{{body}}}")
+    return "".join(rules)
+
+
+def fragment(obj: Any) -> str:
+    """A report's or a plan's main sections as one HTML fragment (notebooks' ``_repr_html_``).
+
+    A report shows its summary, findings and issuers; a plan its trades and guardrails, then the
+    findings after it. The page's styles come along, scoped to the fragment.
+    """
+    if hasattr(obj, "trades") and hasattr(obj, "before"):
+        parts = [_plan(obj, obj.before), _findings(obj.after)]
+    else:
+        parts = [_summary(obj, None), _findings(obj), _issuers(obj)]
+    return f'<div class="bubbleguard"><style>{_scoped_css()}</style>{"".join(parts)}</div>'

@@ -6,10 +6,12 @@ Each renderer returns a string or a rich renderable; only the CLI writes to the 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..planner._plan import Plan
 from ._format import money, pct
+
+if TYPE_CHECKING:
+    from ..planner._plan import Plan
 
 __all__ = ["PLAN_FORMATS", "markdown", "render", "terminal"]
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..scenarios._results import ScenarioResult, ScenarioResults
 from ._format import pct
+
+if TYPE_CHECKING:
+    from ..scenarios._results import ScenarioResult, ScenarioResults
 
 __all__ = ["SCENARIO_FORMATS", "render_scenarios", "scenarios_markdown", "scenarios_table"]
 
@@ -62,7 +64,8 @@ def scenarios_table(results: ScenarioResults, compact: bool = False) -> Any:
     table.add_column("worst contributors", overflow="fold")
     for s in results.scenarios:
         style = "red" if s.return_ <= -0.2 else ("yellow" if s.return_ < 0 else "green")
-        row = [s.name, _window(s), Text(pct(s.return_, signed=True), style=style), f"{s.value_change:,.0f}"]
+        row: list[str | Text] = [s.name, _window(s), Text(pct(s.return_, signed=True), style=style),
+                                 f"{s.value_change:,.0f}"]
         if plan:
             p = plan.get(s.id)
             row.append(pct(p.after, signed=True) if p else "")

@@ -171,7 +171,9 @@ def parse_scenarios(data: Mapping[str, Any], snapshot: Snapshot | None, *, where
         else:
             shocks = _shocks(entry.get("shocks"), snapshot, mine)
             if shocks is not None and not mine:
-                out.append(ShockScenario(id=sid, name=name, shocks=shocks, source=source, **text))
+                out.append(ShockScenario(id=sid, name=name, shocks=shocks, source=source,
+                                         description=text["description"],
+                                         assumptions=text["assumptions"]))
         problems += [f"{label}: {m}" for m in mine]
     if problems:
         more = f"; and {len(problems) - 12} more" if len(problems) > 12 else ""
@@ -261,6 +263,7 @@ def _shocks(raw: Any, snapshot: Snapshot | None, problems: list[str]) -> Shocks 
             where = f"shocks.{dim}.{key}"
             canon = str(key) if names is None else names.get(str(key).strip().lower())
             if canon is None:
+                assert names is not None  # only a lookup in a table of names gives None
                 what = dim.replace("_", " ")
                 listing = ("" if dim in ("symbol", "issuer")
                            else f" (known: {', '.join(sorted(set(names.values())))})")

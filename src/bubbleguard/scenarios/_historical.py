@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -139,15 +140,15 @@ class PriceWindow:
     def __post_init__(self) -> None:
         prices = self.snapshot.prices
         if len(prices):
-            i0, i1 = prices.index.get_indexer([pd.Timestamp(self.start), pd.Timestamp(self.end)],
-                                              method="nearest")
-            self.start_used, self.end_used = prices.index[i0].date(), prices.index[i1].date()
+            ends = [pd.Timestamp(self.start), pd.Timestamp(self.end)]
+            i0, i1 = prices.index.get_indexer(cast(pd.Index, ends), method="nearest")
+            self.start_used, self.end_used = prices.index[int(i0)].date(), prices.index[int(i1)].date()
             own = prices.iloc[i1] / prices.iloc[i0] - 1.0
             self.own = own[np.isfinite(own)]
         else:
             self.start_used, self.end_used = self.start, self.end
             self.own = pd.Series(dtype=float)
-        self.first = prices.notna().idxmax()
+        self.first: pd.Series = prices.notna().idxmax()  # first priced day of each symbol
         self._cache: dict[str, Priced] = {}
 
     # ------------------------------------------------------------------ helpers
@@ -262,4 +263,5 @@ def security_weights(lt: object, weights: np.ndarray) -> np.ndarray:
     fn = getattr(lt, "security_weights", None)
     if fn is not None:
         return np.asarray(fn(weights), dtype=float)
-    return np.asarray(weights @ lt.securities, dtype=float).ravel()  # type: ignore[attr-defined]
+    securities = lt.securities  # type: ignore[attr-defined]
+    return np.asarray(weights @ securities, dtype=float).ravel()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -248,7 +248,7 @@ def _frame_values(df: pd.DataFrame) -> dict[str, float]:
         if val is None and df.shape[1] == 1:
             return {str(k): float(v) for k, v in df.iloc[:, 0].items()}
         return {}
-    return df.groupby(sym)[val].sum().astype(float).to_dict()
+    return cast("dict[str, float]", df.groupby(sym)[val].sum().astype(float).to_dict())
 
 
 def run_scenarios(holdings: Any, ids: Sequence[str] | None = None, *,
