@@ -35,7 +35,14 @@ CASES = [
     ("futu_openapi_position_list_query.csv", ("--fx", "HKD=0.1282"), "USD",
      5516.4 + 51000.0 * 0.1282, 2),
     ("european_semicolon_cp1252.csv", (), "EUR", 1435.00 + 14057.50 + 4612.00 + 354.20, 4),
+    # written from public layouts (tests/fixtures/brokers/LAYOUTS.md), totals from its tables
+    ("etrade_PortfolioDownload.csv", (), "USD", 7315.0 + 6319.6 + 11032.8 + 7100.375 + 1250.00, 5),
+    ("etrade_PortfolioDownload_lots.csv", (), "USD", 4572.45 + 7899.5 + 6958.3675 + 2105.40, 4),
+    ("ibkr_flex_open_positions.csv", (), "USD", 10972.5 + 3657.96 + 9479.4 + 8274.6 + 5680.3, 5),
+    ("ibkr_flex_open_positions_header_trailer.csv", (), "USD", 6319.6 + 5516.4 + 5680.3, 3),
 ]
+TRANSACTIONS = ["fidelity_transactions_History.csv", "fidelity_transactions_Accounts_History.csv",
+                "schwab_transactions_Transactions.csv"]
 
 
 def check_json(*args: str) -> dict:
@@ -120,3 +127,22 @@ def test_a_row_with_neither_quantity_nor_value_is_named_and_the_rest_checks(tmp_
     assert report["total_value"] == pytest.approx(17291.90, abs=0.005)
     assert {p["symbol"]: p["asset_class"] for p in report["positions"]} == {
         "NVDA": "equity", "SMH": "equity", "IAU": "gold", "BND": "bond", "CASH": "cash"}
+
+
+@pytest.mark.parametrize("name", TRANSACTIONS)
+def test_a_transactions_history_is_refused_with_the_export_to_download(name):
+    res = CliRunner().invoke(cli, ["check", str(BROKERS / name)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "transactions (activity) history" in res.stderr and "Download your positions" in res.stderr
+    assert res.stderr.count("\n") == 1
+
+
+def test_lot_rows_are_not_counted_twice_and_the_account_is_kept():
+    lots = check_json(str(BROKERS / "etrade_PortfolioDownload_lots.csv"))
+    assert any("skipped 5 tax-lot detail row(s)" in n for n in lots["notes"])
+    plan = CliRunner().invoke(cli, ["rebalance", str(BROKERS / "etrade_PortfolioDownload_lots.csv"),
+                                    "-f", "json"])
+    holdings = json.loads(plan.stdout)["holdings_after"]
+    assert {h["account"] for h in holdings} == {"Rollover IRA -5678"}
+    flex = check_json(str(BROKERS / "ibkr_flex_open_positions_header_trailer.csv"))
+    assert any("Flex section marker" in n for n in flex["notes"])

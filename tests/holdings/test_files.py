@@ -193,7 +193,11 @@ def test_european_semicolon_export_uses_decimal_comma() -> None:
     assert [parse_number(v, raw.decimal) for v in column(raw, "quantity")] == [10, 25, 100, 3.5]
 
 
-@pytest.mark.parametrize("path", sorted(BROKER_FILES.iterdir()), ids=lambda p: p.name)
+POSITION_FILES = [p for p in sorted(BROKER_FILES.iterdir())
+                  if p.suffix != ".md" and "transactions" not in p.name]
+
+
+@pytest.mark.parametrize("path", POSITION_FILES, ids=lambda p: p.name)
 def test_every_fixture_is_strings_with_canonical_columns(path: Path) -> None:
     raw = read_holdings_file(path)
     allowed = {"symbol", "quantity", "market_value", "price", "currency", "account",
@@ -335,11 +339,17 @@ def test_disclaimer_without_blank_line_ends_the_table(tmp_path: Path) -> None:
 
 
 def test_symbol_without_numbers_is_kept_and_rows_without_symbol_are_noted(tmp_path: Path) -> None:
-    text = "Symbol,Quantity,Market Value\nNVDA,,\n,5,100\nAMD,n/a,\n"
+    text = "Symbol,Quantity,Market Value\nNVDA,,\n,,--\nAMD,n/a,\n"
     raw = read_holdings_file(write(tmp_path, text))
     assert column(raw, "symbol") == ["NVDA", "AMD"]
     assert raw.lines == [2, 4]
     assert "skipped row(s) without a symbol on line(s) 3" in raw.notes
+
+
+def test_a_value_without_a_symbol_is_an_error_not_dropped(tmp_path: Path) -> None:
+    text = "Symbol,Quantity,Market Value\nNVDA,10,1579.90\n,,250.00\n,5,100\nAMD,5,692.50\n"
+    with pytest.raises(HoldingsError, match=r"line\(s\) 3, 4 hold a quantity or value but no symbol"):
+        read_holdings_file(write(tmp_path, text))
 
 
 def test_fund_named_total_is_not_a_total_row(tmp_path: Path) -> None:
@@ -380,8 +390,8 @@ def test_canonical_column_names_from_the_design_contract(tmp_path: Path) -> None
         "locked": "true"}
 
 
-def test_value_only_row_without_symbol_does_not_end_the_table(tmp_path: Path) -> None:
-    text = "Symbol,Quantity,Market Value\nNVDA,10,1579.90\n,,250.00\nAMD,5,692.50\n"
+def test_a_symbol_less_row_without_a_value_does_not_end_the_table(tmp_path: Path) -> None:
+    text = "Symbol,Quantity,Market Value\nNVDA,10,1579.90\n,,\u2014\nAMD,5,692.50\n"
     raw = read_holdings_file(write(tmp_path, text))
     assert column(raw, "symbol") == ["NVDA", "AMD"]
 

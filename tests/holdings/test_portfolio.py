@@ -52,11 +52,10 @@ def test_every_problem_is_reported_with_its_line(tmp_path, tiny):
     assert "\n" not in str(err.value)
 
 
-def test_rows_without_symbol_are_noted_not_lost_silently(tmp_path, tiny):
+def test_rows_without_symbol_are_never_lost_silently(tmp_path, tiny):
     p = write(tmp_path, "symbol,market_value\nAAA,100\n,5\n")
-    pf = load_holdings(p, snapshot=tiny)
-    assert pf.total_value == 100.0
-    assert any("3" in note and "symbol" in note for note in pf.notes)
+    with pytest.raises(HoldingsError, match=r"line\(s\) 3 hold a quantity or value but no symbol"):
+        load_holdings(p, snapshot=tiny)
 
 
 def test_nan_values_in_a_dataframe(tiny):

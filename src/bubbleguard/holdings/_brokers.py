@@ -27,7 +27,11 @@ from ._layout import (
     norm,
 )
 
-__all__ = ["BROKERS", "GENERIC", "GenericFormat", "IbkrFormat"]
+__all__ = ["BROKERS", "GENERIC", "TRANSACTIONS", "GenericFormat", "IbkrFormat"]
+
+_DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+#: Rows a Flex Query writes around each account and section when its markers are on.
+_FLEX_MARKERS = frozenset({"BOF", "BOA", "BOS", "EOS", "EOA", "EOF", "MSG"})
 
 
 class _Fidelity(TableFormat):
@@ -64,6 +68,34 @@ class _MainlandChina(TableFormat):
         if code.isdigit() and len(code) < 6:  # Excel dropped the leading zeros of 000001, 0xxxxx
             record["symbol"] = code.zfill(6)
         return super().clean(record)
+
+
+class _Etrade(TableFormat):
+    """E*TRADE PortfolioDownload.csv: an Account Summary block, then positions with lot rows."""
+
+    def skip_row(self, cells: Sequence[str], keys: Sequence[str]) -> str | None:
+        # a lot row carries its purchase date where the symbol goes: "     08/14/2023,304.83,..."
+        return "tax-lot detail" if cells and _DATE.match(cells[0].strip()) else None
+
+    def extract(self, rows: Sequence[Row], start: int, source: str) -> Extract:
+        out = super().extract(rows, start, source)
+        account = next((rows[k + 1][1][0] for k in range(start - 1)
+                        if rows[k][1][:1] == ["Account"] and rows[k + 1][1]), "")
+        for record in out.records:
+            record["account"] = record.get("account") or account
+        return out
+
+
+class _IbkrFlex(TableFormat):
+    """IBKR Flex Query Open Positions: SUMMARY rows are positions, LOT rows their tax lots."""
+
+    def skip_row(self, cells: Sequence[str], keys: Sequence[str]) -> str | None:
+        if cells and cells[0] in _FLEX_MARKERS:
+            return "Flex section marker"
+        level = keys.index("levelofdetail") if "levelofdetail" in keys else None
+        if level is not None and level < len(cells) and cells[level].upper() not in ("", "SUMMARY"):
+            return "tax-lot detail"
+        return None
 
 
 class GenericFormat(TableFormat):
@@ -201,6 +233,15 @@ _BUILTIN: list[BrokerFormat] = [
                    "% of acct (% of account)"),
          title=re.compile(r"Positions for (?:account )?(.+?) as of", re.IGNORECASE),
          sectioned=True),
+    _fmt(_IbkrFlex, "ibkr_flex", "Interactive Brokers Flex Query, Open Positions (CSV)",
+         [("Symbol",), ("Quantity",), ("MarkPrice",), ("PositionValue",)],
+         {"market_value": ("positionvalue",), "price": ("markprice",),
+          "cost_basis": ("costbasismoney",), "currency": ("currencyprimary", "currency"),
+          "account": ("clientaccountid", "accountalias"), "instrument_type": ("assetclass",),
+          "name": ("description",)}),
+    _fmt(_Etrade, "etrade", "E*TRADE portfolio download (PortfolioDownload.csv)",
+         [("Symbol",), ("Last Price $",), ("Quantity",), ("Price Paid $",), ("Value $",)],
+         {"market_value": ("value $",), "price": ("last price $",), AVG_COST: ("price paid $",)}),
     _fmt(TableFormat, "robinhood",
          "Robinhood holdings (robin_stocks build_holdings() saved with pandas to_csv)",
          [("average_buy_price",), ("equity",), ("quantity",), ("price",), ("percent_change",)],
@@ -219,3 +260,17 @@ _BUILTIN: list[BrokerFormat] = [
 
 BROKERS: dict[str, BrokerFormat] = {f.id: f for f in [*_BUILTIN, GENERIC]}
 """Known layouts by id, in detection order (``generic`` is always tried last)."""
+
+
+#: Transaction (activity) histories people download by mistake: broker → header cells that mark
+#: one. ``check`` reads positions; the message says which export to take instead.
+TRANSACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Fidelity": (("run date", "action", "amount ($)"),
+                 "Positions, then Download (Portfolio_Positions_*.csv)"),
+    "Charles Schwab": (("date", "action", "fees & comm", "amount"),
+                       "Positions, then Export (*-Positions-*.csv)"),
+    "Vanguard": (("trade date", "transaction type", "net amount"),
+                 "Holdings, then Download (the holdings section of OfxDownload.csv)"),
+    "Interactive Brokers": (("trade date", "buy/sell", "tradeprice"),
+                            "a Flex Query of Open Positions, or the Activity Statement"),
+}

@@ -24,7 +24,7 @@ from typing import NoReturn
 import pandas as pd
 
 from ..errors import HoldingsError
-from ._brokers import BROKERS, GENERIC
+from ._brokers import BROKERS, GENERIC, TRANSACTIONS
 from ._layout import AVG_COST, CANONICAL, GENERIC_ALIASES, NUMERIC, BrokerFormat, Row, missing_columns, norm
 
 __all__ = ["BROKERS", "BrokerFormat", "RawHoldings", "parse_number", "read_holdings_file"]
@@ -312,6 +312,9 @@ def _detect(rows: list[Row], forced: BrokerFormat | None, source: str,
     limit = len(rows) if forced else min(len(rows), _HEADER_SCAN)
     order = [forced] if forced else [f for f in BROKERS.values() if f.id != "generic"] + [GENERIC]
     for fmt in order:
+        if fmt is GENERIC and forced is None:  # no broker layout: a transactions history, maybe
+            for i in range(limit):
+                _refuse_transactions(cells[i], rows[i][0], source)
         for i in range(limit):
             if len(cells[i]) > 1 and fmt.detect(cells[i], cells[max(0, i - 10):i]):
                 return fmt, i
@@ -328,6 +331,18 @@ def _detect(rows: list[Row], forced: BrokerFormat | None, source: str,
             notes.append(f"the header on line {rows[i][0]} has no quantity or market value column")
             return GENERIC, i
     raise _no_header(rows[:limit], source)
+
+
+def _refuse_transactions(header: list[str], line: int, source: str) -> None:
+    """A transactions history is not a positions file: say so, and which export to download."""
+    have = {norm(c) for c in header}
+    for broker, (marks, instead) in TRANSACTIONS.items():
+        if all(m in have for m in marks):
+            raise HoldingsError(
+                f"{source}: this is a {broker} transactions (activity) history (header on line "
+                f"{line}), not a list of positions: it records trades, not what you hold now. "
+                f"Download your positions instead: {instead}.",
+                problems=["transactions history, not positions"])
 
 
 def _no_header(rows: list[Row], source: str) -> HoldingsError:

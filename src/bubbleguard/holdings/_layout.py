@@ -203,6 +203,10 @@ class TableFormat:
         """Turn a section label (or title line) into an account name, if it names one."""
         return " ".join(label.split()) or None
 
+    def skip_row(self, cells: Sequence[str], keys: Sequence[str]) -> str | None:
+        """Why a row below the header is not a position (``tax-lot detail``…), or None."""
+        return None
+
     def clean(self, record: dict[str, str]) -> dict[str, str]:
         """Fix layout-specific quirks of one record (symbol markers, currency names)."""
         cur = record.get("currency")
@@ -233,6 +237,8 @@ class TableFormat:
         last, blank, label = hline, False, None
         totals: list[int] = []
         no_symbol: list[int] = []
+        lost: list[int] = []  # a value without a symbol: never dropped silently
+        skipped: dict[str, list[int]] = {}
         for k in range(start + 1, len(rows)):
             line, cells = rows[k]
             filled = _filled(cells)
@@ -248,6 +254,10 @@ class TableFormat:
             if len(filled) == 1 and self._header_follows(rows, k, keys):
                 label = filled[0]
                 continue
+            reason = self.skip_row(cells, keys)
+            if reason:
+                skipped.setdefault(reason, []).append(line)
+                continue
             symbol = cells[sym] if sym < len(cells) else ""
             if _TOTAL_FULL.match(symbol) or (not symbol and _TOTAL_START.match(filled[0])):
                 totals.append(line)
@@ -259,7 +269,9 @@ class TableFormat:
                 break
             blank = False
             if not symbol:
-                no_symbol.append(line)
+                valued = [cells[i] for i, c in cmap.items()
+                          if c in ("quantity", "market_value") and i < len(cells) and cells[i]]
+                (lost if any(ch.isdigit() for v in valued for ch in v) else no_symbol).append(line)
                 continue
             record = {canon: (cells[i] if i < len(cells) else "") for i, canon in cmap.items()}
             if account and not record.get("account"):
@@ -267,10 +279,18 @@ class TableFormat:
             out.records.append(self.clean(record))
             out.lines.append(line)
             last = line
+        if lost:
+            raise HoldingsError(
+                f"{source}: line(s) {list_lines(lost)} hold a quantity or value but no symbol, so "
+                "that money cannot be looked through. Fill in each row's ticker (or 'CASH'), or "
+                "delete the row if it is not a position.",
+                problems=[f"line {n}: value without a symbol" for n in lost])
         if totals:
             out.notes.append(f"skipped total/pending row(s) on line(s) {list_lines(totals)}")
         if no_symbol:
             out.notes.append(f"skipped row(s) without a symbol on line(s) {list_lines(no_symbol)}")
+        for reason, lines in skipped.items():
+            out.notes.append(f"skipped {len(lines)} {reason} row(s) on line(s) {list_lines(lines)}")
         return out
 
     @staticmethod
