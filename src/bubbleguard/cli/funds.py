@@ -49,7 +49,7 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
     from ..plugins import with_providers
     from ..reference._info import fund_list
     from ..reference._snapshot import load_snapshot, read_fund_holdings
-    from ..renderers._funds import fund_csv, fund_renderable, list_renderable
+    from ..renderers._reference import fund_csv, fund_renderable, list_renderable
 
     if symbol is None:
         df = fund_list(load_snapshot())

@@ -1,15 +1,27 @@
-"""What ``bubbleguard funds`` lists: every fund the snapshot knows, with its coverage and date."""
+"""What ``bubbleguard funds`` and ``bubbleguard data info`` show, as data (JSON-ready).
+
+The fund list (every fund the snapshot knows, its coverage and date) and the snapshot's
+inventory: tables, sources, data ages, fund coverage and the local fund files ``check`` reads.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataError
+from ._providers import LocalFundFiles
+from ._snapshot import load_snapshot, read_fund_holdings
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ._snapshot import Snapshot
 
-__all__ = ["LIST_COLUMNS", "fund_list"]
+__all__ = ["LIST_COLUMNS", "SCHEMA", "data_info", "fund_list"]
+
+SCHEMA = "bubbleguard.data-info/1"
 
 LIST_COLUMNS = ["fund", "name", "category", "asset_class", "coverage", "holdings", "weight_sum",
                 "as_of", "tracks", "source"]
@@ -46,3 +58,69 @@ def fund_list(snapshot: Snapshot) -> pd.DataFrame:
         "tracks": tracks.to_numpy(),
         "source": source.to_numpy(),
     })
+
+
+def _age(date: str, today: dt.date) -> int | None:
+    try:
+        return (today - dt.date.fromisoformat(date)).days
+    except ValueError:
+        return None
+
+
+def _local_files(folder: Path, snapshot_funds: set[str]) -> dict[str, Any]:
+    """Funds found in the fund-files folder (what ``check`` will read)."""
+    out: dict[str, Any] = {"folder": str(folder), "exists": folder.is_dir(), "funds": [],
+                           "problems": []}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            df = read_fund_holdings(path)
+        except DataError as exc:
+            out["problems"].append(str(exc))
+            continue
+        as_of = df.groupby("fund")["as_of"].first() if "as_of" in df else None
+        for fund, part in df.groupby("fund", sort=True):
+            out["funds"].append({
+                "fund": str(fund), "file": path.name, "holdings": int(len(part)),
+                "weight_sum": round(float(part["weight"].sum()), 6),
+                "as_of": str(as_of[fund]) if as_of is not None else "",
+                "in_snapshot": str(fund) in snapshot_funds})
+    return out
+
+
+def data_info(today: dt.date | None = None, folder: Path | None = None) -> dict[str, Any]:
+    """Collect the manifest, data ages, fund coverage and local fund files (JSON-ready)."""
+    today = today or dt.date.today()
+    snap = load_snapshot()
+    man = snap.manifest
+    funds = snap.funds
+    sec = snap.securities
+    as_of = {k: {"date": v, "age_days": _age(v, today)} for k, v in man["as_of"].items()}
+    tables = [{"table": name, "rows": t.get("rows"), "source": t.get("source", ""),
+               "as_of": t.get("as_of", "")} for name, t in man["tables"].items()]
+    tracking = funds["source"].str.startswith("tracks ")
+    dated = funds[funds["as_of"] != ""].sort_values("as_of")
+    sources = (funds.assign(src=funds["source"].where(~tracking, "tracks another fund"))
+               .groupby("src").agg(funds=("as_of", "size"), oldest=("as_of", "min"),
+                                   newest=("as_of", "max"))
+               .sort_values("funds", ascending=False))
+    no_holdings = sec[(sec["kind"] == "fund") & ~sec.index.isin(funds.index)]
+    coverage = {
+        "funds": int(len(funds)),
+        "full": int((funds["coverage"] == "full").sum()),
+        "top10": int((funds["coverage"] == "top10").sum()),
+        "tracking_another_fund": int(tracking.sum()),
+        "without_holdings": {str(k): int(v) for k, v in
+                             no_holdings["asset_class"].value_counts().sort_index().items()},
+        "oldest": {"fund": str(dated.index[0]), "as_of": str(dated["as_of"].iloc[0]),
+                   "age_days": _age(str(dated["as_of"].iloc[0]), today)} if len(dated) else None,
+        "newest": {"fund": str(dated.index[-1]), "as_of": str(dated["as_of"].iloc[-1]),
+                   "age_days": _age(str(dated["as_of"].iloc[-1]), today)} if len(dated) else None,
+        "sources": [{"source": str(s), "funds": int(r.funds), "oldest": str(r.oldest),
+                     "newest": str(r.newest)} for s, r in sources.iterrows()],
+    }
+    return {"schema": SCHEMA, "snapshot_schema": man.get("schema", ""),
+            "built_from": man.get("built_from", ""), "today": today.isoformat(), "as_of": as_of,
+            "tables": tables, "fund_coverage": coverage, "notes": list(man.get("notes", [])),
+            "local_fund_files": _local_files(LocalFundFiles(folder).folder, set(funds.index))}

@@ -1,4 +1,4 @@
-"""Renderers for ``bubbleguard funds``: the fund list, and one fund's look-through."""
+"""Renderers of the reference data: ``funds`` (the list, one fund) and ``data info``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ._format import THEME_NAMES
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["fund_csv", "fund_renderable", "list_renderable"]
+__all__ = ["fund_csv", "fund_renderable", "info_renderable", "list_renderable"]
 
 
 def list_renderable(df: pd.DataFrame) -> Any:
@@ -91,4 +91,62 @@ def fund_renderable(fl: dict[str, Any], top: int) -> Any:
         parts.append(table)
     else:
         parts.append(Text("Unresolved remainder: none.", style="dim"))
+    return Group(*parts)
+
+
+def info_renderable(info: dict[str, Any]) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = [Text(f"Reference snapshot ({info['snapshot_schema']}), built from "
+                             f"{info['built_from']}", style="bold")]
+    t = Table(title="Data dates", title_justify="left")
+    for h in ("data", "as of", "age (days)"):
+        t.add_column(h, justify="right" if h.startswith("age") else "left")
+    for name, d in info["as_of"].items():
+        age = "" if d["age_days"] is None else str(d["age_days"])
+        t.add_row(name.replace("_", " "), d["date"], age)
+    parts.append(t)
+    t = Table(title="Tables", title_justify="left")
+    for h in ("table", "rows", "source"):
+        t.add_column(h, justify="right" if h == "rows" else "left")
+    for row in info["tables"]:
+        src = row["source"] + (f" (as of {row['as_of']})" if row["as_of"] else "")
+        t.add_row(row["table"], f"{row['rows']:,}" if row["rows"] is not None else "", src)
+    parts.append(t)
+    c = info["fund_coverage"]
+    t = Table(title=f"Fund holdings: {c['funds']} funds ({c['full']} full lists, of which "
+                    f"{c['tracking_another_fund']} use the fund they track; {c['top10']} top 10 "
+                    "only)", title_justify="left")
+    for h in ("source", "funds", "oldest", "newest"):
+        t.add_column(h, justify="right" if h == "funds" else "left")
+    for s in c["sources"]:
+        t.add_row(s["source"], str(s["funds"]), s["oldest"], s["newest"])
+    parts.append(t)
+    lines = []
+    if c["oldest"]:
+        lines.append(f"Oldest holdings: {c['oldest']['fund']} as of {c['oldest']['as_of']} "
+                     f"({c['oldest']['age_days']} days); newest: {c['newest']['fund']} as of "
+                     f"{c['newest']['as_of']} ({c['newest']['age_days']} days).")
+    if c["without_holdings"]:
+        kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["without_holdings"].items())
+        lines.append(f"Funds counted as their asset class, not looked through: {kinds}.")
+    parts.append(Text("\n".join(lines)))
+    if info["notes"]:
+        parts.append(Text("Notes from the build:", style="bold"))
+        parts.append(Text("\n".join(f"- {n}" for n in info["notes"])))
+    local = info["local_fund_files"]
+    if not local["exists"]:
+        parts.append(Text(f"Local fund files: {local['folder']} does not exist (none used).",
+                          style="dim"))
+    else:
+        t = Table(title=f"Local fund files in {local['folder']}", title_justify="left")
+        for h in ("fund", "as of", "holdings", "weight sum", "file", "in snapshot"):
+            t.add_column(h, justify="right" if h in ("holdings", "weight sum") else "left")
+        for f in local["funds"]:
+            t.add_row(f["fund"], f["as_of"], str(f["holdings"]), f"{f['weight_sum']:.2%}",
+                      f["file"], "yes" if f["in_snapshot"] else "")
+        parts.append(t)
+        parts += [Text(f"Unreadable: {p}", style="red") for p in local["problems"]]
     return Group(*parts)
