@@ -74,7 +74,8 @@ def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
 def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
           profile: str = "balanced", snapshot: Snapshot | None = None,
           fund_holdings: pd.DataFrame | None = None, broker: str | None = None,
-          fx: dict[str, float] | None = None, deal_certainty: tuple[str, ...] | None = None,
+          fx: dict[str, float] | None = None, base_currency: str | None = None,
+          deal_certainty: tuple[str, ...] | None = None,
           today: dt.date | None = None, scenarios: bool | list[str] = False) -> Report:
     """Look through a portfolio and judge it against a policy.
 
@@ -94,6 +95,8 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         Force a broker format when ``holdings`` is a file.
     fx
         Exchange rates to USD for mixed-currency holdings.
+    base_currency
+        Report values in this currency (default: the file's own; USD when it mixes).
     deal_certainty
         Deal certainties the counterparty section uses (default: confirmed, reported, uncertain).
     today
@@ -111,7 +114,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
 
     snap = snapshot if snapshot is not None else load_snapshot()
     portfolio = holdings if isinstance(holdings, Portfolio) else load_holdings(
-        holdings, broker=broker, snapshot=snap, fx=fx)
+        holdings, broker=broker, snapshot=snap, fx=fx, base_currency=base_currency)
     notes = list(portfolio.notes)
     symbols = list(portfolio.values().index)
     snap, provided = plugins.with_providers(snap, symbols, fund_holdings)

@@ -40,6 +40,8 @@ CASES = [
     ("etrade_PortfolioDownload_lots.csv", (), "USD", 4572.45 + 7899.5 + 6958.3675 + 2105.40, 4),
     ("ibkr_flex_open_positions.csv", (), "USD", 10972.5 + 3657.96 + 9479.4 + 8274.6 + 5680.3, 5),
     ("ibkr_flex_open_positions_header_trailer.csv", (), "USD", 6319.6 + 5516.4 + 5680.3, 3),
+    ("fidelity_Portfolio_Positions_older_header.csv", (), "USD",
+     1204.17 + 11360.60 + 6319.60 + 8046.50, 4),
 ]
 TRANSACTIONS = ["fidelity_transactions_History.csv", "fidelity_transactions_Accounts_History.csv",
                 "schwab_transactions_Transactions.csv"]
@@ -146,3 +148,64 @@ def test_lot_rows_are_not_counted_twice_and_the_account_is_kept():
     assert {h["account"] for h in holdings} == {"Rollover IRA -5678"}
     flex = check_json(str(BROKERS / "ibkr_flex_open_positions_header_trailer.csv"))
     assert any("Flex section marker" in n for n in flex["notes"])
+
+
+def test_the_report_is_in_the_base_currency_asked_for():
+    report = check_json(str(BROKERS / "futu_positions.csv"), "--fx", "HKD=0.1282",
+                        "--base-currency", "HKD")
+    assert report["currency"] == "HKD"
+    by_hand = (7899.50 + 11032.80 + 2791.20) / 0.1282 + 10660 + 51000
+    assert report["total_value"] == pytest.approx(by_hand, abs=0.01)
+    plan = CliRunner().invoke(cli, ["rebalance", str(BROKERS / "futu_positions.csv"), "--fx",
+                                    "HKD=0.1282", "--base-currency", "HKD", "-f", "json"])
+    assert json.loads(plan.stdout)["currency"] == "HKD"
+
+
+def test_codes_name_their_market_when_no_currency_is_given(tmp_path):
+    one = tmp_path / "a_shares.csv"
+    one.write_text("symbol,quantity,market_value\n513100,20000,34980\n600519,10,15200\n",
+                   encoding="utf-8")
+    report = check_json(str(one))
+    assert report["currency"] == "CNY" and report["total_value"] == pytest.approx(50180.0)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("symbol,quantity,market_value\n513100,20000,34980\n00700,100,51000\n"
+                     "QQQ,10,5516.40\n", encoding="utf-8")
+    report = check_json(str(mixed), "--fx", "CNY=0.14", "--fx", "HKD=0.128", "--base-currency", "CNY")
+    assert report["currency"] == "CNY"
+    by_hand = 34980 + 51000 * 0.128 / 0.14 + 5516.40 / 0.14
+    assert report["total_value"] == pytest.approx(by_hand, abs=0.01)
+
+
+def test_a_base_currency_without_a_rate_is_a_clear_error():
+    res = CliRunner().invoke(cli, ["check", str(BROKERS / "etrade_PortfolioDownload.csv"),
+                                   "--base-currency", "XYZ"])
+    assert res.exit_code == 2 and "no exchange rate for XYZ" in res.stderr
+    assert "Traceback" not in res.output
+
+
+MAJOR = ["fidelity_Portfolio_Positions_Jun-30-2025.csv", "schwab_All-Accounts-Positions-2025-06-30.csv",
+         "schwab_Individual-Positions-2025-06-30-161200.csv", "vanguard_OfxDownload.csv",
+         "etrade_PortfolioDownload.csv", "ibkr_flex_open_positions.csv", "robinhood_build_holdings.csv"]
+DISCLAIMER = ("\n\n\"The data and information in this spreadsheet is provided to you solely for your "
+              "use and is not for distribution.\"\n\"Date downloaded 06/30/2025 4:15 PM ET\"\n")
+
+
+def _variant(text: str, kind: str) -> bytes:
+    if kind == "bom-crlf":
+        return ("\ufeff" + text.replace("\r\n", "\n").replace("\n", "\r\n")).encode("utf-8")
+    if kind == "footer":
+        return (text.rstrip("\n") + DISCLAIMER).encode("utf-8")
+    lines = text.splitlines(keepends=True)  # "lower-case header": every line naming the columns
+    return "".join(line.lower() if "quantity" in line.lower() else line for line in lines).encode()
+
+
+@pytest.mark.parametrize("kind", ["bom-crlf", "footer", "lower-case-header"])
+@pytest.mark.parametrize("name", MAJOR)
+def test_variants_of_each_major_broker_give_the_same_total(tmp_path, name, kind):
+    case = next(c for c in CASES if c[0] == name)
+    text = (BROKERS / name).read_bytes().decode("utf-8-sig")
+    path = tmp_path / name
+    path.write_bytes(_variant(text, kind))
+    report = check_json(str(path), *case[1])
+    assert report["total_value"] == pytest.approx(case[3], abs=0.005)
+    assert len(report["positions"]) == case[4]

@@ -90,13 +90,16 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def holdings_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--broker``, ``--funds`` and ``--fx``: how a holdings file and its funds are read."""
+    """``--broker``, ``--funds``, ``--fx`` and ``--base-currency``: how holdings are read."""
     opts = [
         click.option("--broker", help="Force a broker export format (default: detected from the header)."),
         click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="CSV of extra or replacement fund holdings (fund,symbol,weight)."),
         click.option("--fx", multiple=True, metavar="CUR=RATE",
                      help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14."),
+        click.option("--base-currency", metavar="CUR",
+                     help="Report values in this currency, e.g. CNY or HKD (default: the file's "
+                          "own; USD when it mixes currencies)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -130,7 +133,8 @@ def load_inputs(holdings: Path, kw: dict[str, Any]) -> Inputs:
     funds_file, broker, fx = kw.pop("funds_file"), kw.pop("broker"), parse_fx(kw.pop("fx"))
     snapshot = load_snapshot()
     extra = read_fund_holdings(funds_file) if funds_file else None
-    portfolio = load_holdings(holdings, broker=broker, snapshot=snapshot, fx=fx)
+    portfolio = load_holdings(holdings, broker=broker, snapshot=snapshot, fx=fx,
+                              base_currency=kw.pop("base_currency"))
     return Inputs(portfolio, snapshot, extra, policy)
 
 

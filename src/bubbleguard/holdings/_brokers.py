@@ -213,9 +213,9 @@ GENERIC = _fmt(GenericFormat, "generic", "Generic CSV (symbol + quantity and/or 
 _BUILTIN: list[BrokerFormat] = [
     IbkrFormat(),
     _fmt(_Fidelity, "fidelity", "Fidelity positions export (Portfolio_Positions_*.csv)",
-         [("Account Number",), ("Account Name",), ("Symbol",), ("Description",), ("Quantity",),
+         [("Account Number", "Account Name/Number"), ("Symbol",), ("Description",), ("Quantity",),
           ("Last Price",), ("Current Value",)],
-         {"account": ("account number",), "market_value": ("current value",),
+         {"account": ("account number", "account name/number"), "market_value": ("current value",),
           "price": ("last price",), "cost_basis": ("cost basis total", "cost basis"),
           AVG_COST: ("average cost basis", "cost basis per share")}),
     _fmt(TableFormat, "vanguard", "Vanguard download (OfxDownload.csv, holdings section)",

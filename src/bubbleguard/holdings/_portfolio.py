@@ -89,7 +89,8 @@ class Portfolio:
 
 
 def load_holdings(source: HoldingsInput, *, broker: str | None = None,
-                  snapshot: Snapshot | None = None, fx: Mapping[str, float] | None = None) -> Portfolio:
+                  snapshot: Snapshot | None = None, fx: Mapping[str, float] | None = None,
+                  base_currency: str | None = None) -> Portfolio:
     """Read and validate holdings.
 
     Parameters
@@ -103,8 +104,13 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
     snapshot
         Reference data for last prices (default: the bundled snapshot).
     fx
-        Rates to convert other currencies to USD, e.g. ``{"CNY": 0.14}``; needed only when the
-        holdings mix currencies.
+        Rates to convert other currencies to USD, e.g. ``{"CNY": 0.14}``; without one, the
+        snapshot's dated reference rate is used (and named in the notes).
+    base_currency
+        Report every value in this currency (e.g. ``"HKD"``). Default: the file's own currency
+        when it has one, USD when it mixes several. A position without a currency column is in
+        the currency its code implies (six-digit A-share codes CNY, Hong Kong codes HKD), else
+        USD.
 
     Returns
     -------
@@ -119,17 +125,18 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
     if isinstance(source, (Mapping, pd.Series)):
         where = "Series" if isinstance(source, pd.Series) else "dict"
         frame, notes = _weights_frame(dict(source.items()))
-        return _validate(frame, None, where, where, ".", notes, snapshot, fx)
+        return _validate(frame, None, where, where, ".", notes, snapshot, fx, base_currency)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         frame.columns = _canonical_columns([str(c) for c in frame.columns], "DataFrame")
-        return _validate(frame, None, "DataFrame", "DataFrame", ".", [], snapshot, fx)
+        return _validate(frame, None, "DataFrame", "DataFrame", ".", [], snapshot, fx,
+                         base_currency)
     if isinstance(source, (str, os.PathLike)):
         from ._files import read_holdings_file
 
         raw = read_holdings_file(Path(source), broker=broker)
         return _validate(raw.frame, raw.lines, raw.source, raw.format, raw.decimal,
-                         list(raw.notes), snapshot, fx)
+                         list(raw.notes), snapshot, fx, base_currency)
     raise HoldingsError(f"Cannot read holdings from a {type(source).__name__}; pass a file path, "
                         "a pandas DataFrame or a {ticker: weight} dict.")
 
@@ -192,7 +199,8 @@ def _number(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: str, decimal: str,
-              notes: list[str], snapshot: Snapshot | None, fx: Mapping[str, float] | None) -> Portfolio:
+              notes: list[str], snapshot: Snapshot | None, fx: Mapping[str, float] | None,
+              base: str | None = None) -> Portfolio:
     where = source
     if "symbol" not in frame.columns:
         found = ", ".join(map(str, frame.columns)) or "none"
@@ -268,6 +276,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     report((value > MAX_AMOUNT) & (source_of != "market_value"),  # given values are judged above
            f"{{symbol}} is worth more than {MAX_AMOUNT:.0e} (quantity x price); check the quantity")
     currency = text("currency")
+    currency = np.where(currency == "", _market_currency(text("symbol")), currency)
     currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
     report(~np.isin(asset_class, ("", *ASSET_CLASSES)),
@@ -290,7 +299,7 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
         "locked": np.isin([x.lower() for x in text("locked")], ("true", "yes", "y", "1", "x")),
         "value_source": source_of, "line": line,
     })[~np.isnan(value)]
-    currency_out = _convert(out, fx, where, snap, notes)
+    currency_out = _convert(out, fx, where, snap, notes, base)
     if out["market_value"].sum() <= 0:
         raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
                             "quantity and market_value columns.")
@@ -302,17 +311,25 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
                      format=fmt, currency=currency_out, notes=tuple(notes))
 
 
-def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snapshot: Snapshot,
-             notes: list[str]) -> str:
-    """Convert a mixed-currency book to USD: given rates first, else the bundled reference rates.
+def _market_currency(codes: np.ndarray) -> np.ndarray:
+    """The currency a listing code implies: A-share codes CNY, Hong Kong codes HKD, else none."""
+    s = pd.Series(codes, dtype=object).astype(str).str.upper()
+    hk = s.str.match(r"^(?:HK\.)?0\d{4}$|^\d{1,5}\.HK$")
+    cn = s.str.match(r"^(?:SH\.|SZ\.)?\d{6}$|^\d{6}\.(?:SS|SZ|SH)$")
+    return np.where(hk, "HKD", np.where(cn, "CNY", "")).astype(object)
 
-    A given rate more than 5x away from the reference is refused: it is almost always written the
-    other way round (HKD per USD instead of USD per HKD).
+
+def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snapshot: Snapshot,
+             notes: list[str], base: str | None = None) -> str:
+    """Put every value in one currency: ``base``, else the file's own, else USD for a mixed book.
+
+    Rates are USD per unit: the given ones first, else the snapshot's dated reference rates
+    (named in the notes). A given rate more than 5x away from the reference is refused: it is
+    almost always written the other way round (HKD per USD instead of USD per HKD).
     """
     given = {k.upper(): float(v) for k, v in (fx or {}).items()}
     currencies = sorted(set(out["currency"]))
-    if not given and len(currencies) == 1:
-        return currencies[0]
+    target = base.upper() if base else (currencies[0] if len(currencies) == 1 else "USD")
     reference = snapshot.fx
     for cur, rate in given.items():
         if cur not in reference.index:
@@ -326,25 +343,29 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
                 f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
                 f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']!s}). Rates are USD per unit of "
                 f"the currency.{hint}")
-    if len(currencies) == 1:
-        return currencies[0]
+    if currencies == [target]:
+        return target
     rates = {"USD": 1.0, **given}
-    for cur in currencies:
+    for cur in [*currencies, target]:
         if cur not in rates and cur in reference.index:
             row = reference.loc[cur]
             rates[cur] = 1.0 / float(row["per_usd"])
             notes.append(f"{cur} converted at the bundled reference rate of {row['per_usd']:g} {cur} "
                          f"per USD ({row['date']}); give --fx {cur}=RATE (USD per {cur}) for today's")
-    missing = [c for c in currencies if c not in rates]
+    missing = [c for c in dict.fromkeys([*currencies, target]) if c not in rates]
     if missing:
-        raise HoldingsError(f"{where}: positions are in several currencies ({', '.join(currencies)}) "
-                            f"and there is no exchange rate for {', '.join(missing)}. Give rates to "
-                            f"USD, e.g. --fx {missing[0]}=1.10 (USD per {missing[0]}).")
-    row_rate = out["currency"].map(rates)
+        several = f"positions are in several currencies ({', '.join(currencies)})" \
+            if len(currencies) > 1 else f"the report is asked for in {target}"
+        raise HoldingsError(f"{where}: {several} and there is no exchange rate for "
+                            f"{', '.join(missing)}. Give rates to USD, e.g. --fx {missing[0]}=1.10 "
+                            f"(USD per {missing[0]}).")
+    row_rate = out["currency"].map(rates) / rates[target]
     for col in ("market_value", "price", "cost_basis"):
         out[col] = out[col] * row_rate
-    out["currency"] = "USD"
-    return "USD"
+    out["currency"] = target
+    if base:
+        notes.append(f"values reported in {target} (from {', '.join(currencies)})")
+    return target
 
 
 def _paragraph(where: str, problems: list[str]) -> str:

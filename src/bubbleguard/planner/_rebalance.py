@@ -132,6 +132,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
               tax_free_accounts: Iterable[str] | None = None, unresolved_as_ai: bool = False,
               snapshot: Snapshot | None = None, fund_holdings: pd.DataFrame | None = None,
               broker: str | None = None, fx: dict[str, float] | None = None,
+              base_currency: str | None = None,
               buy_held: bool = False, risk: Any = None) -> Plan:
     """Propose trades that bring a portfolio within its guardrails.
 
@@ -173,7 +174,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         Names of tax-advantaged accounts (default: recognised from the account names).
     unresolved_as_ai
         Count unresolved fund value toward the AI theme cap (conservative).
-    snapshot, fund_holdings, broker, fx
+    snapshot, fund_holdings, broker, fx, base_currency
         As for :func:`bubbleguard.check`.
     buy_held
         Also allow buying more of the instruments already held.
@@ -198,7 +199,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     notes: list[str] = []
     base = snapshot if snapshot is not None else load_snapshot()
     portfolio = holdings if isinstance(holdings, Portfolio) else load_holdings(
-        holdings, broker=broker, snapshot=base, fx=fx)
+        holdings, broker=broker, snapshot=base, fx=fx, base_currency=base_currency)
     pol = policy if policy is not None else load_policy(profile)
     changes = {"max_turnover": max_turnover} if max_turnover is not None else {}
     if min_trade is not None:
