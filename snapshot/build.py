@@ -515,7 +515,7 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     write_json(manifest, out / "manifest.json")
     # summaries computed with the package itself on the tables just written
     sys.path.insert(0, str(ROOT / "src"))
-    from bubbleguard.checker import market_context
+    from bubbleguard.exposures import market_context
     from bubbleguard.deals._counterparties import network_summary
     from bubbleguard.reference._snapshot import load_snapshot
 

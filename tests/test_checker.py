@@ -200,4 +200,4 @@ def test_repr_is_one_short_line():
     text = repr(r)
     assert "\n" not in text and len(text) < 200
     assert text.startswith("Report(source='holdings.csv', total_value=356,221.66 USD, positions=8")
-    assert "5 error, 4 warning, 1 info" in text
+    assert "8 error, 4 warning, 1 info" in text

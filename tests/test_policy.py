@@ -89,3 +89,39 @@ def test_policy_json_schema_and_round_trip():
     pol = load_policy("conservative")
     assert Policy.model_validate(pol.model_dump()) == pol
     assert "max_issuer" in Policy.model_json_schema()["properties"]
+
+
+ARTICLES = {  # the source articles' own advice: broad index funds, bonds, gold, real estate
+    "60 VOO / 30 BND / 10 GLD": {"VOO": 0.6, "BND": 0.3, "GLD": 0.1},
+    "50 VT / 30 BND / 10 GLD / 10 VNQ": {"VT": 0.5, "BND": 0.3, "GLD": 0.1, "VNQ": 0.1},
+    "target-date-like": {"VTI": 0.36, "VXUS": 0.24, "BND": 0.25, "BNDX": 0.10, "GLD": 0.05},
+}
+
+
+@pytest.mark.parametrize("name", list(ARTICLES))
+def test_the_articles_portfolios_pass_balanced_with_no_warning(snapshot, name):
+    from bubbleguard import check, load_policy
+
+    policy = load_policy("balanced", max_data_age_days=100_000)  # the data's age is not the portfolio's
+    report = check(ARTICLES[name], policy=policy, snapshot=snapshot)
+    assert [f.code for f in report.findings if f.severity != "info"] == []
+
+
+@pytest.mark.parametrize(("name", "holdings", "expected"), [
+    ("60/30/10", {"VOO": 0.6, "BND": 0.3, "GLD": 0.1}, (-0.9, -0.6, -0.7)),
+    ("VT mix", {"VT": 0.5, "BND": 0.3, "GLD": 0.1, "VNQ": 0.1}, (-6.5, -7.6, -6.3)),
+    ("QQQ heavy", {"QQQ": 0.5, "NVDA": 0.2, "BND": 0.2, "GLD": 0.1}, (17.9, 20.5, 19.3)),
+    ("example", "examples/holdings.csv", (17.5, 22.4, 21.4)),
+])
+def test_the_calibration_table_in_the_policy_docs_holds(snapshot, name, holdings, expected):
+    from bubbleguard import check
+    from bubbleguard.policy import __doc__ as doc
+
+    report = check(holdings, snapshot=snapshot)
+    ex, market = report.exposures, report.market_context["themes"]
+    beyond = [100 * (ex.themes[t] - market[t] * ex.asset_classes.get("equity", 0.0))
+              for t in ("magnificent7", "ai", "circular_deals")]
+    assert beyond == pytest.approx(expected, abs=0.051)
+    assert all(f"{v:+.1f}".replace("+-", "-") in doc for v in expected)
+    failing = {f.subject for f in report.findings if f.code == "theme_over_market_exceeded"}
+    assert failing == (set() if expected[0] < 0 else {"magnificent7", "ai", "circular_deals"})

@@ -6,34 +6,17 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ._model import Model
-from .exposures import Exposures, compute_exposures
+from .exposures import Exposures, compute_exposures, market_context
 from .holdings._portfolio import HoldingsInput, Portfolio, load_holdings
-from .lookthrough import look_through
 from .policy import Policy, load_policy
 from .reference._snapshot import Snapshot, load_snapshot
 from .report import Counterparty, ExposuresOut, IssuerExposure, Overlap, Position, Report, Unresolved
 from .rules import RuleContext
 
-__all__ = ["check", "market_context"]
-
-
-def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]:
-    """The S&P 500's own concentration (IVV holdings) for comparison.
-
-    The bundled snapshot stores it precomputed (the builder runs this function); a snapshot
-    with user fund holdings recomputes it.
-    """
-    stored = snapshot.manifest.get("market_context")
-    if stored and not snapshot.overrides:
-        return dict(stored)
-    ex = Exposures(lookthrough=look_through([benchmark], snapshot), values=np.ones(1))
-    return {"benchmark": f"S&P 500 ({benchmark} holdings)",
-            "as_of": str(snapshot.funds.loc[benchmark, "as_of"]),
-            "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}
+__all__ = ["check"]
 
 
 def _models(model: type[Model], frame: pd.DataFrame) -> list[Any]:

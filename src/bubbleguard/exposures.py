@@ -269,3 +269,18 @@ def fund_exposures(symbol: str, snapshot: Snapshot) -> dict[str, Any]:
         "unresolved": [{"origin": r.origin, "weight": float(r.weight), "reason": r.reason}
                        for r in cast("Iterator[Any]", ex.unresolved.itertuples())],
     }
+
+
+def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]:
+    """The S&P 500's own concentration (IVV holdings) for comparison.
+
+    The bundled snapshot stores it precomputed (the builder runs this function); a snapshot
+    with user fund holdings recomputes it.
+    """
+    stored = snapshot.manifest.get("market_context")
+    if stored and not snapshot.overrides:
+        return dict(stored)
+    ex = Exposures(lookthrough=look_through([benchmark], snapshot), values=np.ones(1))
+    return {"benchmark": f"S&P 500 ({benchmark} holdings)",
+            "as_of": str(snapshot.funds.loc[benchmark, "as_of"]),
+            "themes": ex.themes, "top10_share": ex.concentration["top10_share"]}

@@ -112,8 +112,8 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
     policy
         The guardrails.
     positions
-        Row positions of the instruments ``max_position`` caps (default: all but cash
-        balances and money-market sweep funds, the snapshot's ``kind`` cash).
+        Row positions of the instruments ``max_position`` caps (default: all but cash balances,
+        money-market sweep funds and low-cost broad index funds, which may be the core).
     unresolved_as_ai
         Add a worst-case bound, ``max_theme.ai_or_unresolved``: the AI theme plus every value
         that could not be looked through, under the AI cap. The AI theme keeps its own cap, so
@@ -126,6 +126,13 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
     out = [Cap("max_issuer", issuers, policy.max_issuer, labels=ids)]
     for theme, limit in policy.max_theme.items():
         out.append(Cap(f"max_theme.{theme}", lt.theme_vector(theme).reshape(1, -1), limit))
+    if policy.max_theme_over_market:
+        from .exposures import market_context
+
+        market, equity = market_context(lt.snapshot)["themes"], classes["equity"].to_numpy()
+        for theme, limit in policy.max_theme_over_market.items():
+            beyond = lt.theme_vector(theme) - market[theme] * equity
+            out.append(Cap(f"max_theme_over_market.{theme}", beyond.reshape(1, -1), limit))
     if unresolved_as_ai and "ai" in policy.max_theme:
         worst = (lt.theme_vector("ai") + unresolved).reshape(1, -1)
         out.append(Cap("max_theme.ai_or_unresolved", worst, policy.max_theme["ai"]))
@@ -138,8 +145,9 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
         out.append(Cap(f"max_asset_class.{cls}", classes[cls].to_numpy().reshape(1, -1), limit))
     if policy.max_position < 1.0:
         if positions is None:
-            kind = lt.snapshot.securities["kind"].reindex(lt.symbols).to_numpy()
-            positions = np.flatnonzero(kind != "cash")
+            sec = lt.snapshot.securities.reindex(lt.symbols)
+            broad = sec["broad_index"].astype(str).str.lower().eq("true").to_numpy()
+            positions = np.flatnonzero((sec["kind"].to_numpy() != "cash") & ~broad)
         rows = np.asarray(positions, dtype=int)
         out.append(Cap("max_position", np.eye(len(lt.symbols))[rows], policy.max_position,
                        labels=tuple(lt.symbols[rows])))

@@ -3,22 +3,37 @@
 Three profiles give defaults; a TOML file or keyword overrides change any field. Caps are on
 look-through weights (fractions of the whole portfolio); floors are minimum asset-class weights.
 
-============================  ============  ==========  ========
-field                         conservative  balanced    growth
-============================  ============  ==========  ========
-max_issuer                    0.05          0.08        0.12
-max_theme.magnificent7        0.15          0.25        0.35
-max_theme.ai                  0.20          0.30        0.45
-max_theme.circular_deals      0.10          0.15        0.25
-max_top10                     0.20          0.30        0.40
-min_asset_class.bond          0.35          0.20        0.10
-min_asset_class.gold          0.05          0.05        0.00
-min_asset_class.real_estate   0.05          0.00        0.00
-============================  ============  ==========  ========
+=====================================  ============  ==========  ========
+field                                  conservative  balanced    growth
+=====================================  ============  ==========  ========
+max_issuer                             0.05          0.08        0.12
+max_theme.magnificent7                 0.15          0.30        0.35
+max_theme.ai                           0.20          0.35        0.45
+max_theme.circular_deals               0.10          0.25        0.25
+max_theme_over_market (each theme)     0.02          0.05        0.15
+max_top10                              0.20          0.30        0.40
+max_position (not broad index funds)   0.30          0.40        0.60
+min_asset_class.bond                   0.35          0.20        0.10
+min_asset_class.gold                   0.05          0.05        0.00
+min_asset_class.real_estate            0.05          0.00        0.00
+=====================================  ============  ==========  ========
 
-The articles behind bubbleguard advise keeping a low-cost broad index fund and adding bonds and
-gold as ballast; the floors encode that advice, the theme caps keep the AI-concentrated names to
-a share a portfolio can lose without ruin.
+The articles behind bubbleguard advise a low-cost broad index fund as the core, with bonds and
+gold as ballast; the floors encode that advice. The theme caps judge what a portfolio holds
+beyond the market: ``max_theme_over_market`` caps a theme's share minus the market's own share
+of it scaled by the portfolio's equity share, so the articles' own 60% S&P 500 / 30% bonds /
+10% gold portfolio (circular-deal parties 17.4% = the S&P 500's 30.2% × 0.6) passes, while the
+same equity share in AI stocks does not; ``max_theme`` stays as an outer bound on the share
+itself. Calibration, on the bundled snapshot (theme share beyond the market, in points):
+
+======================================  =====  =====  ========  =====================
+portfolio                               Mag 7  AI     circular  balanced
+======================================  =====  =====  ========  =====================
+60 VOO / 30 BND / 10 GLD                -0.9   -0.6   -0.7      passes
+50 VT / 30 BND / 10 GLD / 10 VNQ        -6.5   -7.6   -6.3      passes
+QQQ 50 / NVDA 20 / BND 20 / GLD 10      +17.9  +20.5  +19.3     fails every theme cap
+examples/holdings.csv                   +17.5  +22.4  +21.4     fails every theme cap
+======================================  =====  =====  ========  =====================
 """
 
 from __future__ import annotations
@@ -43,7 +58,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "min_trade": (0.0, math.inf), "max_data_age_days": (1, math.inf), "error_margin": (0.0, math.inf),
 }
 # dict field → (what its keys name, the keys allowed); every value is a fraction
-KEYED = {"max_theme": ("max_theme", THEMES), "min_asset_class": ("asset class", ASSET_CLASSES),
+KEYED = {"max_theme": ("max_theme", THEMES), "max_theme_over_market": ("max_theme_over_market", THEMES),
+         "min_asset_class": ("asset class", ASSET_CLASSES),
          "max_asset_class": ("asset class", ASSET_CLASSES)}
 
 
@@ -61,7 +77,14 @@ class Policy(Model):
     max_issuer
         Cap on any single issuer's look-through weight.
     max_theme
-        Caps per theme (``magnificent7``, ``ai``, ``circular_deals``).
+        Caps per theme (``magnificent7``, ``ai``, ``circular_deals``): outer bounds on the
+        theme's share of the portfolio.
+    max_theme_over_market
+        Caps per theme on what the portfolio holds beyond the market: the theme's share minus
+        the market's own share of it (the S&P 500's, from IVV's holdings) times the portfolio's
+        equity share. A portfolio whose equity is a broad market fund sits at about 0 whatever
+        its equity share; an AI-heavy one is above. Positive numbers (fractions of the
+        portfolio).
     max_top10
         Cap on the ten largest issuers together.
     min_asset_class, max_asset_class
@@ -89,7 +112,9 @@ class Policy(Model):
     profile: str = "balanced"
     max_issuer: float = 0.08
     max_theme: dict[str, float] = field(default_factory=lambda: {
-        "magnificent7": 0.25, "ai": 0.30, "circular_deals": 0.15})
+        "magnificent7": 0.30, "ai": 0.35, "circular_deals": 0.25})
+    max_theme_over_market: dict[str, float] = field(default_factory=lambda: {
+        "magnificent7": 0.05, "ai": 0.05, "circular_deals": 0.05})
     max_top10: float = 0.30
     min_asset_class: dict[str, float] = field(default_factory=lambda: {"bond": 0.20, "gold": 0.05})
     max_asset_class: dict[str, float] = field(default_factory=dict)
@@ -141,12 +166,14 @@ PROFILES: dict[str, dict[str, Any]] = {
     "conservative": {
         "max_issuer": 0.05, "max_top10": 0.20, "max_position": 0.30,
         "max_theme": {"magnificent7": 0.15, "ai": 0.20, "circular_deals": 0.10},
+        "max_theme_over_market": {"magnificent7": 0.02, "ai": 0.02, "circular_deals": 0.02},
         "min_asset_class": {"bond": 0.35, "gold": 0.05, "real_estate": 0.05},
     },
     "balanced": {},
     "growth": {
         "max_issuer": 0.12, "max_top10": 0.40, "max_position": 0.60,
         "max_theme": {"magnificent7": 0.35, "ai": 0.45, "circular_deals": 0.25},
+        "max_theme_over_market": {"magnificent7": 0.15, "ai": 0.15, "circular_deals": 0.15},
         "min_asset_class": {"bond": 0.10, "gold": 0.0},
     },
 }

@@ -59,6 +59,13 @@ class RuleContext:
         """The policy's guardrails over the held instruments, by policy field (see guardrails)."""
         return {c.group: c for c in caps(self.exposures.lookthrough, self.policy)}
 
+    @cached_property
+    def market_themes(self) -> dict[str, float]:
+        """The market's own theme shares (the S&P 500's, from IVV's holdings)."""
+        from .exposures import market_context
+
+        return dict(market_context(self.snapshot)["themes"])
+
     def value(self, group: str) -> float:
         """The guarded quantity of one policy field for the portfolio's weights."""
         return self.caps[group].value(self.exposures.weights)
@@ -116,6 +123,24 @@ def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
                 message=(f"{value:.1%} of the portfolio rides on {THEME_LABELS[theme]}, above the "
                          f"{limit:.0%} cap; move part of it into broad index, bond or gold funds "
                          "('bubbleguard rebalance' proposes the trades)."))
+
+
+def theme_over_market(ctx: RuleContext) -> Iterator[Finding]:
+    """Themes held beyond the market's own share (scaled by the equity share) above their caps."""
+    equity = ctx.exposures.asset_classes.get("equity", 0.0)
+    for theme, limit in ctx.policy.max_theme_over_market.items():
+        value = ctx.value(f"max_theme_over_market.{theme}")
+        if value > limit:
+            yield Finding(
+                code="theme_over_market_exceeded",
+                severity=_cap_severity(value, limit, ctx.policy.error_margin), subject=theme,
+                value=value, limit=limit,
+                message=(f"{ctx.exposures.themes[theme]:.1%} of the portfolio rides on "
+                         f"{THEME_LABELS[theme]}, {value * 100:.1f} points more than a market-weight "
+                         f"holding of your {equity:.0%} in equity would ({ctx.market_themes[theme]:.1%} "
+                         f"of the S&P 500), above the {limit * 100:.0f}-point cap; move the excess "
+                         "into a broad index fund, bonds or gold ('bubbleguard rebalance' proposes "
+                         "the trades)."))
 
 
 def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
@@ -244,9 +269,9 @@ def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
                                "both adds little diversification."))
 
 
-BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, position_cap, theme_caps, top10_cap, asset_class_bounds,
-                                   broad_index, unresolved_share, unknown_symbols, data_age,
-                                   fund_overlap)
+BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, position_cap, theme_caps, theme_over_market,
+                                   top10_cap, asset_class_bounds, broad_index, unresolved_share,
+                                   unknown_symbols, data_age, fund_overlap)
 
 
 def run_rules(ctx: RuleContext, rules: Iterable[Rule]) -> list[Finding]:

@@ -42,8 +42,9 @@ def test_profile_and_overrides_change_the_verdict(run):
     limits = json.loads(res.output)["policy"]
     assert limits["profile"] == "conservative" and limits["min_asset_class"]["bond"] == 0.35
     res = run("check", "examples/holdings.csv", "-f", "json", "--max-ai", "0.9", "--max-mag7", "0.9",
-              "--max-circular", "0.9", "--max-issuer", "0.5", "--max-top10", "0.9", "--min-bond", "0",
-              "--min-gold", "0", "--max-data-age", "10000", "--fail-on", "warning")
+              "--max-circular", "0.9", "--max-over-market", "0.9", "--max-issuer", "0.5",
+              "--max-top10", "0.9", "--min-bond", "0", "--min-gold", "0", "--max-data-age", "10000",
+              "--fail-on", "warning")
     assert res.exit_code == 0, json.loads(res.output)["findings"]
 
 
@@ -151,7 +152,7 @@ def test_the_first_screen_leads_with_the_verdict_and_the_exit_code(run):
     lines = res.output.splitlines()
     verdict = next(i for i, line in enumerate(lines) if "Verdict:" in line)
     assert verdict < 5
-    assert "5 errors, 4 warnings, 1 info, so exit 1 (--fail-on error)" in lines[verdict]
+    assert "8 errors, 4 warnings, 1 info, so exit 1 (--fail-on error)" in lines[verdict]
     assert lines.index("Findings") < next(i for i, line in enumerate(lines) if "Themes" in line)
     assert "(generic layout, USD)" in lines[0]
     res = run("check", "examples/holdings.csv", "--width", "80", "--fail-on", "never")

@@ -51,6 +51,9 @@ def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-mag7", type=float, help="Cap on the Magnificent 7 (fraction)."),
         click.option("--max-ai", type=float, help="Cap on the AI universe (fraction)."),
         click.option("--max-circular", type=float, help="Cap on circular-deal counterparties (fraction)."),
+        click.option("--max-over-market", type=float,
+                     help="Cap on each theme's share beyond the market's own share of your equity "
+                          "(fraction of the portfolio, e.g. 0.05)."),
         click.option("--max-top10", type=float, help="Cap on the ten largest issuers (fraction)."),
         click.option("--min-bond", type=float, help="Floor for bonds (fraction)."),
         click.option("--min-gold", type=float, help="Floor for gold (fraction)."),
@@ -67,6 +70,7 @@ def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def build_policy(kw: dict[str, Any]) -> Any:
     """Pop the policy options from a command's keyword arguments and build the Policy."""
     from ..policy import load_policy
+    from ..reference._snapshot import THEMES
 
     theme = {k: v for k, v in (("magnificent7", kw.pop("max_mag7")), ("ai", kw.pop("max_ai")),
                                ("circular_deals", kw.pop("max_circular"))) if v is not None}
@@ -76,6 +80,9 @@ def build_policy(kw: dict[str, Any]) -> Any:
                                  "max_data_age_days": kw.pop("max_data_age_days")}
     if theme:
         overrides["max_theme"] = theme
+    over = kw.pop("max_over_market")
+    if over is not None:
+        overrides["max_theme_over_market"] = dict.fromkeys(THEMES, over)
     if floors:
         overrides["min_asset_class"] = floors
     profile = kw.pop("profile")

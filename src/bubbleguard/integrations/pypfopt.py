@@ -142,6 +142,9 @@ def add_bubbleguard_constraints(ef: EfficientFrontier, policy: Policy | None = N
 
     Notes
     -----
+    Unless the frontier was given a ``solver``, Clarabel (installed with bubbleguard) solves it:
+    PyPortfolioOpt's default for ``max_sharpe``, OSQP, returns "optimal_inaccurate" weights
+    that break the top-10 cap by several tenths of a point with these constraints.
     Cap rows no single ticker could push above the cap are left out (exact for long-only
     frontiers, the default ``weight_bounds=(0, 1)``); with negative lower bounds every row is
     constrained.
@@ -150,6 +153,8 @@ def add_bubbleguard_constraints(ef: EfficientFrontier, policy: Policy | None = N
 
     pol = policy if policy is not None else load_policy()
     snap = snapshot if snapshot is not None else load_snapshot()
+    if getattr(ef, "_solver", None) is None:  # OSQP, the default, is inaccurate on these rows
+        ef._solver = "CLARABEL"
     lt = look_through(_symbols(ef.tickers), snap)
     long_only = bool(np.all(np.asarray(getattr(ef, "_lower_bounds", 0.0)) >= 0))
     left_out = {"max_top10": not top10, "max_unresolved": not unresolved,

@@ -20,6 +20,9 @@ LABELS = {
     "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
     "max_theme.ai": "AI universe", "max_theme.circular_deals": "Circular-deal parties",
     "max_theme.ai_or_unresolved": "AI universe or unresolved (worst case)",
+    "max_theme_over_market.magnificent7": "Magnificent 7 beyond the market",
+    "max_theme_over_market.ai": "AI universe beyond the market",
+    "max_theme_over_market.circular_deals": "Circular-deal parties beyond the market",
     "max_top10": "Top-10 issuers", "max_position": "Largest position",
     "max_unresolved": "Unresolved", "max_turnover": "Turnover",
 }
