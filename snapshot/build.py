@@ -285,7 +285,7 @@ def _split_local_listings(c: Collector, attrs: pd.DataFrame, us_symbols: set[str
 
 def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
                      aliases: pd.DataFrame, last_prices: pd.DataFrame,
-                     us_symbols: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     us_symbols: set[str], name_aliases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Securities master and issuer table."""
     attrs = pd.concat(c.attrs, ignore_index=True)
     attrs["name"] = attrs["name"].fillna("").astype(str)
@@ -312,6 +312,9 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
                           "short": sec.index.str.len()}).sort_values(["us", "short"], ascending=[False, True])
     by_key = order.reset_index().drop_duplicates("key").set_index("key")["symbol"]
     issuer = ckey.map(by_key).where(ckey != "", issuer)
+    # former and variant names of one company (Facebook Inc -> META, AT+T INC -> T): curated
+    named = dict(zip(name_aliases["name"].map(clean_name), name_aliases["issuer_symbol"].map(norm_symbol)))
+    issuer = ckey.map(named).where(ckey.isin(list(named)), issuer)
     ai_rows = ai.assign(symbol=ai["symbols"].str.split(";")).explode("symbol")
     ai_rows["symbol"] = ai_rows["symbol"].map(norm_symbol)
     ai_primary = ai_rows.groupby("issuer", sort=False)["symbol"].first()
@@ -404,6 +407,7 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     instruments["symbol"] = instruments["symbol"].map(norm_symbol)
     ai = read_curated("ai_universe.csv")
     aliases = read_curated("issuer_aliases.csv")
+    name_aliases = read_curated("issuer_name_aliases.csv")
 
     c = Collector()
     collect_ishares(c, raw / "portfolio-xray" / "ishares_IVV_holdings_2025-11-18.csv", "IVV",
@@ -432,7 +436,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
         all_attrs["country"] == "United States")
     us_symbols = (set(all_attrs.loc[us_rows, "symbol"].map(norm_symbol)) | set(prices.columns)
                   | set(instruments["symbol"]))
-    securities, issuers = build_securities(c, instruments, ai, aliases, best_prices, us_symbols)
+    securities, issuers = build_securities(c, instruments, ai, aliases, best_prices, us_symbols,
+                                           name_aliases)
     holdings = pd.concat(c.rows, ignore_index=True)
     r = (c.renames.rename(columns={"source_fund": "fund", "symbol": "new"})
          .drop_duplicates(["fund", "orig", "name"]))
@@ -497,7 +502,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
         },
         "tables": {
             "securities.csv": {"rows": len(securities), "source": "fund holdings files; curated "
-                               "snapshot/curated/instruments.csv, ai_universe.csv, issuer_aliases.csv"},
+                               "snapshot/curated/instruments.csv, ai_universe.csv, issuer_aliases.csv, "
+                               "issuer_name_aliases.csv"},
             "issuers.csv": {"rows": len(issuers), "source": "derived from securities; AI roles curated"},
             "funds.csv": {"rows": len(funds), "source": "per-fund source and as-of date inside"},
             "fund_holdings.csv": {"rows": len(holdings), "source": "issuer holdings files (see funds.csv)"},

@@ -22,17 +22,17 @@ The articles behind bubbleguard advise a low-cost broad index fund as the core, 
 gold as ballast; the floors encode that advice. The theme caps judge what a portfolio holds
 beyond the market: ``max_theme_over_market`` caps a theme's share minus the market's own share
 of it scaled by the portfolio's equity share, so the articles' own 60% S&P 500 / 30% bonds /
-10% gold portfolio (circular-deal parties 17.4% = the S&P 500's 30.2% × 0.6) passes, while the
+10% gold portfolio (circular-deal parties 18.8%, about the S&P 500's 30.2% × 0.6) passes, while the
 same equity share in AI stocks does not; ``max_theme`` stays as an outer bound on the share
 itself. Calibration, on the bundled snapshot (theme share beyond the market, in points):
 
 ======================================  =====  =====  ========  =====================
 portfolio                               Mag 7  AI     circular  balanced
 ======================================  =====  =====  ========  =====================
-60 VOO / 30 BND / 10 GLD                -0.9   -0.6   -0.7      passes
-50 VT / 30 BND / 10 GLD / 10 VNQ        -6.5   -7.6   -6.3      passes
+60 VOO / 30 BND / 10 GLD                +0.6   +0.9   +0.7      passes
+50 VT / 30 BND / 10 GLD / 10 VNQ        -6.5   -7.4   -6.3      passes
 QQQ 50 / NVDA 20 / BND 20 / GLD 10      +17.9  +20.5  +19.3     fails every theme cap
-examples/holdings.csv                   +17.5  +22.4  +21.4     fails every theme cap
+examples/holdings.csv                   +18.1  +23.1  +22.0     fails every theme cap
 ======================================  =====  =====  ========  =====================
 """
 

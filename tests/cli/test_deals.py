@@ -199,7 +199,7 @@ def test_holdings_exposure_per_party():
     assert "Your exposure per party (holdings.csv)" in out
     assert "│ NVIDIA            │ NVDA   │       28.0% │ NVDA 20.3%, SMH 3.2%, QQQ 2.3%, VOO 2.1%" \
         in out
-    assert "holdings.csv: 50.5% of the portfolio (look-through) is in listed parties" in out
+    assert "holdings.csv: 51.1% of the portfolio (look-through) is in listed parties" in out
     cyc = ok("--cycles", "--holdings", HOLDINGS, "--width", "200")
     assert "8. OpenAI → Oracle → NVIDIA → OpenAI · disclosed $370B · weakest link: reported · " \
            "you hold ORCL 0.2%, NVDA 28.0%" in cyc
