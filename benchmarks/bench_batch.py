@@ -34,9 +34,10 @@ def book(accounts: int, seed: int = 0) -> object:
     rng = np.random.default_rng(seed)
     counts = rng.integers(10, 21, accounts)
     n = int(counts.sum())
-    symbol = pd.Categorical.from_codes(rng.integers(0, len(UNIVERSE), n), categories=list(UNIVERSE))
+    codes = rng.integers(0, len(UNIVERSE), n)
+    symbol = pd.Categorical.from_codes(codes, categories=list(UNIVERSE))
     value = rng.lognormal(8.0, 1.2, n)
-    qty_only = rng.random(n) < 0.1
+    qty_only = (rng.random(n) < 0.1) & (codes < len(UNIVERSE) - 2)  # the unknowns have no price
     quantity = np.where(qty_only, np.round(value / 100.0, 2) + 1.0, np.nan)
     value[qty_only] = np.nan
     return pd.DataFrame({"account": np.repeat(np.arange(accounts, dtype=np.int64), counts),
