@@ -280,6 +280,11 @@ def market_context(snapshot: Snapshot, benchmark: str = "IVV") -> dict[str, Any]
     stored = snapshot.manifest.get("market_context")
     if stored and not snapshot.overrides:
         return dict(stored)
+    if benchmark not in snapshot.funds.index:
+        from .errors import DataError
+
+        raise DataError(f"The reference data has no holdings for {benchmark}, the market the theme "
+                        "caps are measured against; use the bundled snapshot or add its holdings.")
     ex = Exposures(lookthrough=look_through([benchmark], snapshot), values=np.ones(1))
     return {"benchmark": f"S&P 500 ({benchmark} holdings)",
             "as_of": str(snapshot.funds.loc[benchmark, "as_of"]),

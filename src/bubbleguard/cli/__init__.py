@@ -23,8 +23,8 @@ EXIT_INTERNAL = 3
 
 
 # command name → module in this package; a module is imported only when its command is used
-COMMANDS = {"check": "check", "rebalance": "rebalance", "deals": "deals", "scenarios": "scenarios",
-            "funds": "funds", "data": "data"}
+COMMANDS = {"check": "check", "batch": "batch", "rebalance": "rebalance", "deals": "deals",
+            "scenarios": "scenarios", "funds": "funds", "data": "data"}
 
 
 class _Group(click.Group):

@@ -1,0 +1,453 @@
+"""The batch engine: every account of a book checked in one pass over one look-through.
+
+The look-through is built once for every instrument the book holds; the accounts are one
+accounts × instruments CSR weight matrix ``W``; and each guardrail of
+:func:`bubbleguard.guardrails.caps` (the Cap list ``check`` judges with) becomes ``W @ cap.matrix.T``
+for a chunk of accounts at a time, so memory stays bounded whatever the number of accounts.
+
+Rules of ``check`` the batch covers, with the same codes, severities, subjects, values and
+limits (one account's batch findings are ``check``'s findings for that account alone):
+``issuer_cap_exceeded``, ``position_cap_exceeded``, ``theme_cap_exceeded``,
+``top10_cap_exceeded``, ``asset_class_floor_missed``, ``asset_class_cap_exceeded``,
+``unresolved_high``, ``no_broad_index_fund``, ``unknown_symbol``, ``data_stale`` and
+``fund_overlap``. Left out: plugins' rules (a rule is a function of one portfolio's context,
+which the batch never builds) and any cap group this engine does not know (it is named in
+:attr:`Batch.notes`); findings carry no message. Inputs are valued as ``check`` values them
+(see :mod:`bubbleguard.batch._book`) except that the batch does no currency conversion and reads
+no user ``asset_class`` column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .. import plugins
+from ..guardrails import caps
+from ..lookthrough import look_through
+from ..policy import Policy, load_policy
+from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
+from ..rules import SEVERITIES
+from ._book import Book, read_book
+from ._issuers import IssuerWeights
+
+__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "check_accounts", "run_batch"]
+
+#: Finding codes the batch produces, in this order in its arrays.
+CODES = ("issuer_cap_exceeded", "position_cap_exceeded", "theme_cap_exceeded",
+         "theme_over_market_exceeded", "top10_cap_exceeded",
+         "asset_class_floor_missed", "asset_class_cap_exceeded", "unresolved_high",
+         "no_broad_index_fund", "unknown_symbol", "data_stale", "fund_overlap")
+_CODE = {c: i for i, c in enumerate(CODES)}
+INFO, WARNING, ERROR = (SEVERITIES.index(s) for s in ("info", "warning", "error"))
+#: policy field → (code, severity; None: error beyond the policy's error margin, else warning;
+#: tolerance the rule allows)
+RULES: dict[str, tuple[str, int | None, float]] = {
+    "max_issuer": ("issuer_cap_exceeded", None, 0.0),
+    "max_position": ("position_cap_exceeded", WARNING, 0.0),
+    "max_theme": ("theme_cap_exceeded", None, 0.0),
+    "max_theme_over_market": ("theme_over_market_exceeded", None, 0.0),
+    "max_top10": ("top10_cap_exceeded", None, 0.0),
+    "min_asset_class": ("asset_class_floor_missed", WARNING, 1e-9),
+    "max_asset_class": ("asset_class_cap_exceeded", WARNING, 1e-9),
+    "max_unresolved": ("unresolved_high", WARNING, 0.0),
+}
+OVERLAP = 0.5  # fund_overlap's threshold, as in rules.fund_overlap
+MAX_OVERLAPS = 5
+DENSE_MAX = 1024  # up to this many instruments a chunk of weights is multiplied as a dense array
+CELLS = 1 << 21   # cells per chunk-sized array
+
+ACCOUNT_COLUMNS = ("account", "total_value", "positions", *THEMES, "top_issuer", "top_issuer_weight",
+                   "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES, "unresolved",
+                   "errors", "warnings", "infos", "worst", "codes", "notes")
+FINDING_COLUMNS = ("account", "code", "severity", "subject", "value", "limit")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What :func:`run_batch` found.
+
+    Attributes
+    ----------
+    accounts
+        One row per account (columns :data:`ACCOUNT_COLUMNS`), in the order of the input.
+    findings
+        The long table of findings (:data:`FINDING_COLUMNS`), each account's in ``check``'s
+        order (worst first, then code); None unless asked for.
+    notes
+        What applies to the whole book (fund-holdings providers used, cap groups left out).
+    """
+
+    accounts: pd.DataFrame
+    findings: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def exit_code(self, fail_on: str = "error") -> int:
+        """0 when no account has a finding at or above ``fail_on`` (always for ``never``), else 1."""
+        if fail_on == "never":
+            return 0
+        level = SEVERITIES.index(fail_on)
+        columns = ["infos", "warnings", "errors"][level:]
+        return int(bool((self.accounts[columns].to_numpy() > 0).any()))
+
+
+@dataclass
+class _Found:
+    """Findings of one chunk, as parallel arrays (account row within the chunk)."""
+
+    row: list[np.ndarray] = field(default_factory=list)
+    code: list[np.ndarray] = field(default_factory=list)
+    severity: list[np.ndarray] = field(default_factory=list)
+    subject: list[np.ndarray] = field(default_factory=list)
+    value: list[np.ndarray] = field(default_factory=list)
+    limit: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, row: np.ndarray, code: str, severity: np.ndarray | int, subject: np.ndarray | int,
+            value: np.ndarray | float, limit: float) -> None:
+        n = len(row)
+        if not n:
+            return
+        self.row.append(row)
+        self.code.append(np.full(n, _CODE[code], np.int8))
+        self.severity.append(np.broadcast_to(np.asarray(severity, np.int8), (n,)))
+        self.subject.append(np.broadcast_to(np.asarray(subject, np.int64), (n,)))
+        self.value.append(np.broadcast_to(np.asarray(value, float), (n,)))
+        self.limit.append(np.full(n, limit))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        names = ("row", "code", "severity", "subject", "value", "limit")
+        types = (np.int64, np.int8, np.int8, np.int64, float, float)
+        return {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, t)
+                for k, t in zip(names, types)}
+
+
+class _Plan:
+    """Everything per instrument the chunks need, computed once from the look-through and caps."""
+
+    def __init__(self, book: Book, snap: Snapshot, policy: Policy, today: dt.date) -> None:
+        lt = look_through(book.symbols, snap)
+        self.n = n = len(book.symbols)
+        self.policy = policy
+        self.notes: list[str] = []
+        sec = snap.securities.reindex(book.symbols)
+        issuers = snap.issuers["issuer"].reindex(lt.issuer_ids)
+        names = issuers.fillna(pd.Series(list(lt.issuer_ids), index=lt.issuer_ids)).to_numpy(object)
+        subjects: list[Any] = [*names, *book.symbols]
+        self.symbol_subject = len(names)
+
+        def subject(text: str) -> int:
+            subjects.append(text)
+            return len(subjects) - 1
+
+        vec: list[np.ndarray] = []
+
+        def column(v: np.ndarray) -> int:
+            vec.append(np.asarray(v, float).ravel())
+            return len(vec) - 1
+
+        self.themes = [column(lt.theme_vector(t)) for t in THEMES]
+        classes = lt.asset_class_matrix()
+        self.classes = [column(classes[c].to_numpy()) for c in ASSET_CLASSES]
+        unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
+        self.unresolved = column(unresolved)
+        mt = np.ascontiguousarray(lt.issuer_matrix())  # instruments × issuers
+        broad = sec["broad_index"].astype(str).str.lower().eq("true").to_numpy()
+        self.broad = column(broad) if policy.require_broad_index else -1
+        self.broad_subject = subject("broad_index")
+        self.stale = self._stale(book, snap, policy, today)
+        self.stale_subject = subject("fund_holdings")
+        self.top10_subject = subject("top10")
+
+        self.single: list[tuple[int, str, int | None, float, float, bool, int]] = []
+        self.multi: list[tuple[str, np.ndarray | sp.csr_matrix, float, np.ndarray]] = []
+        self.issuer_limit, self.top10_limit = np.inf, np.inf
+        for cap in caps(lt, policy):
+            base, _, key = cap.group.partition(".")
+            if base not in RULES:
+                self.notes.append(f"the batch does not evaluate the '{cap.group}' guardrail")
+                continue
+            code, sev, tol = RULES[base]
+            if base == "max_issuer":
+                self.issuer_limit, mt = cap.limit, np.ascontiguousarray(cap.matrix.T)
+            elif base == "max_top10":
+                self.top10_limit = cap.limit
+            elif len(cap.matrix) == 1:
+                label = {"max_unresolved": "unresolved"}.get(base, key)
+                self.single.append((column(cap.matrix[0]), code, sev, tol, cap.limit, cap.upper,
+                                    subject(label)))
+            elif len(cap.matrix):
+                rows = book.symbols.get_indexer(pd.Index(list(cap.labels)))
+                mat = cap.matrix.T if n <= DENSE_MAX else sp.csr_matrix(cap.matrix.T)
+                self.multi.append((code, mat, cap.limit, self.symbol_subject + rows))
+        self.issuer_total = column(mt.sum(axis=1))
+        self.vec = np.column_stack(vec)
+        self.issuers = IssuerWeights(mt)
+        self.gram = mt @ mt.T
+        kind = sec["kind"].to_numpy(object)
+        self.unknown = np.flatnonzero(pd.isna(kind))
+        self._overlaps(book, lt.asset_class_matrix().idxmax(axis=1).to_numpy(), kind, mt, subject)
+        self.subjects = np.asarray(subjects, dtype=object)
+        self.dense = n <= DENSE_MAX
+        width = max(n, self.issuers.width, 1)
+        self.chunk = int(np.clip(CELLS // width, 256, 1 << 16))
+
+    @staticmethod
+    def _stale(book: Book, snap: Snapshot, policy: Policy, today: dt.date) -> np.ndarray:
+        as_of = snap.funds["as_of"].reindex(book.symbols).fillna("").astype(str)
+        dates = pd.to_datetime(as_of.where(as_of != ""), errors="coerce")
+        age = (pd.Timestamp(today) - dates).dt.days
+        return (age > policy.max_data_age_days).fillna(False).to_numpy(float)
+
+    def _overlaps(self, book: Book, cls: np.ndarray, kind: np.ndarray, mt: np.ndarray,
+                  subject: Any) -> None:
+        """Pairs of the book's equity funds that overlap by at least one half, largest first."""
+        funds = np.flatnonzero((kind == "fund") & (cls == "equity"))
+        self.funds = funds
+        pairs: list[tuple[float, int, int]] = []
+        if len(funds) >= 2:
+            a, b = np.triu_indices(len(funds), k=1)
+            ov = np.minimum(mt[funds[a]], mt[funds[b]]).sum(axis=1)
+            keep = ov >= OVERLAP
+            pairs = sorted(zip(ov[keep], a[keep], b[keep]), key=lambda p: -p[0])
+        sym = book.symbols
+        self.pairs = [(float(o), int(i), int(j), subject(f"{sym[funds[i]]}/{sym[funds[j]]}"),
+                       subject(f"{sym[funds[j]]}/{sym[funds[i]]}")) for o, i, j in pairs]
+
+
+def _rowdot(a: np.ndarray | sp.csr_matrix, b: np.ndarray) -> np.ndarray:
+    if isinstance(a, np.ndarray):
+        return np.einsum("ij,ij->i", a, b)
+    return np.asarray(a.multiply(b).sum(axis=1)).ravel()
+
+
+def _columns(a: np.ndarray | sp.csr_matrix, cols: np.ndarray) -> np.ndarray:
+    return a[:, cols] if isinstance(a, np.ndarray) else a[:, cols].toarray()
+
+
+def _cap_severity(value: np.ndarray, limit: float, margin: float) -> np.ndarray:
+    return np.where(value > limit * (1.0 + margin), ERROR, WARNING).astype(np.int8)
+
+
+def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[dict[str, np.ndarray],
+                                                                              dict[str, np.ndarray]]:
+    """Summaries and findings of one chunk of accounts."""
+    pol = plan.policy
+    total = np.asarray(values.sum(axis=1)).ravel()
+    valid = total > 0
+    scale = np.divide(1.0, total, out=np.zeros_like(total), where=valid)
+    w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
+    w: np.ndarray | sp.csr_matrix = w_sparse.toarray() if plan.dense else w_sparse
+    s = np.asarray(w @ plan.vec)
+    big = plan.issuers.largest(w, plan.issuer_limit)
+    issuer_total = s[:, plan.issuer_total]
+    square = _rowdot(w, np.asarray(w @ plan.gram))
+    hhi = np.divide(square, issuer_total**2, out=np.zeros_like(square), where=issuer_total > 0)
+    found = _Found()
+
+    r, c, v = big.over
+    found.add(r, "issuer_cap_exceeded", _cap_severity(v, plan.issuer_limit, pol.error_margin), c, v,
+              plan.issuer_limit)
+    for code, mat, limit, subjects in plan.multi:
+        part = sp.coo_matrix(w_sparse @ mat) if sp.issparse(mat) else None
+        if part is not None:
+            keep = part.data > limit
+            r, c, v = part.row[keep], part.col[keep], part.data[keep]
+        else:
+            y = np.asarray(w @ mat)
+            r, c = np.nonzero(y > limit)
+            v = y[r, c]
+        found.add(r, code, WARNING, subjects[c], v, limit)
+    for col, code, sev, tol, limit, upper, subj in plan.single:
+        v = s[:, col]
+        hit = np.flatnonzero(v > limit + tol) if upper else np.flatnonzero(v < limit - tol)
+        found.add(hit, code, _cap_severity(v[hit], limit, pol.error_margin) if sev is None else sev,
+                  subj, v[hit], limit)
+    hit = np.flatnonzero(big.top_k > plan.top10_limit)
+    found.add(hit, "top10_cap_exceeded", _cap_severity(big.top_k[hit], plan.top10_limit,
+                                                       pol.error_margin), plan.top10_subject,
+              big.top_k[hit], plan.top10_limit)
+    if plan.broad >= 0:
+        hit = np.flatnonzero(s[:, plan.broad] == 0.0)
+        found.add(hit, "no_broad_index_fund", WARNING, plan.broad_subject, 0.0, np.nan)
+    if len(plan.unknown):
+        y = _columns(w, plan.unknown)
+        r, c = np.nonzero(y > 0)
+        found.add(r, "unknown_symbol", INFO, plan.symbol_subject + plan.unknown[c], y[r, c], np.nan)
+    hit = np.flatnonzero(np.asarray(order @ plan.stale).ravel() > 0)
+    found.add(hit, "data_stale", WARNING, plan.stale_subject, np.nan, np.nan)
+    if plan.pairs:
+        held = _columns(order, plan.funds)
+        both = np.column_stack([(held[:, i] > 0) & (held[:, j] > 0) for _, i, j, _, _ in plan.pairs])
+        both &= np.cumsum(both, axis=1) <= MAX_OVERLAPS
+        for p, (ov, i, j, ij, ji) in enumerate(plan.pairs):
+            hit = np.flatnonzero(both[:, p])
+            found.add(hit, "fund_overlap", INFO, np.where(held[hit, i] < held[hit, j], ij, ji), ov,
+                      OVERLAP)
+    f = found.arrays()
+    keep = valid[f["row"]]
+    f = {k: a[keep] for k, a in f.items()}
+    summary = {"total_value": total, "positions": np.diff(order.indptr), "valid": valid,
+               "top": big.top, "top_issuer_weight": big.top_weight, "top10_share": big.top_k,
+               "hhi": hhi, "unresolved": s[:, plan.unresolved]}
+    for name, col in zip(THEMES, plan.themes):
+        summary[name] = s[:, col]
+    for name, col in zip(ASSET_CLASSES, plan.classes):
+        summary[name] = s[:, col]
+    n = len(total)
+    counts = np.bincount(f["row"] * 3 + f["severity"], minlength=3 * n).reshape(n, 3)
+    worst = np.zeros((n, len(CODES)), np.int8)  # per code: 1 + its worst severity, 0 if absent
+    np.maximum.at(worst, (f["row"], f["code"]), f["severity"] + 1)
+    summary |= {"infos": counts[:, INFO], "warnings": counts[:, WARNING], "errors": counts[:, ERROR],
+                "code_key": (worst.astype(np.int64) * 4 ** np.arange(len(CODES))).sum(axis=1)}
+    return summary, f
+
+
+def _codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Space-separated codes and the worst severity for each per-code severity key."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    texts, worst = [], []
+    for key in unique:
+        sev = [(int(key) >> (2 * i)) & 3 for i in range(len(CODES))]
+        found = sorted((-s, c) for c, s in zip(CODES, sev) if s)
+        texts.append(" ".join(c for _, c in found))
+        worst.append(SEVERITIES[-found[0][0] - 1] if found else None)
+    return np.asarray(texts, object)[inverse], np.asarray(worst, object)[inverse]
+
+
+def _spans(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, size):
+        yield start, min(start + size, n)
+
+
+def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
+              findings: bool = False, fund_holdings: pd.DataFrame | None = None,
+              today: dt.date | None = None, chunk_size: int | None = None,
+              workers: int | None = None, where: str = "DataFrame") -> Batch:
+    """Check every account of a long-format book in one pass.
+
+    Parameters
+    ----------
+    frame
+        One row per position: columns ``account``, ``symbol`` and ``market_value`` and/or
+        ``quantity`` (with an optional ``price``); names matched as in holdings files.
+    policy
+        Guardrails (default: the balanced profile's).
+    snapshot
+        Reference data (default: the bundled snapshot).
+    findings
+        Also return the long table of findings.
+    fund_holdings
+        Extra or replacement fund holdings (columns fund, symbol, weight), as ``check`` takes.
+    today
+        Date for the data-age rule (default: today).
+    chunk_size
+        Accounts per chunk (default: as many as keep each chunk's arrays near 16 MB).
+    workers
+        Threads that evaluate chunks (default: the CPUs, at most 4).
+    where
+        The source's name, for messages.
+
+    Returns
+    -------
+    Batch
+    """
+    snap = snapshot if snapshot is not None else load_snapshot()
+    pol = policy if policy is not None else load_policy()
+    book = read_book(frame, snap, where)
+    snap, provided = plugins.with_providers(snap, list(book.symbols), fund_holdings)
+    plan = _Plan(book, snap, pol, today or dt.date.today())
+    size = chunk_size or plan.chunk
+    spans = list(_spans(len(book.accounts), size))
+    threads = workers or min(4, os.cpu_count() or 1)
+
+    def one(span: tuple[int, int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        return _chunk(plan, book.values[span[0]:span[1]], book.order[span[0]:span[1]])
+
+    if threads > 1 and len(spans) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(one, spans))
+    else:
+        parts = [one(span) for span in spans]
+    summary = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]} if parts else {}
+    accounts = _accounts(book, plan, summary)
+    table = None
+    if findings:
+        table = _findings(book, plan, [(start, p[1]) for (start, _), p in zip(spans, parts)])
+    return Batch(accounts=accounts, findings=table, notes=[*provided, *plan.notes])
+
+
+def _accounts(book: Book, plan: _Plan, s: dict[str, np.ndarray]) -> pd.DataFrame:
+    valid = s["valid"]
+    codes, worst = _codes(s["code_key"])
+    top = s["top"]
+    names = np.where(top >= 0, plan.subjects[np.maximum(top, 0)], None)
+    notes = [list(book.notes.get(i, [])) for i in range(len(book.accounts))] if book.notes else None
+    out: dict[str, Any] = {"account": book.accounts, "total_value": s["total_value"],
+                           "positions": s["positions"]}
+    for name in (*THEMES, "top_issuer", "top_issuer_weight", "top10_share", "hhi",
+                 "effective_issuers", *ASSET_CLASSES, "unresolved"):
+        if name == "top_issuer":
+            out[name] = np.where(valid, names, np.full(len(names), None, dtype=object))
+        elif name == "effective_issuers":
+            hhi = s["hhi"]
+            out[name] = np.where(valid, np.divide(1.0, hhi, out=np.zeros_like(hhi), where=hhi > 0),
+                                 np.nan)
+        else:
+            out[name] = np.where(valid, s[name], np.nan)
+    out |= {"errors": s["errors"], "warnings": s["warnings"], "infos": s["infos"], "worst": worst,
+            "codes": codes}
+    if notes is not None:
+        for i in np.flatnonzero(~valid):
+            notes[i].append("the positions are worth nothing in total; not checked")
+        out["notes"] = ["; ".join(n) for n in notes]
+    else:
+        out["notes"] = np.where(valid, "", "the positions are worth nothing in total; not checked")
+    return pd.DataFrame(out, columns=list(ACCOUNT_COLUMNS))
+
+
+def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
+    f = {k: np.concatenate([p[k] for _, p in parts]) for k in parts[0][1]} if parts else {}
+    if not f:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    row = np.concatenate([p["row"] + start for start, p in parts])
+    code = f["code"]
+    rank = np.argsort(np.argsort(np.asarray(CODES)))  # code id → its alphabetical rank
+    order = np.lexsort((-np.nan_to_num(f["value"]), rank[code], -f["severity"].astype(int), row))
+    sev = np.asarray(SEVERITIES, object)
+    return pd.DataFrame({
+        "account": book.accounts[row[order]], "code": np.asarray(CODES, object)[code[order]],
+        "severity": sev[f["severity"][order]], "subject": plan.subjects[f["subject"][order]],
+        "value": f["value"][order], "limit": f["limit"][order]}, columns=list(FINDING_COLUMNS))
+
+
+def check_accounts(frame: pd.DataFrame, policy: Policy | None = None,
+                   snapshot: Snapshot | None = None, **options: Any) -> pd.DataFrame:
+    """One row per account of a long-format book: value, exposures and findings by severity.
+
+    Parameters
+    ----------
+    frame
+        One row per position: columns ``account``, ``symbol`` and ``market_value`` and/or
+        ``quantity`` (with an optional ``price``).
+    policy
+        Guardrails (default: the balanced profile's).
+    snapshot
+        Reference data (default: the bundled snapshot).
+    **options
+        Passed to :func:`run_batch` (``today``, ``fund_holdings``, ``chunk_size``, ``workers``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ACCOUNT_COLUMNS`; every number is the one ``check`` gives that account
+        alone (see the module docstring for the rules covered).
+    """
+    return run_batch(frame, policy, snapshot, **options).accounts

@@ -1,0 +1,75 @@
+"""Reading a book: missing columns are errors; rows check would refuse become account notes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bubbleguard import HoldingsError
+from bubbleguard.batch import check_accounts, read_accounts, read_book
+
+
+def test_no_account_column_is_one_clear_error(snapshot):
+    frame = pd.DataFrame({"symbol": ["VOO"], "market_value": [1.0]})
+    with pytest.raises(HoldingsError) as err:
+        read_book(frame, snapshot, "book.csv")
+    text = str(err.value)
+    assert text.startswith("book.csv: no account column (found: symbol, market_value).")
+    assert "add an 'account' column" in text and "bubbleguard check book.csv" in text
+
+
+@pytest.mark.parametrize(("columns", "words"), [
+    ({"account": ["a"], "market_value": [1.0]}, "no symbol column"),
+    ({"account": ["a"], "symbol": ["VOO"]}, "neither a quantity nor a market_value column"),
+])
+def test_other_missing_columns(snapshot, columns, words):
+    with pytest.raises(HoldingsError, match=words):
+        read_book(pd.DataFrame(columns), snapshot)
+
+
+def test_rows_without_an_account_and_mixed_currencies_are_errors(snapshot):
+    with pytest.raises(HoldingsError, match=r"1 row\(s\) without an account \(row 2\)"):
+        read_book(pd.DataFrame({"account": ["a", None], "symbol": ["VOO", "BND"],
+                                "market_value": [1.0, 2.0]}), snapshot)
+    with pytest.raises(HoldingsError, match="several currencies"):
+        read_book(pd.DataFrame({"account": ["a", "b"], "symbol": ["VOO", "BND"],
+                                "market_value": [1.0, 2.0], "currency": ["USD", "EUR"]}), snapshot)
+
+
+def test_rows_check_would_refuse_are_notes_not_a_crash(snapshot):
+    frame = pd.DataFrame({
+        "Account": ["a", "a", "b", "b", "c", "d"],
+        "Ticker": ["VOO", "BND", "QQQ", "NOPRICE", "VOO", ""],
+        "Market Value": [100.0, np.nan, -5.0, np.nan, "n/a", 3.0],
+        "Quantity": [np.nan, np.nan, np.nan, 2.0, np.nan, np.nan]})
+    out = check_accounts(frame, snapshot=snapshot).set_index("account")
+    assert out.loc["a", "total_value"] == 100.0
+    assert "row 2 (BND) left out: neither a quantity nor a market value" in out.loc["a", "notes"]
+    assert "row 3 (QQQ) left out: a negative quantity" in out.loc["b", "notes"]
+    assert "row 4 (NOPRICE) left out: no price" in out.loc["b", "notes"]
+    assert "not a number" in out.loc["c", "notes"]
+    assert "the symbol is empty" in out.loc["d", "notes"]
+    for acct in "bcd":  # nothing left: worth nothing, not checked, no findings
+        assert np.isnan(out.loc[acct, "ai"]) and out.loc[acct, "codes"] == ""
+        assert "worth nothing" in out.loc[acct, "notes"]
+
+
+def test_duplicate_symbols_in_an_account_are_summed(snapshot):
+    frame = pd.DataFrame({"account": ["a", "a", "a"], "symbol": ["voo", "VOO ", "BND"],
+                          "market_value": [100.0, 50.0, 150.0]})
+    out = check_accounts(frame, snapshot=snapshot)
+    assert out.loc[0, "positions"] == 2 and out.loc[0, "total_value"] == 300.0
+    assert out.loc[0, "bond"] == pytest.approx(0.5)
+
+
+def test_read_accounts_keeps_account_text_and_reads_parquet(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text("account,symbol,market_value\n007,VOO,10\n007,BND,5\n")
+    frame = read_accounts(path)
+    assert frame["account"].tolist() == ["007", "007"]
+    frame.to_parquet(tmp_path / "book.parquet")
+    assert read_accounts(tmp_path / "book.parquet")["account"].tolist() == ["007", "007"]
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(HoldingsError, match="cannot be read as a Parquet file"):
+        read_accounts(tmp_path / "bad.parquet")
