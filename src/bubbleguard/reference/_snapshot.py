@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib.resources import files
@@ -227,19 +226,72 @@ def _cache_file() -> Path | None:
                          for n in TABLES)
     except OSError:  # data inside a zip: no cache
         return None
-    digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    return Path(root) / f"snapshot-{digest}.pickle"
+    digest = hashlib.sha256(f"{CACHE_FORMAT}|{stamp}".encode()).hexdigest()[:16]
+    return Path(root) / f"snapshot-{digest}"
 
 
 CACHE_KEEP = 3  # snapshot caches kept (one per installed copy or version in use)
+CACHE_FORMAT = "bubbleguard.snapshot-cache/2"  # Arrow IPC files: loading them runs no code
+_FRAMES = ("securities", "issuers", "funds", "holdings")
 
 
 def _prune(current: Path) -> None:
     """Remove all but the newest :data:`CACHE_KEEP` snapshot caches next to ``current``."""
-    others = sorted((p for p in current.parent.glob("snapshot-*.pickle") if p != current),
+    import shutil
+
+    others = sorted((p for p in current.parent.glob("snapshot-*") if p != current),
                     key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in others[CACHE_KEEP - 1:]:
+    folders = [p for p in others if p.is_dir()]
+    for old in folders[CACHE_KEEP - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for old in set(others) - set(folders):  # caches of earlier formats (pickles)
         old.unlink(missing_ok=True)
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else (a planted cache is not read)."""
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _read_cache(folder: Path) -> tuple[Any, ...] | None:
+    """The cached tables, or None when the cache is missing, damaged, foreign or not private."""
+    try:
+        files = [folder / f"{name}.arrow" for name in _FRAMES]
+        if not all(_private(p) for p in (folder, *files)):
+            return None
+        frames = [pd.read_feather(p) for p in files]
+        meta = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if meta.get("format") != CACHE_FORMAT or meta.get("key") != folder.name:
+            return None
+        frames = [f.set_index(i) if i else f for f, i in zip(frames, meta["index"], strict=True)]
+        return (*frames, meta["manifest"])
+    except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt
+        return None
+
+
+def _write_cache(folder: Path, tables: tuple[Any, ...]) -> None:
+    """Write the cache privately (0700) into a fresh temporary folder, then rename it into place."""
+    import shutil
+    import tempfile
+
+    try:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder.parent))  # 0700, never a link
+        try:
+            index = [f.index.name for f in tables[:4]]
+            for name, frame, idx in zip(_FRAMES, tables[:4], index, strict=True):
+                (frame.reset_index() if idx else frame).to_feather(tmp / f"{name}.arrow")
+            meta = {"format": CACHE_FORMAT, "key": folder.name, "index": index,
+                    "manifest": tables[4]}
+            (tmp / "manifest.json").write_text(json.dumps(meta), encoding="utf-8")
+            shutil.rmtree(folder, ignore_errors=True)  # a damaged or foreign one
+            os.replace(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _prune(folder)
+    except OSError:
+        pass  # a read-only home: parse every time
 
 
 def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
@@ -254,17 +306,14 @@ def _parse() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, di
 def load_snapshot() -> Snapshot:
     """Load the embedded reference snapshot (once per process).
 
-    The parsed tables are cached as a pickle in the user's cache folder
-    (``$BUBBLEGUARD_CACHE_DIR``, else ``~/.cache/bubbleguard``), keyed by the bundled files, so
-    later runs skip CSV parsing; the CSV files stay the only source.
+    The parsed tables are cached in the user's cache folder (``$BUBBLEGUARD_CACHE_DIR``, else
+    ``~/.cache/bubbleguard``), keyed by the bundled files, so later runs skip CSV parsing; the
+    CSV files stay the only source. The cache is Arrow IPC files (loading them cannot run code),
+    private to the user, written atomically, and rebuilt when it is damaged, foreign or writable
+    by others.
     """
     cached = _cache_file()
-    tables = None
-    if cached is not None and cached.exists():
-        try:
-            tables = pickle.loads(cached.read_bytes())
-        except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt
-            tables = None
+    tables = _read_cache(cached) if cached is not None and cached.exists() else None
     if tables is None:
         try:
             tables = _parse()
@@ -272,14 +321,7 @@ def load_snapshot() -> Snapshot:
             raise DataError(f"The bundled reference snapshot is missing or damaged ({exc}); "
                             "reinstall bubbleguard.") from None
         if cached is not None:
-            try:
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-                tmp.replace(cached)
-                _prune(cached)
-            except OSError:
-                pass  # a read-only home: parse every time
+            _write_cache(cached, tables)
     securities, issuers, funds, holdings, manifest = tables
     return Snapshot(securities=securities, issuers=issuers, funds=funds, holdings=holdings,
                     manifest=manifest)
