@@ -21,7 +21,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["normalize", "normalize_symbols"]
+__all__ = ["CONTROL", "normalize", "normalize_symbols", "printable"]
+
+#: Control characters (escape sequences, bells, carriage returns…): never part of a symbol or a
+#: name, and dangerous in a terminal, so every text read from a user's file drops them.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _PREFIX = re.compile(r"^(?:US|HK|SH|SZ)\.(?=\w)")
 _HK_PADDED = re.compile(r"^0\d{4}$")
@@ -29,9 +33,14 @@ _NUMERIC_SUFFIXED = re.compile(r"\d+\.[A-Z]{1,2}")
 _SEPARATORS = re.compile(r"[\s/-]+")
 
 
+def printable(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks become spaces)."""
+    return CONTROL.sub("", text.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
 def normalize(raw: object, broker: bool = False) -> str:
     """One symbol in the snapshot's form (see the module docstring)."""
-    s = str(raw).strip().upper()
+    s = printable(str(raw)).strip().upper()
     if broker:
         s = _PREFIX.sub("", s.rstrip("*").strip())
         if _HK_PADDED.match(s):

@@ -534,3 +534,32 @@ def test_accounting_dollars_round_trip(value: float) -> None:
     text = f"({body})" if value < 0 else body
     expected = float(f"{value:.2f}")
     assert math.isclose(parse_number(text) or 0.0, expected, abs_tol=0.0)
+
+
+def test_the_delimiter_sniffer_sees_short_lines_only(tmp_path: Path, monkeypatch) -> None:
+    """The sniffer's patterns are quadratic in a line's length: a 60,000-comma cell took 26 s."""
+    import csv
+
+    seen: list[str] = []
+    real = csv.Sniffer.sniff
+    monkeypatch.setattr(csv.Sniffer, "sniff", lambda self, sample, delimiters=None:
+                        seen.append(sample) or real(self, sample, delimiters))
+    text = 'symbol,market_value,name\nNVDA,100,"' + "," * 60_000 + '"\n'
+    raw = read_holdings_file(write(tmp_path, text))
+    assert column(raw, "symbol") == ["NVDA"] and max(map(len, seen[0].splitlines())) <= 400
+
+
+def test_control_characters_never_reach_a_report(tmp_path: Path) -> None:
+    text = ("symbol,market_value,name\nNVDA,100,NVIDIA Corporation common stock\n"
+            "ZZZQ\x1b[2J,100,a name with a bell\x07\nVOO,100,Vanguard S&P 500 ETF\n")
+    raw = read_holdings_file(write(tmp_path, text))
+    assert column(raw, "symbol") == ["NVDA", "ZZZQ[2J", "VOO"]
+    assert column(raw, "name")[1] == "a name with a bell"
+
+
+def test_a_file_beyond_the_size_limit_is_refused_with_the_way_out(tmp_path: Path, monkeypatch) -> None:
+    from bubbleguard.holdings import _files
+
+    monkeypatch.setattr(_files, "MAX_FILE_BYTES", 100)
+    with pytest.raises(HoldingsError, match="more than the 0 MB a holdings file may have.*batch"):
+        read_holdings_file(write(tmp_path, "symbol,quantity\n" + "NVDA,1\n" * 40))

@@ -25,7 +25,9 @@ def _encode(frame: pd.DataFrame, fmt: str) -> bytes:
         return buffer.getvalue()
     if fmt == "jsonl":
         return frame.to_json(orient="records", lines=True).encode("utf-8")
-    return frame.to_csv(index=False).encode("utf-8")
+    from ..renderers._format import csv_text
+
+    return csv_text(frame).encode("utf-8")
 
 
 def _emit(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:

@@ -60,7 +60,9 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
             text = json.dumps({"schema": "bubbleguard.funds/1", "funds": rows}, indent=2,
                               ensure_ascii=False) + "\n"
         elif fmt == "csv":
-            text = df.to_csv(index=False, lineterminator="\n", float_format="%.8g")
+            from ..renderers._format import csv_text
+
+            text = csv_text(df, float_format="%.8g")
         else:
             _show(list_renderable(df), output, width)
             return

@@ -73,7 +73,9 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
                **inputs.library())
     if apply_to is not None:
-        plan.post_trade_holdings().to_csv(apply_to, index=False)
+        from ..renderers._format import csv_text
+
+        write(csv_text(plan.post_trade_holdings()), apply_to)
     if fmt == "table" and output is None:
         show(terminal(plan), width)
     else:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import DealsError
 from ..reference._snapshot import packaged
+from ..symbols import printable
 
 DEAL_TYPES = ("equity_investment", "purchase_commitment", "cloud_contract", "warrants",
               "joint_venture", "financing", "other")
@@ -226,7 +227,7 @@ def load_deals(path: str | PathLike[str] | None = None, *,
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False).map(printable)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DealsError(f"{path}: cannot read the deal table ({exc}); give a UTF-8 CSV file "
                          "with a header row.") from exc

@@ -24,12 +24,15 @@ from typing import NoReturn
 import pandas as pd
 
 from ..errors import HoldingsError
+from ..symbols import printable
 from ._brokers import BROKERS, GENERIC, TRANSACTIONS
 from ._layout import AVG_COST, CANONICAL, GENERIC_ALIASES, NUMERIC, BrokerFormat, Row, missing_columns, norm
 
 __all__ = ["BROKERS", "BrokerFormat", "RawHoldings", "parse_number", "read_holdings_file"]
 
 _HEADER_SCAN = 100  # a header further down than this many lines is not looked for
+_SNIFF_WIDTH = 400  # characters of each line the delimiter sniffer sees
+MAX_FILE_BYTES = 50_000_000  # a positions export of a person's accounts is far smaller
 _SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive or an Excel .xlsx workbook",
     b"\xd0\xcf\x11\xe0": "an Excel .xls workbook",
@@ -213,6 +216,12 @@ def _lookup(broker: str, source: str) -> BrokerFormat:
 
 def _read_bytes(p: Path, source: str) -> bytes:
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise HoldingsError(
+                f"{source} is {size / 1e6:,.0f} MB, more than the {MAX_FILE_BYTES / 1e6:,.0f} MB a "
+                "holdings file may have. For a whole book of accounts use 'bubbleguard batch', "
+                "which reads large CSV or Parquet files in chunks.", problems=["file too large"])
         data = p.read_bytes()
     except FileNotFoundError:
         raise HoldingsError(f"{source}: no such file ({p}). Check the path.") from None
@@ -277,7 +286,8 @@ def _tokenize(text: str, source: str, notes: list[str]) -> tuple[list[Row], str]
     if m:  # Excel's "sep=;" hint line
         delimiter, skip = m.group(1), 1
     else:
-        sample = "\n".join([ln for ln in lines if ln.strip()][:60])
+        # the sniffer's patterns take time quadratic in a line's length: give it short lines only
+        sample = "\n".join([ln[:_SNIFF_WIDTH] for ln in lines if ln.strip()][:60])
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
@@ -301,7 +311,7 @@ def _tokenize(text: str, source: str, notes: list[str]) -> tuple[list[Row], str]
 
 
 def _clean(cell: str) -> str:
-    cell = cell.replace("\ufeff", "").replace("\u00a0", " ").strip()
+    cell = printable(cell.replace("\ufeff", "").replace("\u00a0", " ")).strip()
     return _EXCEL_TEXT.sub(r"\1", cell).strip() if cell.startswith('="') else cell
 
 

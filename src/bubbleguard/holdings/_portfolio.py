@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import HoldingsError
 from ..reference._snapshot import ASSET_CLASSES, Snapshot, load_snapshot
-from ..symbols import normalize, normalize_symbols
+from ..symbols import normalize, normalize_symbols, printable
 
 __all__ = ["Portfolio", "HoldingsInput", "load_holdings"]
 
@@ -220,13 +220,14 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     problems: list[str] = []
 
     def report(mask: np.ndarray, text: str) -> None:
-        for i in np.flatnonzero(mask):
-            problems.append(f"{label} {line[i]}: " + text.format(**{k: v[i] for k, v in cells.items()}))
+        for i in np.flatnonzero(mask):  # cells quoted in a message are cut to a readable length
+            quoted = {k: _short(v[i]) for k, v in cells.items()}
+            problems.append(f"{label} {line[i]}: " + text.format(**quoted))
 
     def text(col: str) -> np.ndarray:
         if col not in frame:
             return np.full(n, "", dtype=object)
-        return frame[col].fillna("").astype(str).str.strip().to_numpy(object)
+        return frame[col].fillna("").astype(str).map(printable).str.strip().to_numpy(object)
 
     symbol = normalize_symbols(frame["symbol"].fillna(""), broker=True).to_numpy(object, copy=True)
     num: dict[str, np.ndarray] = {}
@@ -366,6 +367,12 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
     if base:
         notes.append(f"values reported in {target} (from {', '.join(currencies)})")
     return target
+
+
+def _short(value: Any, limit: int = 40) -> Any:
+    """A cell as a message quotes it: at most ``limit`` characters."""
+    text = str(value)
+    return value if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _paragraph(where: str, problems: list[str]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._format import THEME_NAMES, bar, money, pct, to_text
+from ._format import THEME_NAMES, bar, csv_text, md, money, pct, to_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -190,7 +190,7 @@ def markdown(report: Report, top: int = 15) -> str:
     out += ["", "## Top issuers", "", "| issuer | weight | direct | via funds | themes |",
             "|---|---:|---:|---:|---|"]
     for i in ex.issuers[:top]:
-        out.append(f"| {i.issuer} | {pct(i.weight)} | {pct(i.direct_weight)} | {pct(i.via_funds_weight)} "
+        out.append(f"| {md(i.issuer)} | {pct(i.weight)} | {pct(i.direct_weight)} | {pct(i.via_funds_weight)} "
                    f"| {', '.join(i.themes)} |")
     out += ["", "## Asset classes", "", "| class | weight |", "|---|---:|"]
     out += [f"| {c} | {pct(v)} |" for c, v in ex.asset_classes.items()]
@@ -200,7 +200,7 @@ def markdown(report: Report, top: int = 15) -> str:
         for c in ex.counterparties:
             via = ", ".join(f"{v['symbol']} {v['weight']:.1%}" for v in c.via[:4])
             cyc = " → ".join([*c.cycles[0], c.cycles[0][0]]) if c.cycles else ""
-            out.append(f"| {c.issuer} | {pct(c.weight)} | {via} | {cyc} |")
+            out.append(f"| {md(c.issuer)} | {pct(c.weight)} | {md(via)} | {md(cyc)} |")
     if report.scenarios is not None:
         from ._scenarios import scenarios_markdown
 
@@ -209,7 +209,7 @@ def markdown(report: Report, top: int = 15) -> str:
     out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}" for f in report.findings] or ["None."]
     if ex.unresolved:
         out += ["", "## Unresolved value", "", "| holding | weight | reason |", "|---|---:|---|"]
-        out += [f"| {u.symbol} | {pct(u.weight)} | {u.reason} |" for u in ex.unresolved]
+        out += [f"| {md(u.symbol)} | {pct(u.weight)} | {md(u.reason)} |" for u in ex.unresolved]
     a = report.data_as_of
     out += ["", f"_Data as of: fund holdings {report.fund_holdings_dates()}, deals {a['deals']}, "
                 f"prices {a['prices']}._", ""]
@@ -222,9 +222,9 @@ def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error"
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "csv":
-        return report.to_frame("issuers").assign(
+        return csv_text(report.to_frame("issuers").assign(
             symbols=lambda d: d["symbols"].map(lambda s: " ".join(s or [])),
-            themes=lambda d: d["themes"].map(" ".join)).to_csv(index=False, lineterminator="\n")
+            themes=lambda d: d["themes"].map(" ".join)))
     if fmt == "markdown":
         return markdown(report)
     if fmt == "html":

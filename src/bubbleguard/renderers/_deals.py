@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._format import pct
+from ._format import csv_text, md, pct
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,15 +193,12 @@ def terminal(sections: list[Section], footer: list[str]) -> Any:
 
 def markdown(sections: list[Section], footer: list[str]) -> str:
     """Render the sections and the footer as markdown: a heading and a table per block."""
-    def cell(v: str) -> str:
-        return v.replace("|", "\\|").replace("\n", "<br>")
-
     out: list[str] = []
     for blocks, notes in sections:
         for title, head, rows in blocks:
             out += [f"## {title}", "", "| " + " | ".join(head) + " |",
                     "|" + "|".join("---" for _ in head) + "|"]
-            out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+            out += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
             out.append("")
         out += [f"{n}\n" for n in notes]
     out += ["_" + " ".join(footer) + "_", ""]
@@ -224,8 +221,7 @@ def csv(sel: Selection, view: pd.DataFrame, name: str | None, show_cycles: bool,
             sel.used.head(0).assign(cycle_no=0, cycle="")
     elif name:
         first = ["direction", "counterparty"]
-    return str(view[[*first, *COLUMNS]].to_csv(index=False, lineterminator="\n",
-                                               float_format="%.0f", date_format="%Y-%m-%d"))
+    return csv_text(view[[*first, *COLUMNS]], float_format="%.0f", date_format="%Y-%m-%d")
 
 
 def picture_title(sel: Selection, g: DealGraph, what: str, holdings: Path | None) -> str:

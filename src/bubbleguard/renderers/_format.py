@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.text import Text
 
-__all__ = ["FORMATS", "THEME_NAMES", "bar", "money", "pct", "to_text"]
+__all__ = ["FORMATS", "THEME_NAMES", "bar", "csv_text", "md", "money", "pct", "to_text"]
 
 #: Output formats of the check report.
 FORMATS = ("table", "json", "csv", "markdown", "html")
 #: Display names of the themes (and the top-10 share).
 THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe",
                "circular_deals": "Circular-deal parties", "top10": "Top-10 issuers"}
+
+
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def csv_text(frame: pd.DataFrame, **options: Any) -> str:
+    """``frame`` as CSV text, with cells a spreadsheet would run as formulas quoted as text.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (and not
+    a number) gets a leading apostrophe, the usual defence: ``=HYPERLINK(...)`` in a symbol or
+    a name stays text when the file is opened in Excel or LibreOffice.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+            return "'" + value
+        return value
+
+    text_columns = [c for c in frame.columns if not is_numeric_dtype(frame[c])]
+    out = frame.assign(**{str(c): frame[c].map(safe) for c in text_columns})
+    return str(out.to_csv(index=False, lineterminator="\n", **options))
+
+
+def md(text: object) -> str:
+    """Text for a Markdown table cell: ``|`` escaped, line breaks folded."""
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def pct(x: float | None, signed: bool = False) -> str:

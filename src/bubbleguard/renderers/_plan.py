@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ._format import money, pct
+from ._format import csv_text, md, money, pct
 
 if TYPE_CHECKING:
     from ..planner._plan import Plan
@@ -126,7 +126,7 @@ def markdown(plan: Plan) -> str:
     out += ["", "## Trades", "",
             "| account | side | symbol | shares | price | value | realised gain |",
             "|---|---|---|---:|---:|---:|---:|"]
-    out += [f"| {t.account} | {t.side} | {t.symbol} | {_shares(t.shares)} | {money(t.price)} | "
+    out += [f"| {md(t.account)} | {t.side} | {md(t.symbol)} | {_shares(t.shares)} | {money(t.price)} | "
             f"{money(t.value)} | {money(t.realised_gain)} |" for t in plan.trades
             ] or ["| | | none | | | | |"]
     out += ["", "## Guardrails", "", "| guardrail | before | after | limit | met |",
@@ -137,7 +137,7 @@ def markdown(plan: Plan) -> str:
             for g in plan.guardrails]
     out += ["", "## Holdings after", "", "| symbol | class | before | after | weight |",
             "|---|---|---:|---:|---:|"]
-    out += [f"| {t.symbol} | {t.asset_class} | {money(t.value_before)} | "
+    out += [f"| {md(t.symbol)} | {t.asset_class} | {money(t.value_before)} | "
             f"{money(t.value_after)} | {pct(t.weight_after)} |" for t in plan.targets]
     findings = plan.after.findings
     out += ["", "## Check after the trades", ""]
@@ -156,7 +156,7 @@ def render(plan: Plan, fmt: str, *, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return plan.to_frame("trades").to_csv(index=False, lineterminator="\n")
+        return csv_text(plan.to_frame("trades"))
     if fmt == "markdown":
         return markdown(plan)
     if fmt == "table":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from ._format import THEME_NAMES
+from ._format import THEME_NAMES, csv_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,7 @@ def fund_csv(fl: dict[str, Any]) -> str:
     rows += [{"kind": "unresolved", "key": u["origin"], "name": "", "weight": u["weight"],
               "themes": "", "reason": u["reason"]} for u in fl["unresolved"]]
     frame = pd.DataFrame(rows, columns=["kind", "key", "name", "weight", "themes", "reason"])
-    return str(frame.to_csv(index=False, lineterminator="\n", float_format="%.8g"))
+    return csv_text(frame, float_format="%.8g")
 
 
 def fund_renderable(fl: dict[str, Any], top: int) -> Any:

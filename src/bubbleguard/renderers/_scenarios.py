@@ -5,11 +5,10 @@ Each returns a string or a rich renderable; only the CLI writes to the terminal.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from ._format import pct
+from ._format import csv_text, md, pct
 
 if TYPE_CHECKING:
     from ..scenarios._results import ScenarioResult, ScenarioResults
@@ -100,12 +99,12 @@ def scenarios_markdown(results: ScenarioResults, level: int = 1) -> str:
            "|---|---|---:|---:|" + ("---:|" if plan else "") + "---|"]
     for s in results.scenarios:
         after = f" {pct(plan[s.id].after, signed=True)} |" if s.id in plan else (" |" if plan else "")
-        out.append(f"| {s.name} (`{s.id}`) | {_window(s)} | {pct(s.return_, signed=True)} | "
+        out.append(f"| {md(s.name)} (`{md(s.id)}`) | {_window(s)} | {pct(s.return_, signed=True)} | "
                    f"{s.value_change:,.0f} |{after} {_worst(s)} |")
     proxies = [(s.id, k, v) for s in results.scenarios for k, v in _proxied(s)]
     if proxies:
         out += ["", f"{h}# Proxies", "", "| scenario | holding | return from |", "|---|---|---|"]
-        out += [f"| {sid} | {k} | {v} |" for sid, k, v in proxies]
+        out += [f"| {md(sid)} | {md(k)} | {md(v)} |" for sid, k, v in proxies]
     notes = [f"- `{sid}`: {n}" for sid, n in _notes(results)]
     if notes:
         out += ["", f"{h}# Notes", "", *notes]
@@ -128,9 +127,7 @@ def scenarios_csv(results: ScenarioResults) -> str:
                 rows.append({**base, "breakdown": breakdown, "line_kind": c.kind, "key": c.key,
                              "name": c.name, "weight": c.weight, "return": c.return_,
                              "contribution": c.contribution, "source": c.source})
-    buf = io.StringIO()
-    pd.DataFrame(rows).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    return csv_text(pd.DataFrame(rows))
 
 
 def render_scenarios(results: ScenarioResults, fmt: str, *, width: int = 120) -> str:
