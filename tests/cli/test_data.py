@@ -54,6 +54,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.server.mode == "slow":
             time.sleep(2.0)
             return
+        if self.server.mode in ("huge", "trickle"):  # an endless answer, fast or one byte at a time
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"x" * (1 << 16) if self.server.mode == "huge" else b"x")
+                    if self.server.mode == "trickle":
+                        time.sleep(0.01)
+            except OSError:  # the client gave up
+                return
         if self.server.mode == "html":
             body, kind = b"<html><body>Please enable JavaScript</body></html>", "text/html"
         else:
@@ -427,3 +438,16 @@ def test_nothing_else_touches_the_network(runner, monkeypatch):
     for args in (["data", "info"], ["funds"], ["funds", "SOXX"]):
         assert runner.invoke(cli, args).exit_code == 0
     assert calls["network"] == 0
+
+
+@pytest.mark.parametrize(("mode", "said"), [("huge", "the answer is larger than 1 MB"),
+                                            ("trickle", "the download took more than 2 s in all")])
+def test_refresh_is_bounded_in_size_and_in_time(runner, server, tmp_path, monkeypatch, mode, said):
+    from bubbleguard.reference import refresh
+
+    monkeypatch.setattr(refresh, "MAX_DOWNLOAD_BYTES", 1_000_000)
+    server.mode = mode
+    result = runner.invoke(cli, ["data", "refresh", "--fund", "IVV", "--base-url", server.url,
+                                 "--timeout", "0.5"])
+    assert result.exit_code == 2 and said in result.stderr
+    assert not (tmp_path / "funds").exists()

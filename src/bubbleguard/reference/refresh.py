@@ -12,6 +12,7 @@ for the parsing rules and how local tickers are matched to the snapshot), and wr
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ __all__ = ["ISHARES_FUNDS", "download", "fetch_fund", "funds_folder", "holdings_
 ISHARES_BASE = "https://www.ishares.com"
 BASE_URL_ENV = "BUBBLEGUARD_ISHARES_URL"
 DEFAULT_TIMEOUT = 30.0
+TOTAL_TIMEOUT_FACTOR = 4  # the whole download may take this many times the per-read timeout
+MAX_DOWNLOAD_BYTES = 50_000_000  # an issuer's holdings file is a few MB at most
 _AJAX = "1467271812596.ajax"
 
 #: Funds ``data refresh`` can download: ticker → (iShares product id, page slug), the parts of
@@ -149,9 +152,23 @@ def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     what = f"Could not download the {fund} holdings file from {url}"
     advice = ("Check your internet connection or proxy and try again later; the fund-files "
               "folder was left unchanged for this fund.")
+    total = TOTAL_TIMEOUT_FACTOR * timeout
+    deadline = time.monotonic() + total
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only
-            return bytes(resp.read())
+            chunks, size = [], 0
+            while chunk := resp.read1(1 << 16):  # bounded: a size cap and a deadline for the whole
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise DataError(f"{what}: the answer is larger than "
+                                    f"{MAX_DOWNLOAD_BYTES / 1e6:.0f} MB, far more than a holdings "
+                                    "file; nothing was written. Check the address, or download the "
+                                    "file and pass it with --file.")
+                if time.monotonic() > deadline:
+                    raise DataError(f"{what}: the download took more than {total:.0f} s in all. "
+                                    f"{advice}")
+                chunks.append(chunk)
+            return b"".join(chunks)
     except urllib.error.HTTPError as exc:
         raise DataError(f"{what}: the server answered HTTP {exc.code} ({exc.reason}). The issuer "
                         "may have moved the file; download it from the fund's web page and run "
