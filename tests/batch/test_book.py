@@ -73,3 +73,27 @@ def test_read_accounts_keeps_account_text_and_reads_parquet(tmp_path):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(HoldingsError, match="cannot be read as a Parquet file"):
         read_accounts(tmp_path / "bad.parquet")
+
+
+
+@pytest.mark.parametrize(("block", "dense"), [(7, 8), (5, 0)], ids=["small-blocks", "sorted-sums"])
+def test_blocks_and_row_order_do_not_change_the_result(snapshot, monkeypatch, block, dense):
+    from bubbleguard.batch import _book
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"account": rng.choice(list("abcdefgh"), 60),
+                          "symbol": rng.choice(["VOO", "BND", "QQQ", "CASH", "NOPE", ""], 60),
+                          "market_value": rng.choice([100.0, 0.0, -1.0, np.nan], 60),
+                          "quantity": rng.choice([2.0, np.nan], 60)})
+    whole = check_accounts(frame, snapshot=snapshot)
+    book = read_book(frame, snapshot)
+    monkeypatch.setattr(_book, "BLOCK_ROWS", block)
+    monkeypatch.setattr(_book, "DENSE_PER_ROW", dense)
+    pd.testing.assert_frame_equal(check_accounts(frame, snapshot=snapshot), whole)
+    again = read_book(frame, snapshot)  # not grouped by account: read through a sort, same book
+    assert (again.values != book.values).nnz == 0 and (again.order != book.order).nnz == 0
+    assert again.notes == book.notes
+    grouped = frame.sort_values("account", kind="stable").reset_index(drop=True)
+    out = check_accounts(grouped, snapshot=snapshot).set_index("account").loc[whole["account"]]
+    pd.testing.assert_frame_equal(out.drop(columns="notes").reset_index(),
+                                  whole.drop(columns="notes"))

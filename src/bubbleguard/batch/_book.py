@@ -93,17 +93,50 @@ def _numbers(column: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _factorize(symbols: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes and distinct texts of a symbol column (a categorical one read from its codes)."""
+    """Codes and distinct texts of a symbol column (a categorical one read from its codes).
+
+    A categorical column's codes are returned as they are (-1 for a missing symbol, which
+    indexes the appended empty text).
+    """
     if isinstance(symbols.dtype, pd.CategoricalDtype):
-        codes = np.asarray(symbols.cat.codes.to_numpy(), dtype=np.int64)
         texts = np.append(symbols.cat.categories.astype(str).to_numpy(object), "")
-        return np.where(codes < 0, len(texts) - 1, codes), texts
+        return symbols.cat.codes.to_numpy(), texts
     found, distinct = pd.factorize(symbols.fillna("").astype(str), sort=False)
     return np.asarray(found), np.asarray(distinct, dtype=object)
 
 
+#: Rows valued at a time (every temporary array is this long, not the book's length).
+BLOCK_ROWS = 1 << 18
+#: A block sums its holdings in a dense accounts × instruments scratch array when that array
+#: has at most this many cells per row of the block, else by sorting.
+DENSE_PER_ROW = 8
+
+
+def _blocks(acct: np.ndarray, n_acc: int) -> list[tuple[slice | np.ndarray, int, int]]:
+    """Row selections of about :data:`BLOCK_ROWS` rows, each every row of a range of accounts.
+
+    A book grouped by account (each account's rows together) is cut into slices; any other is
+    read through a stable sort by account. Each block is ``(rows, first account, end account)``.
+    """
+    n = len(acct)
+    grouped = bool(np.all(acct[1:] >= acct[:-1]))
+    perm = None if grouped else np.argsort(acct, kind="stable")
+    seq = acct if perm is None else acct[perm]
+    cuts = np.unique(seq[BLOCK_ROWS::BLOCK_ROWS])  # first accounts of the blocks after the first
+    bounds = [0, *np.searchsorted(seq, cuts).tolist(), n]
+    firsts = [0, *cuts.tolist(), n_acc]
+    out: list[tuple[slice | np.ndarray, int, int]] = []
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        out.append((slice(lo, hi) if perm is None else perm[lo:hi], firsts[i], firsts[i + 1]))
+    return out
+
+
 def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame") -> Book:
     """Value a long-format book: columns account, symbol, market_value and/or quantity, price.
+
+    The rows are valued and summed into the matrix one block of accounts at a time, so the
+    memory used beyond the frame is about the matrix's.
 
     Parameters
     ----------
@@ -128,7 +161,6 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
     if frame.empty:
         raise HoldingsError(f"{where}: no positions found. Add one row per position with an account, "
                             "a symbol and a quantity or market_value.")
-    n = len(frame)
     if "currency" in cols:
         cur = frame[cols["currency"]].dropna().astype(str).str.strip().str.upper()
         kinds = sorted(set(cur[cur != ""]))
@@ -144,88 +176,119 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(blank)[:12])
         raise HoldingsError(f"{where}: {int(blank.sum())} row(s) without an account (row {rows}). Give "
                             "every position the account it belongs to.")
-    acct, accounts = pd.factorize(account, sort=False)
+    del blank
+    codes, accounts = pd.factorize(account, sort=False)
+    acct = codes.astype(np.int32) if len(accounts) < 2**31 else codes
+    del codes
     raw_codes, raw = _factorize(frame[cols["symbol"]])
     normal = normalize_symbols(pd.Series(raw, dtype=object), broker=True).to_numpy(object)
     normal = np.where(np.isin(normal, list(CASH_SYMBOLS)), "CASH", normal)
     inst_of_raw, symbols = pd.factorize(pd.Series(normal, dtype=object), sort=False)
-    inst = inst_of_raw[raw_codes]
+    inst_of_raw = inst_of_raw.astype(np.int32)
     sym = np.asarray(symbols, dtype=object)
+    sec = snapshot.securities
+    syms = _Symbols(named=~np.isin(sym, ["", "NAN", "NONE"]),
+                    cash=(sym == "CASH") | (sec["kind"].reindex(sym).to_numpy(object) == "cash"),
+                    price=pd.to_numeric(sec["price"].reindex(sym), errors="coerce").to_numpy(float),
+                    text=sym)
+    columns = {c: frame[cols[c]] if c in cols else None for c in NUMERIC}
 
+    notes: dict[int, list[str]] = {}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for sel, a0, a1 in _blocks(acct, len(accounts)):
+        inst = inst_of_raw[raw_codes[sel]]
+        index = np.arange(sel.start, sel.stop) if isinstance(sel, slice) else sel
+        ok, value = _value(columns, sel, inst, acct[sel], index, syms, notes)
+        parts.append(_sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)))
+    counts, col, total, first = (np.concatenate(p) for p in zip(*parts))
+    used = np.flatnonzero(np.bincount(col, minlength=len(sym)) > 0)  # instruments still held
+    remap = np.zeros(len(sym), np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    col = remap[col]  # increasing: each account's columns stay sorted
+    indptr = np.zeros(len(accounts) + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    shape = (len(accounts), len(used))
+    values = sp.csr_matrix((total, col, indptr), shape=shape)
+    order = sp.csr_matrix((first + 1.0, col, indptr), shape=shape)
+    return Book(accounts=pd.Index(accounts), symbols=pd.Index(sym[used]), values=values, order=order,
+                notes=notes)
+
+
+@dataclass(frozen=True)
+class _Symbols:
+    """Per distinct normalised symbol: named, cash, the snapshot's price, its text."""
+
+    named: np.ndarray
+    cash: np.ndarray
+    price: np.ndarray
+    text: np.ndarray
+
+
+def _value(columns: dict[str, pd.Series | None], rows: slice | np.ndarray, inst: np.ndarray,
+           acct: np.ndarray, index: np.ndarray, syms: _Symbols,
+           notes: dict[int, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows kept and their values, as ``check`` values them; notes name the rows left out."""
+    n = len(inst)
     num, bad = {}, {}
     for c in NUMERIC:
-        num[c], bad[c] = _numbers(frame[cols[c]] if c in cols else None, n)
-    qty, value, price = num["quantity"], num["market_value"], num["price"]
-    sec = snapshot.securities
-    named = ~np.isin(sym, ["", "NAN", "NONE"])
-    is_cash = (sym == "CASH") | (sec["kind"].reindex(sym).to_numpy(object) == "cash")
-    snap_price = pd.to_numeric(sec["price"].reindex(sym), errors="coerce").to_numpy(float)
+        column = columns[c]
+        num[c], bad[c] = _numbers(None if column is None else column.iloc[rows], n)
+    qty, given, price = num["quantity"], num["market_value"], num["price"]
     unreadable = bad["quantity"] | bad["market_value"] | bad["price"]
-
-    value = value.copy()
-    cash_qty = is_cash[inst] & np.isnan(value)
+    value = given.copy()
+    cash_qty = syms.cash[inst] & np.isnan(value)
     value[cash_qty] = qty[cash_qty]
     from_mv = ~np.isnan(value)
     priced = np.isnan(value) & ~np.isnan(qty) & ~np.isnan(price)
     value[priced] = qty[priced] * price[priced]
     need = np.isnan(value) & ~np.isnan(qty)
-    use = need & ~np.isnan(snap_price[inst])
-    value[use] = qty[use] * snap_price[inst][use]
+    snap_price = syms.price[inst]
+    use = need & ~np.isnan(snap_price)
+    value[use] = qty[use] * snap_price[use]
 
     problems = [
-        (~named[inst], "the symbol is empty"),
+        (~syms.named[inst], "the symbol is empty"),
         (unreadable, "a quantity, market_value or price that is not a number"),
-        ((qty < 0) | (num["market_value"] < 0), "a negative quantity or market value (short "
-                                                "positions are not supported)"),
-        ((np.abs(qty) > MAX_AMOUNT) | (np.abs(num["market_value"]) > MAX_AMOUNT)
+        ((qty < 0) | (given < 0), "a negative quantity or market value (short "
+                                  "positions are not supported)"),
+        ((np.abs(qty) > MAX_AMOUNT) | (np.abs(given) > MAX_AMOUNT)
          | (np.abs(price) > MAX_AMOUNT) | ((value > MAX_AMOUNT) & ~from_mv),
          f"an amount beyond {MAX_AMOUNT:.0e}"),
         (need & ~use, "no price: the snapshot has no price for it; add a market_value or price"),
         (np.isnan(value) & np.isnan(qty), "neither a quantity nor a market value"),
     ]
     refused = np.zeros(n, bool)
-    notes: dict[int, list[str]] = {}
     for mask, text in problems:
         mask = mask & ~refused
         for i in np.flatnonzero(mask):
-            notes.setdefault(int(acct[i]), []).append(f"row {i + 1} ({sym[inst[i]] or 'no symbol'}) "
-                                                      f"left out: {text}")
+            notes.setdefault(int(acct[i]), []).append(
+                f"row {index[i] + 1} ({syms.text[inst[i]] or 'no symbol'}) left out: {text}")
         refused |= mask
-    ok = ~refused
-    counts = np.bincount(inst[ok], minlength=len(sym))
-    used = np.flatnonzero(counts > 0)  # instruments some account still holds
-    remap = np.full(len(sym), -1)
-    remap[used] = np.arange(len(used))
-    values, order = _matrices(acct[ok], remap[inst[ok]], value[ok], np.flatnonzero(ok),
-                              (len(accounts), len(used)))
-    return Book(accounts=pd.Index(accounts), symbols=pd.Index(sym[used]), values=values, order=order,
-                notes=notes)
+    return ~refused, value
 
 
-#: Books up to this many accounts × instruments cells are summed in a dense scratch array.
-DENSE_CELLS = 1 << 26
+def _sums(a: np.ndarray, j: np.ndarray, v: np.ndarray, row: np.ndarray, n_acc: int,
+          n_inst: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One block's holdings: per account their count; per holding its column, value and first row.
 
-
-def _matrices(a: np.ndarray, j: np.ndarray, v: np.ndarray, row: np.ndarray,
-              shape: tuple[int, int]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Values (rows of one holding summed) and first-row order, as CSR with the same pattern."""
-    n_acc, n_inst = shape
+    ``a`` is the account within the block, ``j`` the instrument, ``v`` the value and ``row`` the
+    book row of each kept row of the block (rows in increasing order).
+    """
     key = a.astype(np.int64) * n_inst + j
-    if n_acc * n_inst <= DENSE_CELLS:  # linear time: no sort of the rows
-        first = np.full(n_acc * n_inst, len(row), dtype=np.int64)
-        np.minimum.at(first, key[::-1], row[::-1])
-        cell = np.flatnonzero(first < len(row))
-        total = np.bincount(key, weights=v, minlength=n_acc * n_inst)[cell]
+    cells = n_acc * n_inst
+    if cells <= DENSE_PER_ROW * max(len(key), 512):  # linear time: no sort of the rows
+        first = np.full(cells, np.iinfo(np.int64).max)
+        np.minimum.at(first, key, row)
+        cell = np.flatnonzero(first != np.iinfo(np.int64).max)
+        total = np.bincount(key, weights=v, minlength=cells)[cell]
         earliest = first[cell]
     else:
         cell, start, inverse = np.unique(key, return_index=True, return_inverse=True)
         total = np.bincount(inverse.ravel(), weights=v, minlength=len(cell))
         earliest = row[start]
     acc, col = np.divmod(cell, max(n_inst, 1))
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(acc, minlength=n_acc))])
-    values = sp.csr_matrix((total, col, indptr), shape=shape)
-    order = sp.csr_matrix((earliest + 1.0, col, indptr), shape=shape)
-    return values, order
+    counts = np.bincount(acc, minlength=n_acc)
+    return counts, col.astype(np.int32), total, earliest
 
 
 def read_accounts(path: str | os.PathLike[str]) -> pd.DataFrame:

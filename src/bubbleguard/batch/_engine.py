@@ -23,11 +23,13 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
 import scipy.sparse as sp
 
 from .. import plugins
@@ -310,16 +312,15 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     return summary, f
 
 
-def _codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Space-separated codes and the worst severity for each per-code severity key."""
-    unique, inverse = np.unique(keys, return_inverse=True)
+def _codes(keys: np.ndarray) -> tuple[list[str], list[str | None]]:
+    """Space-separated codes and the worst severity of each distinct per-code severity key."""
     texts, worst = [], []
-    for key in unique:
+    for key in keys:
         sev = [(int(key) >> (2 * i)) & 3 for i in range(len(CODES))]
         found = sorted((-s, c) for c, s in zip(CODES, sev) if s)
         texts.append(" ".join(c for _, c in found))
         worst.append(SEVERITIES[-found[0][0] - 1] if found else None)
-    return np.asarray(texts, object)[inverse], np.asarray(worst, object)[inverse]
+    return texts, worst
 
 
 def _spans(n: int, size: int) -> Iterator[tuple[int, int]]:
@@ -368,49 +369,89 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     spans = list(_spans(len(book.accounts), size))
     threads = workers or min(4, os.cpu_count() or 1)
 
-    def one(span: tuple[int, int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        return _chunk(plan, book.values[span[0]:span[1]], book.order[span[0]:span[1]])
+    n = len(book.accounts)
+    table = np.empty((n, len(FLOATS)), order="F")  # the float columns, filled chunk by chunk
+    ints = {k: np.zeros(n, np.int64) for k in ("positions", "top", "infos", "warnings", "errors",
+                                                "code_key")}
+    valid = np.zeros(n, bool)
+
+    def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
+        lo, hi = span
+        summary, found = _chunk(plan, book.values[lo:hi], book.order[lo:hi])
+        for k, a in summary.items():
+            if k in ints:
+                ints[k][lo:hi] = a
+            elif k == "valid":
+                valid[lo:hi] = a
+            elif k in FLOATS:
+                table[lo:hi, FLOATS.index(k)] = a
+        return found
 
     if threads > 1 and len(spans) > 1:
-        with ThreadPoolExecutor(threads) as pool:
+        with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(one, spans))
     else:
         parts = [one(span) for span in spans]
-    summary = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]} if parts else {}
-    accounts = _accounts(book, plan, summary)
-    table = None
+    accounts = _accounts(book, plan, table, ints, valid)
+    out = None
     if findings:
-        table = _findings(book, plan, [(start, p[1]) for (start, _), p in zip(spans, parts)])
-    return Batch(accounts=accounts, findings=table, notes=[*provided, *plan.notes])
+        out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)])
+    return Batch(accounts=accounts, findings=out, notes=[*provided, *plan.notes])
 
 
-def _accounts(book: Book, plan: _Plan, s: dict[str, np.ndarray]) -> pd.DataFrame:
-    valid = s["valid"]
-    codes, worst = _codes(s["code_key"])
-    top = s["top"]
-    names = np.where(top >= 0, plan.subjects[np.maximum(top, 0)], None)
-    notes = [list(book.notes.get(i, [])) for i in range(len(book.accounts))] if book.notes else None
-    out: dict[str, Any] = {"account": book.accounts, "total_value": s["total_value"],
-                           "positions": s["positions"]}
-    for name in (*THEMES, "top_issuer", "top_issuer_weight", "top10_share", "hhi",
-                 "effective_issuers", *ASSET_CLASSES, "unresolved"):
-        if name == "top_issuer":
-            out[name] = np.where(valid, names, np.full(len(names), None, dtype=object))
-        elif name == "effective_issuers":
-            hhi = s["hhi"]
-            out[name] = np.where(valid, np.divide(1.0, hhi, out=np.zeros_like(hhi), where=hhi > 0),
-                                 np.nan)
-        else:
-            out[name] = np.where(valid, s[name], np.nan)
-    out |= {"errors": s["errors"], "warnings": s["warnings"], "infos": s["infos"], "worst": worst,
-            "codes": codes}
-    if notes is not None:
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS on one thread while the chunk threads run (each multithreaded would oversubscribe)."""
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    except ImportError:  # optional: without it BLAS keeps its own threads
+        return nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+#: The account table's float columns, in its order.
+FLOATS = ("total_value", *THEMES, "top_issuer_weight", "top10_share", "hhi", "effective_issuers",
+          *ASSET_CLASSES, "unresolved")
+#: The dtype pandas gives a column of texts (``str`` from pandas 3, else object).
+_TEXT = pd.Series(["", None]).dtype
+
+
+def _texts(texts: list[Any], inverse: np.ndarray) -> Any:
+    """``texts[inverse]`` as a column of texts (None missing), without one Python object a row."""
+    if _TEXT is np.dtype(object):
+        return np.asarray(texts, dtype=object)[inverse]
+    return pd.array(pa.array(texts, pa.string()).take(pa.array(inverse)), dtype=_TEXT)
+
+
+def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.ndarray],
+              valid: np.ndarray) -> pd.DataFrame:
+    """The account table; ``table`` (the :data:`FLOATS` columns) becomes its float block as is."""
+    hhi = table[:, FLOATS.index("hhi")]
+    eff = table[:, FLOATS.index("effective_issuers")]
+    eff[:] = 0.0
+    np.divide(1.0, hhi, out=eff, where=hhi > 0)
+    table[~valid, 1:] = np.nan  # all but total_value
+    keys, inverse = np.unique(ints["code_key"], return_inverse=True)
+    codes, worst = _codes(keys)
+    top = ints["top"]
+    names, top_at = np.unique(np.where(valid & (top >= 0), top, -1), return_inverse=True)
+    out = pd.DataFrame(table, columns=list(FLOATS), copy=False)
+    out.insert(0, "account", book.accounts)
+    out.insert(2, "positions", ints["positions"])
+    out.insert(3 + len(THEMES), "top_issuer",
+               _texts([plan.subjects[i] if i >= 0 else None for i in names], top_at.ravel()))
+    for k in ("errors", "warnings", "infos"):
+        out[k] = ints[k]
+    out["worst"] = _texts(worst, inverse.ravel())
+    out["codes"] = _texts(codes, inverse.ravel())
+    bad = "the positions are worth nothing in total; not checked"
+    if book.notes:
+        notes = [list(book.notes.get(i, [])) for i in range(len(book.accounts))]
         for i in np.flatnonzero(~valid):
-            notes[i].append("the positions are worth nothing in total; not checked")
+            notes[i].append(bad)
         out["notes"] = ["; ".join(n) for n in notes]
     else:
-        out["notes"] = np.where(valid, "", "the positions are worth nothing in total; not checked")
-    return pd.DataFrame(out, columns=list(ACCOUNT_COLUMNS))
+        out["notes"] = _texts(["", bad], (~valid).astype(np.int64))
+    return out
 
 
 def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
