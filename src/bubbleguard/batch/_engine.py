@@ -23,7 +23,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -401,10 +401,8 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
 
 def _one_blas_thread() -> AbstractContextManager[Any]:
     """BLAS on one thread while the chunk threads run (each multithreaded would oversubscribe)."""
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:  # optional: without it BLAS keeps its own threads
-        return nullcontext()
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     return threadpool_limits(1, user_api="blas")
 
 
