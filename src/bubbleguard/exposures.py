@@ -152,9 +152,12 @@ class Exposures:
         dense = self.lookthrough.issuer_matrix()[funds]
         a, b = np.triu_indices(len(funds), k=1)
         ov = np.minimum(dense[a], dense[b]).sum(axis=1)
-        sym = pos["symbol"].to_numpy()[funds]
-        out = pd.DataFrame({"fund_a": sym[a], "fund_b": sym[b], "overlap": ov})
-        return out.sort_values("overlap", ascending=False).reset_index(drop=True)
+        sym = pos["symbol"].to_numpy()[funds].astype(str)
+        first = sym[a] < sym[b]  # each pair named in alphabetical order: the rows' order never shows
+        out = pd.DataFrame({"fund_a": np.where(first, sym[a], sym[b]),
+                            "fund_b": np.where(first, sym[b], sym[a]), "overlap": ov})
+        return out.sort_values(["overlap", "fund_a", "fund_b"], ascending=[False, True, True],
+                               kind="stable").reset_index(drop=True)
 
     def via(self, issuer_ids: list[str]) -> pd.DataFrame:
         """Which holdings each issuer's exposure comes through.

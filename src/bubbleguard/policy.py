@@ -237,8 +237,8 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
         file_profile = data.pop("profile", None)
         profile = profile or file_profile
     profile = profile or "balanced"
-    if profile not in PROFILES:
-        raise PolicyError(f"Unknown profile '{profile}'; choose one of {', '.join(PROFILES)}.")
+    if not isinstance(profile, str) or profile not in PROFILES:
+        raise PolicyError(f"Unknown profile {profile!r:.40}; choose one of {', '.join(PROFILES)}.")
     policy = Policy(profile=profile, **PROFILES[profile])  # the built-in settings: no pydantic needed
     if data:
         policy = policy._with(data, where)

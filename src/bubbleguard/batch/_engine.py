@@ -218,10 +218,13 @@ class _Plan:
             a, b = np.triu_indices(len(funds), k=1)
             ov = np.minimum(mt[funds[a]], mt[funds[b]]).sum(axis=1)
             keep = ov >= OVERLAP
-            pairs = sorted(zip(ov[keep], a[keep], b[keep]), key=lambda p: -p[0])
+            names = np.asarray(book.symbols, dtype=str)[funds]
+            pairs = sorted(zip(ov[keep], a[keep], b[keep]),  # as check: largest, then by name
+                           key=lambda p: (-p[0], *sorted((names[p[1]], names[p[2]]))))
         sym = book.symbols
-        self.pairs = [(float(o), int(i), int(j), subject(f"{sym[funds[i]]}/{sym[funds[j]]}"),
-                       subject(f"{sym[funds[j]]}/{sym[funds[i]]}")) for o, i, j in pairs]
+        named = [sorted((str(sym[funds[i]]), str(sym[funds[j]]))) for _, i, j in pairs]
+        self.pairs = [(float(o), int(i), int(j), subject("/".join(n)))
+                      for (o, i, j), n in zip(pairs, named, strict=True)]
 
 
 def _rowdot(a: np.ndarray | sp.csr_matrix, b: np.ndarray) -> np.ndarray:
@@ -287,12 +290,11 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     found.add(hit, "data_stale", WARNING, plan.stale_subject, np.nan, np.nan)
     if plan.pairs:
         held = _columns(order, plan.funds)
-        both = np.column_stack([(held[:, i] > 0) & (held[:, j] > 0) for _, i, j, _, _ in plan.pairs])
+        both = np.column_stack([(held[:, i] > 0) & (held[:, j] > 0) for _, i, j, _ in plan.pairs])
         both &= np.cumsum(both, axis=1) <= MAX_OVERLAPS
-        for p, (ov, i, j, ij, ji) in enumerate(plan.pairs):
+        for p, (ov, _, _, pair) in enumerate(plan.pairs):
             hit = np.flatnonzero(both[:, p])
-            found.add(hit, "fund_overlap", INFO, np.where(held[hit, i] < held[hit, j], ij, ji), ov,
-                      OVERLAP)
+            found.add(hit, "fund_overlap", INFO, pair, ov, OVERLAP)
     f = found.arrays()
     keep = valid[f["row"]]
     f = {k: a[keep] for k, a in f.items()}
