@@ -209,3 +209,13 @@ def test_variants_of_each_major_broker_give_the_same_total(tmp_path, name, kind)
     report = check_json(str(path), *case[1])
     assert report["total_value"] == pytest.approx(case[3], abs=0.005)
     assert len(report["positions"]) == case[4]
+
+
+def test_a_mainland_export_with_dangqian_chicang_is_read_in_cny(tmp_path):
+    path = tmp_path / "银河持仓.csv"  # 银河-style columns, GBK as the clients write them
+    path.write_bytes("证券代码,证券名称,当前持仓,可用余额,最新价,最新市值\n"
+                     "513100,纳指ETF,20000,20000,1.749,34980.00\n"
+                     "510300,沪深300ETF,5000,5000,3.912,19560.00\n".encode("gbk"))
+    report = check_json(str(path))
+    assert report["layout"] == "cn_broker" and report["currency"] == "CNY"
+    assert report["total_value"] == pytest.approx(34980.00 + 19560.00)

@@ -253,9 +253,9 @@ _BUILTIN: list[BrokerFormat] = [
          evidence=("成本价", "摊薄成本价", "平均成本", "可卖数量", "持仓盈亏", "盈亏比例")),
     _fmt(_MainlandChina, "cn_broker",
          "Mainland China broker position export (通达信/同花顺 资金股份, 证券代码…)",
-         [("证券代码",), ("证券名称",), ("股票余额", "当前拥股", "证券数量", "持仓数量"),
+         [("证券代码",), ("证券名称",), ("股票余额", "当前拥股", "当前持仓", "证券数量", "持仓数量"),
           ("市值", "最新市值", "参考市值")],
-         {"quantity": ("股票余额", "当前拥股", "证券数量", "持仓数量")}),
+         {"quantity": ("股票余额", "当前拥股", "当前持仓", "证券数量", "持仓数量")}),
 ]
 
 BROKERS: dict[str, BrokerFormat] = {f.id: f for f in [*_BUILTIN, GENERIC]}

@@ -49,7 +49,7 @@ GENERIC_ALIASES = alias_map({
     "symbol": ("symbol", "ticker", "ticker symbol", "code", "stock code", "security symbol",
                "证券代码", "代码", "股票代码", "基金代码", "代號"),
     "quantity": ("quantity", "shares", "qty", "qty (quantity)", "position", "units", "holdings",
-                 "持仓数量", "持有数量", "股票余额", "当前拥股", "证券数量", "数量"),
+                 "持仓数量", "持有数量", "股票余额", "当前拥股", "当前持仓", "证券数量", "数量"),
     "market_value": ("market_value", "market value", "current value", "mkt val (market value)",
                      "value", "total value", "market value (usd)", "market_val", "市值", "最新市值",
                      "参考市值"),
