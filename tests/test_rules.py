@@ -47,3 +47,12 @@ def test_each_fund_position_carries_its_holdings_date_source_and_coverage():
     assert report.data_as_of["fund_holdings_newest"] == dates[1]
     assert report.fund_holdings_dates() == f"from {dates[0]} to {dates[1]}"
     assert '"holdings_as_of":null' in report.model_dump_json().replace(" ", "")
+
+
+def test_a_fund_held_at_zero_overlaps_nothing(snapshot):
+    import bubbleguard
+
+    report = bubbleguard.check({"VOO": 0.6, "VTI": 0.0, "BND": 0.4}, snapshot=snapshot)
+    assert not [f for f in report.findings if f.code == "fund_overlap"]
+    both = bubbleguard.check({"VOO": 0.3, "VTI": 0.3, "BND": 0.4}, snapshot=snapshot)
+    assert [f.subject for f in both.findings if f.code == "fund_overlap"] == ["VOO/VTI"]

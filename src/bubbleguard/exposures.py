@@ -146,7 +146,8 @@ class Exposures:
         """Pairwise overlap of the funds held: Σ min(a_i, b_i) over their issuer weights."""
         pos = self.positions
         funds = np.flatnonzero((pos["kind"] == "fund").to_numpy()
-                               & (pos["asset_class"] == "equity").to_numpy())
+                               & (pos["asset_class"] == "equity").to_numpy()
+                               & (self.weights > 0))  # a fund held at 0% overlaps nothing
         if len(funds) < 2:
             return pd.DataFrame(columns=["fund_a", "fund_b", "overlap"])
         dense = self.lookthrough.issuer_matrix()[funds]

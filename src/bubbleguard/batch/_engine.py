@@ -289,7 +289,7 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     hit = np.flatnonzero(np.asarray(order @ plan.stale).ravel() > 0)
     found.add(hit, "data_stale", WARNING, plan.stale_subject, np.nan, np.nan)
     if plan.pairs:
-        held = _columns(order, plan.funds)
+        held = _columns(w, plan.funds)  # funds held at 0% overlap nothing, as in check
         both = np.column_stack([(held[:, i] > 0) & (held[:, j] > 0) for _, i, j, _ in plan.pairs])
         both &= np.cumsum(both, axis=1) <= MAX_OVERLAPS
         for p, (ov, _, _, pair) in enumerate(plan.pairs):
