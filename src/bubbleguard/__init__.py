@@ -5,7 +5,7 @@ The public API::
     import bubbleguard
     report = bubbleguard.check("holdings.csv")          # or a DataFrame, or {ticker: weight}
     report.to_frame()                                  # issuer exposures as a DataFrame
-    print(bubbleguard.render(report, "markdown"))      # any result as text
+    bubbleguard.render(report, "markdown")             # any result as text
     plan = bubbleguard.rebalance("holdings.csv")         # imports the optimizer on first use
     bubbleguard.run_scenarios("holdings.csv")          # stress replays and shocks
 

@@ -7,9 +7,6 @@ import json
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-from bubbleguard.cli import cli
 
 BOOK = ("account,symbol,market_value,quantity\n"
         "A1,VOO,60000,\nA1,BND,30000,\nA1,GLD,10000,\n"
@@ -22,16 +19,6 @@ def book(tmp_path):
     path = tmp_path / "book.csv"
     path.write_text(BOOK)
     return path
-
-
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def test_csv_to_stdout_and_exit_code_follows_fail_on(run, book):

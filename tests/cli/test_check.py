@@ -12,16 +12,6 @@ from click.testing import CliRunner
 from bubbleguard.cli import cli
 
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def test_ai_heavy_example_fails_on_error(run):
     res = run("check", "examples/holdings.csv", "--width", "140")
     assert res.exit_code == 1
