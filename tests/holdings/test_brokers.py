@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bubbleguard.cli import cli
 
 BROKERS = Path(__file__).parents[1] / "fixtures" / "brokers"
+BAD = Path(__file__).parents[1] / "fixtures" / "bad"  # files check refuses, with the reason
 
 # file, extra options, currency, total (sum of the file's values), held symbols after look-up
 CASES = [
@@ -35,7 +36,7 @@ CASES = [
     ("futu_openapi_position_list_query.csv", ("--fx", "HKD=0.1282"), "USD",
      5516.4 + 51000.0 * 0.1282, 2),
     ("european_semicolon_cp1252.csv", (), "EUR", 1435.00 + 14057.50 + 4612.00 + 354.20, 4),
-    # written from public layouts (tests/fixtures/brokers/LAYOUTS.md), totals from its tables
+    # written from public layouts (tests/fixtures/broker-layouts.md), totals from its tables
     ("etrade_PortfolioDownload.csv", (), "USD", 7315.0 + 6319.6 + 11032.8 + 7100.375 + 1250.00, 5),
     ("etrade_PortfolioDownload_lots.csv", (), "USD", 4572.45 + 7899.5 + 6958.3675 + 2105.40, 4),
     ("ibkr_flex_open_positions.csv", (), "USD", 10972.5 + 3657.96 + 9479.4 + 8274.6 + 5680.3, 5),
@@ -113,7 +114,7 @@ def test_without_a_rate_the_bundled_reference_rate_converts_and_says_so():
 
 def test_a_row_with_neither_quantity_nor_value_is_named_and_the_rest_checks(tmp_path):
     # generic_with_preamble.csv: AAPL on line 10 has no quantity and no value
-    source = BROKERS / "generic_with_preamble.csv"
+    source = BAD / "generic_with_preamble.csv"
     res = CliRunner().invoke(cli, ["check", str(source), "-f", "json"])
     assert res.exit_code == 2 and res.stdout == ""
     assert res.stderr == ("Error: generic_with_preamble.csv: 1 problem(s) in the holdings: line 10: AAPL "
@@ -133,7 +134,7 @@ def test_a_row_with_neither_quantity_nor_value_is_named_and_the_rest_checks(tmp_
 
 @pytest.mark.parametrize("name", TRANSACTIONS)
 def test_a_transactions_history_is_refused_with_the_export_to_download(name):
-    res = CliRunner().invoke(cli, ["check", str(BROKERS / name)])
+    res = CliRunner().invoke(cli, ["check", str(BAD / name)])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "transactions (activity) history" in res.stderr and "Download your positions" in res.stderr
     assert res.stderr.count("\n") == 1

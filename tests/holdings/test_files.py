@@ -169,7 +169,7 @@ def test_mainland_codes_that_lost_leading_zeros_are_padded(tmp_path: Path) -> No
 
 
 def test_generic_file_with_preamble_aliases_and_totals() -> None:
-    raw = read_holdings_file(BROKER_FILES / "generic_with_preamble.csv")
+    raw = read_holdings_file(BAD_FILES / "generic_with_preamble.csv")
     assert raw.format == "generic"
     assert column(raw, "symbol") == ["NVDA", "SMH", "IAU", "BND", "AAPL", "CASH"]
     assert column(raw, "quantity") == ["10", "12.5", "40", "", "", ""]
@@ -193,11 +193,7 @@ def test_european_semicolon_export_uses_decimal_comma() -> None:
     assert [parse_number(v, raw.decimal) for v in column(raw, "quantity")] == [10, 25, 100, 3.5]
 
 
-POSITION_FILES = [p for p in sorted(BROKER_FILES.iterdir())
-                  if p.suffix != ".md" and "transactions" not in p.name]
-
-
-@pytest.mark.parametrize("path", POSITION_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(BROKER_FILES.iterdir()), ids=lambda p: p.name)
 def test_every_fixture_is_strings_with_canonical_columns(path: Path) -> None:
     raw = read_holdings_file(path)
     allowed = {"symbol", "quantity", "market_value", "price", "currency", "account",
