@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CONTROL", "normalize", "normalize_symbols", "printable"]
+__all__ = ["CONTROL", "market_currency", "normalize", "normalize_symbols", "printable"]
 
 #: Control characters (escape sequences, bells, carriage returns…): never part of a symbol or a
 #: name, and dangerous in a terminal, so every text read from a user's file drops them.
@@ -30,6 +30,8 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PREFIX = re.compile(r"^(?:US|HK|SH|SZ)\.(?=\w)")
 _HK_PADDED = re.compile(r"^0\d{4}$")
 _NUMERIC_SUFFIXED = re.compile(r"\d+\.[A-Z]{1,2}")
+_A_SHARE = re.compile(r"^(?:S[HZ]\.)?\d{6}$|^\d{6}\.(?:SS|SZ|SH)$")
+_HONG_KONG = re.compile(r"^HK\.\d{1,5}$|^\d{1,5}\.HK$")
 _SEPARATORS = re.compile(r"[\s/-]+")
 
 
@@ -46,6 +48,18 @@ def normalize(raw: object, broker: bool = False) -> str:
         if _HK_PADDED.match(s):
             return str(int(s))
     return s if _NUMERIC_SUFFIXED.fullmatch(s) else _SEPARATORS.sub(".", s)
+
+
+def market_currency(raw: object) -> str:
+    """The currency a listing code implies, as a broker writes it ("" when it implies none).
+
+    A-share codes (``600519``, ``SH.510300``, ``000001.SZ``) are CNY; Hong Kong codes (``00700``,
+    ``HK.00700``, ``0700.HK``) are HKD.
+    """
+    s = printable(str(raw)).strip().upper()
+    if _HK_PADDED.match(s) or _HONG_KONG.match(s):
+        return "HKD"
+    return "CNY" if _A_SHARE.match(s) else ""
 
 
 def normalize_symbols(symbols: pd.Series, broker: bool = False) -> pd.Series:

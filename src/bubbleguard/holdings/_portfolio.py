@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import HoldingsError
 from ..reference._snapshot import ASSET_CLASSES, Snapshot, load_snapshot
-from ..symbols import normalize, normalize_symbols, printable
+from ..symbols import market_currency, normalize, normalize_symbols, printable
 
 __all__ = ["Portfolio", "HoldingsInput", "load_holdings"]
 
@@ -277,7 +277,8 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     report((value > MAX_AMOUNT) & (source_of != "market_value"),  # given values are judged above
            f"{{symbol}} is worth more than {MAX_AMOUNT:.0e} (quantity x price); check the quantity")
     currency = text("currency")
-    currency = np.where(currency == "", _market_currency(text("symbol")), currency)
+    implied = np.array([market_currency(s) for s in text("symbol")], dtype=object)
+    currency = np.where(currency == "", implied, currency)
     currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
     report(~np.isin(asset_class, ("", *ASSET_CLASSES)),
@@ -310,14 +311,6 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
                      + ", ".join(out.loc[zero, "symbol"].head(5)))
     return Portfolio(positions=out[POSITION_COLUMNS].reset_index(drop=True), source=str(source),
                      format=fmt, currency=currency_out, notes=tuple(notes))
-
-
-def _market_currency(codes: np.ndarray) -> np.ndarray:
-    """The currency a listing code implies: A-share codes CNY, Hong Kong codes HKD, else none."""
-    s = pd.Series(codes, dtype=object).astype(str).str.upper()
-    hk = s.str.match(r"^(?:HK\.)?0\d{4}$|^\d{1,5}\.HK$")
-    cn = s.str.match(r"^(?:SH\.|SZ\.)?\d{6}$|^\d{6}\.(?:SS|SZ|SH)$")
-    return np.where(hk, "HKD", np.where(cn, "CNY", "")).astype(object)
 
 
 def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snapshot: Snapshot,
