@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..guardrails import caps
 from ..lookthrough import LookThrough, look_through
 from ..policy import Policy, load_policy
 from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
-from ..symbols import normalize_symbols
+from ..symbols import normalize
 
 if TYPE_CHECKING:
     from pypfopt import EfficientFrontier
@@ -80,10 +79,6 @@ class ExposureMatrices:
         return float(np.sort(v)[::-1][:10].sum())
 
 
-def _symbols(tickers: Sequence[str]) -> list[str]:
-    return list(normalize_symbols(pd.Series(list(tickers), dtype=str), broker=True))
-
-
 def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None,
                       lookthrough: LookThrough | None = None) -> ExposureMatrices:
     """Look through ``tickers`` and return the exposure maps as numpy arrays.
@@ -98,7 +93,8 @@ def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None,
         The tickers' look-through, when already computed.
     """
     lt = lookthrough if lookthrough is not None else look_through(
-        _symbols(tickers), snapshot if snapshot is not None else load_snapshot())
+        [normalize(t, broker=True) for t in tickers],
+        snapshot if snapshot is not None else load_snapshot())
     dense = lambda m: np.asarray(m.toarray() if hasattr(m, "toarray") else m, float)  # noqa: E731
     matrix = dense(lt.matrix)
     unresolved = matrix[:, np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")].sum(axis=1)
@@ -155,7 +151,7 @@ def add_bubbleguard_constraints(ef: EfficientFrontier, policy: Policy | None = N
     snap = snapshot if snapshot is not None else load_snapshot()
     if getattr(ef, "_solver", None) is None:  # OSQP, the default, is inaccurate on these rows
         ef._solver = "CLARABEL"
-    lt = look_through(_symbols(ef.tickers), snap)
+    lt = look_through([normalize(t, broker=True) for t in ef.tickers], snap)
     long_only = bool(np.all(np.asarray(getattr(ef, "_lower_bounds", 0.0)) >= 0))
     left_out = {"max_top10": not top10, "max_unresolved": not unresolved,
                 "max_position": not positions}

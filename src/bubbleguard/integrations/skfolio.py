@@ -25,7 +25,7 @@ from ..guardrails import caps
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
 from ..reference._snapshot import Snapshot, load_snapshot
-from ..symbols import normalize_symbols
+from ..symbols import normalize
 
 __all__ = ["bubbleguard_constraints"]
 
@@ -52,11 +52,9 @@ def bubbleguard_constraints(tickers: Sequence[str], policy: Policy | None = None
         ``left_inequality`` (``m × len(tickers)``), ``right_inequality`` (``m``) and
         ``add_constraints`` (a callable of skfolio's weight variable returning the top-10 cap).
     """
-    import pandas as pd
-
     pol = policy if policy is not None else load_policy()
     snap = snapshot if snapshot is not None else load_snapshot()
-    symbols = list(normalize_symbols(pd.Series(list(tickers), dtype=str), broker=True))
+    symbols = [normalize(t, broker=True) for t in tickers]
     rows, bounds = [], []
     nonlinear: list[tuple[np.ndarray, float, int]] = []
     for cap in caps(look_through(symbols, snap), pol):
