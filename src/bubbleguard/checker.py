@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ._model import Model
-from .exposures import Exposures, compute_exposures, market_context
+from .exposures import Exposures, compute_exposures
 from .holdings._portfolio import HoldingsInput, Portfolio, load_holdings
 from .policy import Policy, load_policy
 from .reference._snapshot import Snapshot, load_snapshot
@@ -131,7 +131,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         positions=_models(Position, _positions(ex, portfolio, snap)),
         exposures=exposures,
         findings=findings,
-        market_context=market_context(snap),
+        market_context=ctx.market,
         notes=notes,
         deals_used=list(deal_certainty or DEFAULT_CERTAINTY),
         layout=portfolio.format,

@@ -17,6 +17,7 @@ top-10 share is the one cap that is not linear: the sum of the ten largest rows 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,7 +103,7 @@ class Cap:
 
 
 def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None,
-         unresolved_as_ai: bool = False) -> list[Cap]:
+         unresolved_as_ai: bool = False, market: Mapping[str, float] | None = None) -> list[Cap]:
     """Every guardrail of ``policy`` as a :class:`Cap` over ``lt``'s instruments.
 
     Parameters
@@ -118,6 +119,8 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
         Add a worst-case bound, ``max_theme.ai_or_unresolved``: the AI theme plus every value
         that could not be looked through, under the AI cap. The AI theme keeps its own cap, so
         "AI" is one number everywhere.
+    market
+        The market's theme shares the caps beyond the market use (default: the snapshot's).
     """
     issuers = np.ascontiguousarray(lt.issuer_matrix().T)
     unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
@@ -127,9 +130,11 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
     for theme, limit in policy.max_theme.items():
         out.append(Cap(f"max_theme.{theme}", lt.theme_vector(theme).reshape(1, -1), limit))
     if policy.max_theme_over_market:
-        from .exposures import market_context
+        if market is None:
+            from .exposures import market_context
 
-        market, equity = market_context(lt.snapshot)["themes"], classes["equity"].to_numpy()
+            market = market_context(lt.snapshot)["themes"]
+        equity = classes["equity"].to_numpy()
         for theme, limit in policy.max_theme_over_market.items():
             beyond = lt.theme_vector(theme) - market[theme] * equity
             out.append(Cap(f"max_theme_over_market.{theme}", beyond.reshape(1, -1), limit))

@@ -57,14 +57,20 @@ class RuleContext:
     @cached_property
     def caps(self) -> dict[str, Cap]:
         """The policy's guardrails over the held instruments, by policy field (see guardrails)."""
-        return {c.group: c for c in caps(self.exposures.lookthrough, self.policy)}
+        market = self.market_themes if self.policy.max_theme_over_market else None
+        return {c.group: c for c in caps(self.exposures.lookthrough, self.policy, market=market)}
 
     @cached_property
-    def market_themes(self) -> dict[str, float]:
-        """The market's own theme shares (the S&P 500's, from IVV's holdings)."""
+    def market(self) -> dict[str, Any]:
+        """The market the portfolio is compared with (the S&P 500, from IVV's holdings)."""
         from .exposures import market_context
 
-        return dict(market_context(self.snapshot)["themes"])
+        return market_context(self.snapshot)
+
+    @property
+    def market_themes(self) -> dict[str, float]:
+        """The market's own theme shares."""
+        return dict(self.market["themes"])
 
     def value(self, group: str) -> float:
         """The guarded quantity of one policy field for the portfolio's weights."""
