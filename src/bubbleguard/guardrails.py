@@ -103,7 +103,8 @@ class Cap:
 
 
 def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None,
-         unresolved_as_ai: bool = False, market: Mapping[str, float] | None = None) -> list[Cap]:
+         unresolved_as_ai: bool = False, market: Mapping[str, float] | None = None,
+         unresolved_in_themes: np.ndarray | None = None) -> list[Cap]:
     """Every guardrail of ``policy`` as a :class:`Cap` over ``lt``'s instruments.
 
     Parameters
@@ -121,23 +122,32 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
         "AI" is one number everywhere.
     market
         The market's theme shares the caps beyond the market use (default: the snapshot's).
+    unresolved_in_themes
+        Per instrument, 1 where its unresolved share counts toward every theme cap as if it
+        were in the theme (the planner: funds not yet held, so that it never buys exposure it
+        cannot see); default none.
     """
     issuers = np.ascontiguousarray(lt.issuer_matrix().T)
     unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
     classes = lt.asset_class_matrix()
     ids = tuple(lt.issuer_ids)
     out = [Cap("max_issuer", issuers, policy.max_issuer, labels=ids)]
-    for theme, limit in policy.max_theme.items():
-        out.append(Cap(f"max_theme.{theme}", lt.theme_vector(theme).reshape(1, -1), limit))
+    hidden = 0.0 if unresolved_in_themes is None else unresolved * unresolved_in_themes
+
+    def theme(name: str) -> np.ndarray:
+        return lt.theme_vector(name) + hidden
+
+    for name, limit in policy.max_theme.items():
+        out.append(Cap(f"max_theme.{name}", theme(name).reshape(1, -1), limit))
     if policy.max_theme_over_market:
         if market is None:
             from .exposures import market_context
 
             market = market_context(lt.snapshot)["themes"]
         equity = classes["equity"].to_numpy()
-        for theme, limit in policy.max_theme_over_market.items():
-            beyond = lt.theme_vector(theme) - market[theme] * equity
-            out.append(Cap(f"max_theme_over_market.{theme}", beyond.reshape(1, -1), limit))
+        for name, limit in policy.max_theme_over_market.items():
+            beyond = theme(name) - market[name] * equity
+            out.append(Cap(f"max_theme_over_market.{name}", beyond.reshape(1, -1), limit))
     if unresolved_as_ai and "ai" in policy.max_theme:
         worst = (lt.theme_vector("ai") + unresolved).reshape(1, -1)
         out.append(Cap("max_theme.ai_or_unresolved", worst, policy.max_theme["ai"]))

@@ -55,7 +55,8 @@ __all__ = ["PROFILES", "Policy", "load_policy"]
 BOUNDS: dict[str, tuple[float, float]] = {
     "max_issuer": (0.0, 1.0), "max_top10": (0.0, 1.0), "max_unresolved": (0.0, 1.0),
     "max_position": (0.0, 1.0), "max_turnover": (0.0, 2.0), "transaction_cost": (0.0, 0.1),
-    "min_trade": (0.0, math.inf), "max_data_age_days": (1, math.inf), "error_margin": (0.0, math.inf),
+    "min_trade": (0.0, math.inf), "min_trade_share": (0.0, 0.1), "max_data_age_days": (1, math.inf),
+    "error_margin": (0.0, math.inf),
 }
 # dict field → (what its keys name, the keys allowed); every value is a fraction
 KEYED = {"max_theme": ("max_theme", THEMES), "max_theme_over_market": ("max_theme_over_market", THEMES),
@@ -99,8 +100,10 @@ class Policy(Model):
         Cap on one-way turnover (sum of buys / portfolio value) in a rebalance, or None.
     transaction_cost
         Proportional cost of trading (fraction of traded value).
-    min_trade
-        Smallest trade worth doing, in currency units.
+    min_trade, min_trade_share
+        Smallest trade worth doing in a rebalance: the larger of ``min_trade`` (currency units)
+        and ``min_trade_share`` of the account's value (default: 100 and 0.25%). A whole
+        position smaller than that may still be sold. Both 0: any size.
     max_data_age_days
         Reference data older than this is reported.
     error_margin
@@ -123,7 +126,8 @@ class Policy(Model):
     max_position: float = 0.40
     max_turnover: float | None = None
     transaction_cost: float = 0.0005
-    min_trade: float = 0.0
+    min_trade: float = 100.0
+    min_trade_share: float = 0.0025
     max_data_age_days: int = 180
     error_margin: float = 0.5
 

@@ -146,3 +146,15 @@ def test_json_on_stdout_is_json_whatever_the_solver_prints(options):
                            *options, "-f", "json"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["schema"] == "bubbleguard.plan/1"
+
+
+def test_buy_only_buys_and_states_the_shortfall(run):
+    res = run(EXAMPLE, "--buy-only", "--cash", "20000", "-f", "json")
+    assert res.exit_code == 1
+    plan = json.loads(res.stdout)
+    assert plan["trades"] and {t["side"] for t in plan["trades"]} == {"buy"}
+    assert all(t["shares"] == int(t["shares"]) for t in plan["trades"])
+    spent = sum(t["value"] for t in plan["trades"]) + plan["costs"]
+    assert spent <= 20000 + 5000 + 1e-6  # the new cash and the 5,000 held, nothing sold
+    assert res.stderr.startswith("Warning: the money is not enough to meet every guardrail "
+                                 "without selling; short: ")

@@ -143,12 +143,65 @@ def test_top10_share_is_enforced_exactly(snap):
     assert g.after == pytest.approx(plan.after.exposures.concentration["top10_share"], abs=1e-9)
 
 
-def test_min_change_keeps_the_asset_mix(snap):
-    # BONDF and BBB both cure the AAA cap with the same turnover; staying in equity wins
+def test_min_change_moves_proceeds_into_bonds_before_a_second_equity_sleeve(snap):
+    # BONDF and BBB both cure the AAA cap with the same turnover; the bond fund wins (the
+    # articles' order: bonds, gold, real estate and broad index funds first)
     plan = rebalance({"AAA": 100}, policy=loose(max_issuer=0.6), snapshot=snap,
-                     universe=["BONDF", "BBB"])
+                     universe=["BBB", "BONDF"])
     bought = {t.symbol for t in plan.trades if t.side == "buy"}
-    assert bought == {"BBB"}
+    assert bought == {"BONDF"}
+
+
+def test_default_universe_has_one_fund_per_role_preferring_the_one_held():
+    table = pd.read_csv("src/bubbleguard/data/universe.csv")
+    picked = default_universe()
+    roles = table.set_index("symbol")["role"]
+    assert len(picked) == len(set(roles[picked]))  # one fund per role
+    assert set(roles[picked]) == set(table.loc[table["core"], "role"])
+    assert {"BND", "GLDM", "VTI"} <= set(picked) and not {"AGG", "IAU", "GLD", "VOO"} & set(picked)
+    assert not {"RSP", "VXUS", "IXUS", "VEA", "VWO"} & set(picked)  # no second equity sleeve
+    held = default_universe(held=["IAU", "AGG", "VOO"])
+    assert {"IAU", "AGG", "VOO"} <= set(held) and not {"GLDM", "BND", "VTI"} & set(held)
+    wide = default_universe(core_only=False)
+    assert {"VXUS", "VWO", "RSP"} <= set(wide) and "IXUS" not in wide
+
+
+def test_unresolved_value_of_a_fund_not_held_counts_toward_the_theme_caps(snap):
+    # FUND1 is 60% AAA (an AI name) + 30% BBB + 10% not itemised; bought, its unseen 10% counts
+    rb = Rebalancer(["AAA", "FUND1"], loose(max_theme={"ai": 0.5}), snapshot=snap,
+                    rows=[("AAA", "")])
+    ai = next(c for c in rb.spec.caps if c.group == "max_theme.ai")
+    i = rb.spec.symbols.index("FUND1")
+    plain = rb.lookthrough.theme_vector("ai")[i]
+    assert ai.matrix[0, i] == pytest.approx(plain + 0.1)
+    held = Rebalancer(["AAA", "FUND1"], loose(max_theme={"ai": 0.5}), snapshot=snap,
+                      rows=[("AAA", ""), ("FUND1", "")])
+    assert next(c for c in held.spec.caps if c.group == "max_theme.ai").matrix[0, i] == plain
+
+
+def test_share_counts_give_whole_share_plans_with_a_minimum_trade(snap):
+    book = pd.DataFrame({"account": ["A", "A", "B"], "symbol": ["AAA", "BBB", "AAA"],
+                         "quantity": [900, 100, 150], "price": [100.0, 100.0, 100.0]})
+    plan = rebalance(book, policy=loose(max_issuer=0.6).override(min_trade=100.0,
+                                                                   min_trade_share=0.01),
+                     snapshot=snap, universe=["BONDF"])
+    assert plan.ok and plan.trades
+    size = {"A": 100_000, "B": 15_000}
+    for t in plan.trades:
+        assert t.shares == int(t.shares)
+        assert t.value >= max(100.0, 0.01 * size[t.account]) - 1e-6
+    frac = rebalance(book.drop(columns="quantity").assign(market_value=[90_000, 10_000, 15_000]),
+                     policy=loose(max_issuer=0.6), snapshot=snap, universe=["BONDF"])
+    assert any(t.shares != int(t.shares) for t in frac.trades)  # values only: fractional
+
+
+def test_plans_do_not_depend_on_row_order():
+    df = pd.read_csv("examples/holdings.csv")
+    plans = [sorted((t.account, t.side, t.symbol, t.shares) for t in
+                    rebalance(df.sample(frac=1, random_state=seed) if seed else df).trades)
+             for seed in range(3)]
+    assert plans[0] == plans[1] == plans[2]
+    assert all(shares == int(shares) for *_, shares in plans[0])
 
 
 def test_min_change_breaks_remaining_ties_by_lower_risk(snap):
@@ -455,3 +508,36 @@ def test_plan_repr_is_one_short_line():
     text = repr(plan)
     assert "\n" not in text and len(text) < 200
     assert text.startswith(f"Plan(source='holdings.csv', objective='min-change', status='{plan.status}'")
+
+
+def test_each_role_lists_its_funds_from_the_lowest_sourced_cost_up():
+    table = pd.read_csv("src/bubbleguard/data/universe.csv")
+    sourced = pd.read_csv("snapshot/research/us_funds/expense_ratios.csv").set_index("symbol")
+    assert (table["expense_ratio_pct"].to_numpy()
+            == sourced.loc[table["symbol"], "expense_ratio_pct"].to_numpy()).all()
+    for _, funds in table.groupby("role", sort=False):
+        assert funds["expense_ratio_pct"].is_monotonic_increasing
+
+
+def test_allow_relax_lowers_a_floor_that_cannot_be_met(snap):
+    # AAA is locked, so the bond share can only come from the 20 held: the floor is lowered
+    plan = rebalance({"AAA": 80, "BONDF": 20}, policy=loose(min_asset_class={"bond": 0.5}),
+                     snapshot=snap, universe=["BONDF"], lock=["AAA"], allow_relax=True)
+    assert plan.status == "relaxed"
+    assert plan.relaxations == {"min_asset_class.bond": pytest.approx(0.30, abs=1e-3)}
+    g = {r.constraint: r for r in plan.guardrails}["min_asset_class.bond"]
+    assert g.limit == 0.5 and not g.met and g.after == pytest.approx(0.20, abs=1e-3)
+
+
+def test_buy_only_invests_new_cash_without_selling(snap):
+    plan = rebalance({"AAA": 80, "BONDF": 20}, policy=loose(min_asset_class={"bond": 0.3}),
+                     snapshot=snap, universe=["BONDF"], cash=20, buy_only=True)
+    assert plan.ok and {t.side for t in plan.trades} == {"buy"}
+    assert trades(plan) == {("buy", "BONDF"): pytest.approx(20, abs=0.01)}
+    short = rebalance({"AAA": 80, "BONDF": 20}, policy=loose(min_asset_class={"bond": 0.5}),
+                      snapshot=snap, universe=["BONDF"], cash=20, buy_only=True)
+    # 40 of 120 in bonds is the closest reachable: the floor's shortfall is 50% - 33.3%
+    assert short.status == "relaxed" and {t.side for t in short.trades} == {"buy"}
+    assert short.relaxations["min_asset_class.bond"] == pytest.approx(0.5 - 40 / 120, abs=2e-4)
+    with pytest.raises(OptimizationError, match="needs money to invest"):
+        rebalance({"AAA": 80, "BONDF": 20}, snapshot=snap, universe=["BONDF"], buy_only=True)

@@ -37,12 +37,18 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
               help="Do not sell this symbol (repeatable).")
 @click.option("--cash", type=float, default=0.0, show_default=True, metavar="AMOUNT",
               help="New cash to invest; negative to withdraw.")
+@click.option("--buy-only", is_flag=True,
+              help="Invest the new and held cash without selling: the plan that meets the "
+                   "guardrails, or the closest one with the shortfall stated (exit 1).")
 @click.option("--cash-account", metavar="NAME",
               help="Account receiving new cash or paying a withdrawal (default: the one with the "
                    "most cash, else the first taxable one).")
-@click.option("--whole-shares", is_flag=True,
-              help="Trade whole shares only (mixed-integer program).")
-@click.option("--min-trade", type=float, metavar="AMOUNT", help="No trade smaller than this value.")
+@click.option("--whole-shares/--fractional", default=None,
+              help="Trade whole shares only, or fractional shares (default: whole shares when the "
+                   "holdings give share counts).")
+@click.option("--min-trade", type=float, metavar="AMOUNT",
+              help="No trade smaller than this value (default for whole shares: the larger of 100 "
+                   "and 0.25%% of the account; 0 for any size).")
 @click.option("--tax-rate", type=float, default=0.15, show_default=True,
               help="Weight of realised gains in taxable accounts (0 ignores taxes).")
 @click.option("--solver", default="CLARABEL", show_default=True,
@@ -55,7 +61,8 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--width", type=int, default=None, help="Terminal width for the table format.")
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
-              no_sell: tuple[str, ...], cash: float, cash_account: str | None, whole_shares: bool,
+              no_sell: tuple[str, ...], cash: float, buy_only: bool, cash_account: str | None,
+              whole_shares: bool | None,
               min_trade: float | None, tax_rate: float, solver: str, allow_relax: bool,
               apply_to: Path | None, width: int | None, **kw: Any) -> None:
     """Propose trades that bring HOLDINGS within the guardrails, with the least change.
@@ -71,6 +78,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
                lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
                min_trade=min_trade, max_turnover=max_turnover, solver=solver,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
+               buy_only=buy_only,
                **inputs.library())
     if apply_to is not None:
         from ..renderers._format import csv_text
@@ -82,5 +90,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
         write(render(plan, fmt, width=width or 120), output)
     if not plan.ok:
         relaxed = "; ".join(f"{k} by {v:.2%}" for k, v in plan.relaxations.items())
-        click.echo(f"Warning: no plan meets every guardrail; this one relaxes {relaxed}.", err=True)
+        what = ("the money is not enough to meet every guardrail without selling; short:"
+                if buy_only else "no plan meets every guardrail; this one relaxes")
+        click.echo(f"Warning: {what} {relaxed}.", err=True)
         sys.exit(1)

@@ -31,6 +31,8 @@ SCHEMA = "bubbleguard.plan/1"
 #: What a rebalance minimises.
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 DUST = 0.005  # currency units: instruments below half a cent are left out of the targets
+#: Fractional plans give share counts to this many decimals (the value is the order's amount).
+SHARE_DECIMALS = 4
 
 
 class Trade(ResultModel):
@@ -203,8 +205,15 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
     # ---- sells, one trade per (symbol, account)
     rows_held = len(held)  # the solver may carry a placeholder row for a cash-only book
     sold = sol.sells[:rows_held]
-    sold_sh = sol.sell_shares[:rows_held] if sol.sell_shares is not None else np.where(
-        np.isfinite(row_price), sold / np.where(row_price > 0, row_price, 1.0), np.nan)
+    qty_held = held["quantity"].to_numpy(float)
+    if sol.sell_shares is not None:
+        sold_sh = sol.sell_shares[:rows_held]
+    else:  # fractional: a whole row sells its exact quantity, a part of one to SHARE_DECIMALS
+        sold_sh = np.where(np.isfinite(row_price),
+                           np.round(sold / np.where(row_price > 0, row_price, 1.0), SHARE_DECIMALS),
+                           np.nan)
+        whole_row = np.isfinite(qty_held) & (sold >= held["market_value"].to_numpy(float) - 1e-9)
+        sold_sh = np.where(whole_row & (sold > 0), qty_held, sold_sh)
     basis = held["cost_basis"].to_numpy(float)
     gain = sold * gain_frac
     sell_rows = pd.DataFrame({"symbol": held["symbol"], "account": held["account"], "value": sold,
@@ -224,7 +233,7 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
         if buy_sh is not None:
             sh = float(buy_sh[i, a])
         else:
-            sh = v / price[i] if np.isfinite(price[i]) else float("nan")
+            sh = round(v / price[i], SHARE_DECIMALS) if np.isfinite(price[i]) else float("nan")
         trades.append(Trade(symbol=symbols[i], account=accounts[a], side="buy", shares=_num(sh),
                             value=v, price=_num(price[i])))
     trades.sort(key=lambda t: (t.side != "sell", t.account, -t.value))

@@ -23,18 +23,18 @@ from scipy import sparse
 
 from ..guardrails import Cap
 
-__all__ = ["SLACK_WEIGHTS", "Infeasible", "Solution", "Spec", "State", "assign", "build_problem"]
+__all__ = ["SLACK_WEIGHTS", "Infeasible", "Solution", "Spec", "State", "assign", "build_problem",
+           "min_trades"]
 
 #: Weight of each unit of slack when diagnosing infeasibility: operational limits are cheaper
 #: to relax than the protective caps and floors, so the diagnosis relaxes them first.
 SLACK_WEIGHTS = {"max_turnover": 1.0, "max_position": 2.0}
 PROTECTIVE_WEIGHT = 10.0
 RISK_TIEBREAK = 1e-2  # min-change: risk weight small enough never to buy extra turnover
-# min-change: keep the asset-class mix the guardrails allow (sale proceeds go to diversified
-# holdings of the same class, not to T-bills); weighs more than risk, far less than a trade
-MIX_TIEBREAK = 5e-2
-# min-change: among equity and bond buys, prefer low-cost broad index funds (VTI, VXUS, BND)
-NARROW_TIEBREAK = 2e-2
+# min-change: each tier of Spec.buy_tier costs this much more per unit bought, so sale proceeds
+# go to bonds, gold, real estate and broad index funds before narrower funds or T-bills; it
+# weighs more than risk, far less than a trade
+TIER_TIEBREAK = 2e-2
 IDLE_WEIGHT = 0.5  # whole shares: cost of a unit of uninvested remainder (a buy costs 1)
 #: The guardrail whose limit comes from the book: never below the unresolved share it starts with.
 FROM_STATE = "max_unresolved"
@@ -66,8 +66,7 @@ class Spec:
     tax_rate: float = 0.0
     row_preference: np.ndarray | None = None
     active: dict[str, np.ndarray] = field(default_factory=dict)
-    asset_mix: np.ndarray | None = None  # (instruments + CASH) × asset classes
-    narrow: np.ndarray | None = None  # 1 for equity and bond instruments that are not broad index funds
+    buy_tier: np.ndarray | None = None  # per instrument: 1 bought first … 3 last
 
     @property
     def n(self) -> int:
@@ -170,7 +169,8 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
     whole_shares
         Trade integer numbers of shares (mixed-integer; needs a MILP solver such as HiGHS).
     min_trade
-        Each trade is zero or at least parameter ``min_trade`` (binary variables).
+        Each trade is zero or at least its account's minimum (parameters ``min_buy`` and
+        ``min_sell``; binary variables).
     linear
         ``min-change`` breaks ties by the weighted average of the instruments' volatilities
         (an upper bound of the portfolio's) instead of its variance: a linear program.
@@ -215,10 +215,12 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
         integers = (nb, ns)
     cons += [s <= sell_cap * one, b <= buy_cap * one]
     if min_trade:
-        mt = par("min_trade", nonneg=True)
+        mt_b = par("min_buy", (n, k), nonneg=True)
+        mt_s = par("min_sell", r, nonneg=True)
         zb = cp.Variable((n, k), boolean=True, name="buy_on")
         zs = cp.Variable(r, boolean=True, name="sell_on")
-        cons += [b >= mt * zb, b <= 2.0 * zb, s >= mt * zs, s <= cp.multiply(sell_cap, zs)]
+        cons += [b >= cp.multiply(mt_b, zb), b <= 2.0 * zb, s >= cp.multiply(mt_s, zs),
+                 s <= cp.multiply(sell_cap, zs)]
     S = sparse.csr_matrix((np.ones(r), (spec.row_symbol, np.arange(r))), shape=(n, r))
     acc = sparse.csr_matrix((np.ones(r), (spec.row_account, np.arange(r))), shape=(k, r))
     # explicit post-trade variables keep the cap rows sparse (one entry per instrument)
@@ -257,7 +259,8 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
             lim: Any = unres + relaxed.get(cap.group, 0.0)
             eff = lim - margin
         else:
-            lim = cap.limit + relaxed.get(cap.group, 0.0)
+            # a relaxation raises a cap and lowers a floor
+            lim = cap.limit + (1 if cap.upper else -1) * relaxed.get(cap.group, 0.0)
             if (lim >= 1.0 and cap.upper) or (lim <= 0.0 and not cap.upper):
                 continue  # cannot bind: a long-only share is between 0 and 1
             eff = lim - margin if cap.upper else lim + margin
@@ -291,11 +294,8 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
     if objective == "min-change":
         lin = linear or whole_shares or min_trade
         rterm = RISK_TIEBREAK * (spec.sigma @ xf) if lin else RISK_TIEBREAK * risk
-        if spec.asset_mix is not None:
-            mix = spec.asset_mix.T
-            rterm = rterm + MIX_TIEBREAK * cp.norm1(mix @ xf - mix @ cp.hstack([x0, cp.sum(c0)]))
-        if spec.narrow is not None:
-            rterm = rterm + NARROW_TIEBREAK * (spec.narrow @ cp.sum(b, axis=1))
+        if spec.buy_tier is not None:
+            rterm = rterm + TIER_TIEBREAK * ((spec.buy_tier - 1.0) @ cp.sum(b, axis=1))
         # leaving a remainder idle is cheaper than buying odd lots to place it
         goal = traded + tc * traded + tax + rterm + tie + IDLE_WEIGHT * idle
     elif objective == "min-risk":
@@ -308,7 +308,11 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
         target = par("target", N, nonneg=True)
         goal = cp.norm1(xf - target) + tc * traded + tax + 1e-3 * traded + tie + 1e-3 * idle
     elif objective == "slack":
-        goal = sum(SLACK_WEIGHTS.get(g, PROTECTIVE_WEIGHT) * v for g, v in slacks.items())
+        # a guardrail's shortfall weighs relative to its limit: 5 points short of a 5% gold
+        # floor is worse than 5 points over a 35% AI cap
+        scale = {c.group: max(c.limit, 0.05) for c in spec.caps}
+        goal = sum(SLACK_WEIGHTS.get(g, PROTECTIVE_WEIGHT / scale.get(g, 1.0)) * v
+                   for g, v in slacks.items())
         goal = goal + 1e-4 * traded + tie
     else:
         raise ValueError(f"unknown objective '{objective}'")
@@ -317,17 +321,26 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
                  integers=integers, objective=objective)
 
 
+def min_trades(spec: Spec, state: State, floor: float, share: float) -> np.ndarray:
+    """Each account's smallest trade (fractions of the value): ``max(floor, share × account)``."""
+    held = np.bincount(spec.row_account, weights=state.row_x0, minlength=spec.k)
+    return np.maximum(floor / state.value, share * (held + np.clip(state.c0, 0.0, None)))
+
+
 def assign(built: Built, spec: Spec, state: State, *, min_trade: float = 0.0,
-           target: np.ndarray | None = None) -> None:
+           min_trade_share: float = 0.0, target: np.ndarray | None = None) -> None:
     """Set every parameter of ``built`` from ``state``."""
     P = built.params
+    least = min_trades(spec, state, min_trade, min_trade_share)
     values: dict[str, Any] = {
         "x0": state.x0(spec), "c0": state.c0, "sell_cap": state.sell_cap,
         "buy_cap": state.buy_cap, "cash_cap": state.cash_cap,
         "cash_keep": state.cash_cap if state.cash_keep is None else state.cash_keep,
         "unresolved_limit": state.unresolved_limit, "gain": np.clip(state.gain, 0.0, None),
         "turnover_allowance": (spec.max_turnover or 0.0) + state.deposit,
-        "min_trade": min_trade / state.value,
+        "min_buy": np.repeat(least[None, :], spec.n, axis=0),
+        # a whole position smaller than the minimum may still be sold
+        "min_sell": np.minimum(least[spec.row_account], state.sell_cap),
     }
     if "price" in P:
         price = np.nan_to_num(state.price / state.value)

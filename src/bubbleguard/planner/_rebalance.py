@@ -78,12 +78,26 @@ TAX_ADVANTAGED = re.compile(r"\b(ira|roth|401\s?\(?k\)?|403\s?\(?b\)?|457|hsa|52
                             r"isa|sipp|pension)\b", re.IGNORECASE)
 
 
-def default_universe(snapshot: Snapshot | None = None) -> list[str]:
-    """Return the bundled diversifier candidates (``data/universe.csv``) the snapshot knows."""
+def default_universe(snapshot: Snapshot | None = None, held: Iterable[str] = (), *,
+                     core_only: bool = True) -> list[str]:
+    """Return the bundled diversifier candidates (``data/universe.csv``): one fund per role.
+
+    Each role (US broad market, aggregate bonds, gold, US REITs, T-bills…) contributes one fund
+    the snapshot knows: the first of ``held`` (largest first) in that role, else the first
+    listed (the file lists each role's funds from the lowest cost up). ``core_only`` keeps the
+    roles the articles name (broad US index funds, bonds, gold, real estate, T-bills) and leaves
+    out the second equity sleeves (international, emerging, equal-weight) and long Treasuries.
+    """
     snap = snapshot if snapshot is not None else load_snapshot()
     with packaged("universe.csv").open("rb") as fh:
         table = pd.read_csv(fh, dtype=str)
-    return [s for s in table["symbol"] if s in snap.securities.index]
+    table = table[table["symbol"].isin(snap.securities.index)]
+    if core_only:
+        table = table[table["core"].str.lower().eq("true")]
+    rank = {s: i for i, s in enumerate(dict.fromkeys(held))}
+    table = table.assign(rank=table["symbol"].map(rank).fillna(len(rank)))
+    first = table.sort_values("rank", kind="stable").drop_duplicates("role")
+    return table.loc[table.index.isin(first.index), "symbol"].tolist()
 
 
 def read_universe(source: str | Path | Iterable[str]) -> list[str]:
@@ -125,7 +139,7 @@ def _price_of(snap: Snapshot, symbol: str) -> float:
 def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
               profile: str = "balanced", objective: str = "min-change",
               universe: str | Path | Iterable[str] | None = None, lock: Iterable[str] = (),
-              no_sell: Iterable[str] = (), cash: float = 0.0, whole_shares: bool = False,
+              no_sell: Iterable[str] = (), cash: float = 0.0, whole_shares: bool | None = None,
               min_trade: float | None = None, max_turnover: float | None = None,
               solver: str = "CLARABEL", allow_relax: bool = False, tax_rate: float = 0.15,
               returns: str = "capm", cash_account: str | None = None,
@@ -133,7 +147,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
               snapshot: Snapshot | None = None, fund_holdings: pd.DataFrame | None = None,
               broker: str | None = None, fx: dict[str, float] | None = None,
               base_currency: str | None = None,
-              buy_held: bool = False, risk: Any = None) -> Plan:
+              buy_held: bool = False, buy_only: bool = False, risk: Any = None) -> Plan:
     """Propose trades that bring a portfolio within its guardrails.
 
     Parameters
@@ -156,9 +170,13 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     cash
         New cash to invest (positive) or to withdraw (negative).
     whole_shares
-        Trade whole shares only (a mixed-integer program).
+        Trade whole shares only (a mixed-integer program), or fractional shares. Default: whole
+        shares when the holdings give share counts (a broker export), fractional when they give
+        only values or weights (a ``{ticker: weight}`` dict).
     min_trade, max_turnover
-        Override the policy's minimum trade value and turnover cap.
+        Override the policy's minimum trade value and turnover cap. Whole-share plans default
+        to the policy's minimum (the larger of 100 and 0.25% of the account); fractional plans
+        to none.
     solver
         cvxpy solver for the continuous problems (CLARABEL default; HiGHS, SCS, OSQP...).
     allow_relax
@@ -178,6 +196,10 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         As for :func:`bubbleguard.check`.
     buy_held
         Also allow buying more of the instruments already held.
+    buy_only
+        Invest new and held cash without selling anything: the plan that meets the guardrails,
+        or, when the money is not enough, the closest one (status ``relaxed``; ``relaxations``
+        is the shortfall per guardrail).
     risk
         A ready :class:`bubbleguard.planner.RiskModel` covering every instrument.
 
@@ -202,20 +224,26 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         holdings, broker=broker, snapshot=base, fx=fx, base_currency=base_currency)
     pol = policy if policy is not None else load_policy(profile)
     changes = {"max_turnover": max_turnover} if max_turnover is not None else {}
-    if min_trade is not None:
-        changes["min_trade"] = min_trade
+    if min_trade is not None:  # exactly this minimum, not a share of the account
+        changes.update(min_trade=min_trade, min_trade_share=0.0)
     pol = pol.override(**changes) if changes else pol
 
-    pos = portfolio.positions.reset_index(drop=True).copy()
+    pos = portfolio.positions.copy()
     pos["account"] = pos["account"].fillna("").astype(str)
+    # one canonical order (accounts, then symbols), so any row order gives the same plan
+    pos = pos.sort_values(["account", "symbol"], kind="stable").reset_index(drop=True)
     is_cash = _cash_rows(pos, base).to_numpy()
+    if whole_shares is None:  # share counts given: an account, traded in whole shares
+        whole_shares = bool(pos.loc[~is_cash, "quantity"].notna().any())
     accounts = list(dict.fromkeys(pos["account"]))
     held = pos[~is_cash].reset_index(drop=True)
     user_cls = {s: c for s, c in zip(pos["symbol"], pos["asset_class"], strict=True) if c}
     sec = base.securities
     known = lambda s: s in sec.index  # noqa: E731
     if universe is None:
-        candidates = default_universe(base)
+        largest = held.groupby("symbol")["market_value"].sum().sort_values(ascending=False,
+                                                                          kind="stable")
+        candidates = default_universe(base, held=largest.index)
         buyable = set(candidates) | ({s for s in held["symbol"] if known(s)} if buy_held else set())
     else:
         wanted = read_universe(universe)
@@ -265,7 +293,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         if not np.isfinite(price[i]) and np.isfinite(mine).any():
             price[i] = float(np.nanmean(mine))
     locked_row = held["locked"].to_numpy(bool) | held["symbol"].isin(lock).to_numpy()
-    sell_ok = ~locked_row & ~held["symbol"].isin(no_sell).to_numpy()
+    sell_ok = ~locked_row & ~held["symbol"].isin(no_sell).to_numpy() & (not buy_only)
     buy_ok = np.zeros((len(symbols), len(accounts)), bool)
     for i, s in enumerate(symbols):
         buy_ok[i, :] = s in buyable and s not in lock
@@ -289,6 +317,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     if risk is None:
         risk = risk_model(symbols, snap, asset_classes={**user_cls, "CASH": "cash"})
     rb = Rebalancer(symbols, pol, snapshot=snap, accounts=accounts,
+                    min_trade=None if whole_shares or min_trade is not None else 0.0,
                     rows=list(zip(held["symbol"], held["account"], strict=True)),
                     objective=objective,
                     solver=solver, whole_shares=whole_shares, tax_rate=tax_rate, returns=returns,
@@ -301,7 +330,14 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
                      cash_account=acc_pos[cash_account], sell_ok=sell_ok, buy_ok=buy_ok,
                      gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0), price=price,
                      row_price=row_price, row_shares=shares, cash_allowance=allowance)
-    sol = rb.solve(state, allow_relax=allow_relax)
+    if buy_only and cash <= 0 and not (cash_by_acc > 0).any():
+        raise OptimizationError("A buy-only plan needs money to invest: give new cash "
+                                "(--cash AMOUNT, cash=) or hold cash in an account.")
+    sol = rb.solve(state, allow_relax=allow_relax or buy_only)
+    if buy_only:
+        notes.append("buy-only: nothing is sold" + ("" if sol.status == "optimal" else
+                     "; the money is not enough to meet every guardrail, so this is the closest "
+                     "plan (the shortfall per guardrail is under relaxations)"))
 
     from ._plan import assemble
 

@@ -86,7 +86,8 @@ class Rebalancer(TradesMixin):
         cvxpy solver for the continuous problems (default CLARABEL); mixed-integer stages use
         it when it handles integers, else HiGHS.
     whole_shares, min_trade
-        Discrete trading: integer shares; no trade below ``min_trade`` (currency units).
+        Discrete trading: integer shares; no trade below ``min_trade`` (currency units; default
+        the policy's, the larger of ``min_trade`` and ``min_trade_share`` of the account).
     tax_rate
         Weight of realised gains in the objective (estimated tax per unit of gain).
     returns
@@ -99,6 +100,9 @@ class Rebalancer(TradesMixin):
         Small per-row numbers; among otherwise equal sells, lower ones are sold first.
     unresolved_as_ai
         Count each instrument's unresolved share toward the AI theme cap (conservative).
+
+    The unresolved share of an instrument not held (no row) always counts toward every theme
+    cap: the planner does not buy exposure it cannot see.
     """
 
     def __init__(self, symbols: Sequence[str], policy: Policy | None = None, *,
@@ -125,6 +129,8 @@ class Rebalancer(TradesMixin):
                                     f"{', '.join(cp.installed_solvers())}.")
         self.whole_shares = whole_shares
         self.min_trade = float(self.policy.min_trade if min_trade is None else min_trade)
+        self.min_trade_share = (float(self.policy.min_trade_share) if min_trade is None
+                                else 0.0)
         self.symbols = [s for s in dict.fromkeys(symbols) if s != "CASH"]
         self.accounts = list(dict.fromkeys(accounts)) or [""]
         if not self.symbols:
@@ -134,6 +140,7 @@ class Rebalancer(TradesMixin):
         if not rows:  # only cash held: one empty row keeps the problem's shapes non-empty
             rows = [(self.symbols[0], self.accounts[0])]
             row_preference = np.zeros(1)
+        held = [s for s, _ in rows]
         sym_pos = {s: i for i, s in enumerate(self.symbols)}
         acc_pos = {a: i for i, a in enumerate(self.accounts)}
         user = {**(asset_classes or {}), "CASH": "cash"}
@@ -154,26 +161,35 @@ class Rebalancer(TradesMixin):
             symbols=[*self.symbols, "CASH"], accounts=self.accounts,
             row_symbol=np.array([sym_pos[s] for s, _ in rows], dtype=int),
             row_account=np.array([acc_pos[a] for _, a in rows], dtype=int),
-            caps=caps(self.lookthrough, self.policy, unresolved_as_ai=unresolved_as_ai),
+            caps=caps(self.lookthrough, self.policy, unresolved_as_ai=unresolved_as_ai,
+                      unresolved_in_themes=np.append(~np.isin(self.symbols, held), False)),
             max_turnover=self.policy.max_turnover,
             transaction_cost=self.policy.transaction_cost, factor=factor,
             sigma=np.sqrt(np.clip(np.diag(full), 0.0, None)), excess_return=excess,
             tax_rate=tax_rate, row_preference=row_preference,
-            asset_mix=self.lookthrough.asset_class_matrix().to_numpy(),
-            narrow=self._narrow())
+            buy_tier=self._buy_tiers())
         self.unresolved = next(c for c in self.spec.caps if c.group == FROM_STATE).matrix.ravel()
         self._set_active()
         self._built: dict[Any, Any] = {}
         self._skip: set[str] = set()
         self.time_limit = 10.0  # seconds for a mixed-integer solve
 
-    def _narrow(self) -> np.ndarray:
-        """1 for equity and bond instruments that are not low-cost broad index funds."""
-        sec = self.snapshot.securities
-        broad = sec["broad_index"].reindex(self.symbols).astype(str).str.lower().eq("true").to_numpy()
+    def _buy_tiers(self) -> np.ndarray:
+        """How readily each instrument is bought, the articles' order: 1 first, 3 last.
+
+        1: broad index funds, aggregate bonds, gold and US real estate; 2: narrower bond funds
+        (Treasuries, TIPS) and non-US real estate; 3: everything else (narrow equity, T-bills).
+        """
+        sec = self.snapshot.securities.reindex(self.symbols)
+        broad = sec["broad_index"].astype(str).str.lower().eq("true").to_numpy()
+        foreign = sec["category"].astype(str).str.contains("international").to_numpy()
         cls = self.lookthrough.asset_class_matrix().iloc[:-1]
-        core = (cls["equity"] + cls["bond"]).to_numpy() > 0.5
-        return (core & ~broad).astype(float)
+        main = cls.columns.to_numpy()[cls.to_numpy().argmax(axis=1)]
+        tier = np.full(len(self.symbols), 3)
+        tier[(main == "bond") | ((main == "real_estate") & foreign)] = 2
+        tier[(main == "gold") | ((main == "real_estate") & ~foreign)
+             | (np.isin(main, ("equity", "bond")) & broad)] = 1
+        return tier
 
     def _set_active(self, extra: Sequence[int] | np.ndarray = ()) -> None:
         """Choose the issuer rows the solver sees.
@@ -264,7 +280,12 @@ class Rebalancer(TradesMixin):
     @property
     def discrete(self) -> bool:
         """Whether plans need a mixed-integer stage (whole shares or a minimum trade)."""
-        return self.whole_shares or self.min_trade > 0
+        return self.whole_shares or self.has_min_trade
+
+    @property
+    def has_min_trade(self) -> bool:
+        """Whether trades have a minimum size."""
+        return self.min_trade > 0 or self.min_trade_share > 0
 
     def _solve(self, state: State, relax: tuple[tuple[str, float], ...]) -> Solution:
         if self.discrete and self.objective != "min-change":
@@ -286,7 +307,7 @@ class Rebalancer(TradesMixin):
         if key not in self._built:
             self._built[key] = build_problem(
                 self.spec, objective=objective, whole_shares=discrete and self.whole_shares,
-                min_trade=discrete and self.min_trade > 0, slack=slack, relax=relax, margin=margin)
+                min_trade=discrete and self.has_min_trade, slack=slack, relax=relax, margin=margin)
         return self._built[key]
 
     def _solvers(self, discrete: bool) -> list[str]:
@@ -337,7 +358,8 @@ class Rebalancer(TradesMixin):
     def _run(self, objective: str, state: State, *, relax: tuple[tuple[str, float], ...],
              discrete: bool, target: np.ndarray | None = None, slack: frozenset[str] = frozenset(),
              ) -> Solution:
-        limits = {g: (self.limit(g, state) or 0.0) + v for g, v in relax}
+        floors = {c.group for c in self.spec.caps if not c.upper}
+        limits = {g: (self.limit(g, state) or 0.0) + (-v if g in floors else v) for g, v in relax}
         bad: dict[str, float] = {}
         used = ""
         try:
@@ -371,7 +393,8 @@ class Rebalancer(TradesMixin):
         lim = limits.get("max_top10", top.limit)
         for _ in range(6):
             built = self._get(objective, discrete, slack, relax, margin)
-            assign(built, self.spec, state, min_trade=self.min_trade, target=target)
+            assign(built, self.spec, state, min_trade=self.min_trade,
+                   min_trade_share=self.min_trade_share, target=target)
             solver, t_solve, t_compile = self._call(built, discrete)
             sol = self._extract(built, state, discrete)
             sol.solver, sol.solve_time, sol.compile_time = solver, t_solve, t_compile
@@ -424,7 +447,8 @@ class Rebalancer(TradesMixin):
         percentage point). Raises ``Infeasible`` when even that has no solution.
         """
         built = self._get("slack", self.discrete, groups, (), MARGIN)
-        assign(built, self.spec, state, min_trade=self.min_trade)
+        assign(built, self.spec, state, min_trade=self.min_trade,
+               min_trade_share=self.min_trade_share)
         self._call(built, self.discrete)
         sol = self._extract(built, state, self.discrete)
         total = float(sol.values.sum()) / state.value

@@ -163,11 +163,11 @@ class TradesMixin:
                 limits: Mapping[str, float]) -> Solution:
         """Drop trades too small to matter (interior-point residue) without breaking any limit.
 
-        Trades below ``max(min_trade, 0.005% of the value, 0.01)`` are first simply removed; if
+        Trades below ``max(min_trade, 0.05% of the value, 0.01)`` are first simply removed; if
         that breaks a limit, they are forbidden and the problem is re-solved (every constraint
         enforced again). If neither works, the first solution stands.
         """
-        threshold = max(self.min_trade, 5e-5 * state.value, 0.01)
+        threshold = max(self.min_trade, 5e-4 * state.value, 0.01)
         total_time = sol.solve_time
         for _ in range(3):
             small_b = (sol.buys > 0) & (sol.buys < threshold)
