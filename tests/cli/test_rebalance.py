@@ -158,3 +158,20 @@ def test_buy_only_buys_and_states_the_shortfall(run):
     assert spent <= 20000 + 5000 + 1e-6  # the new cash and the 5,000 held, nothing sold
     assert res.stderr.startswith("Warning: the money is not enough to meet every guardrail "
                                  "without selling; short: ")
+
+
+def test_monthly_gives_a_schedule_that_reaches_the_guardrails(run):
+    res = run(EXAMPLE, "--monthly", "20000", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    months = plan["months_to_guardrails"]
+    assert months and len(plan["schedule"]) == months
+    assert {t["side"] for t in plan["trades"]} == {"buy"}
+    per_symbol: dict[str, float] = {}
+    for m in plan["schedule"]:
+        for t in m["trades"]:
+            per_symbol[t["symbol"]] = per_symbol.get(t["symbol"], 0.0) + t["shares"]
+    assert per_symbol == {t["symbol"]: t["shares"] for t in plan["trades"]}
+    assert plan["cash_change"] == 20000 * months
+    table = run(EXAMPLE, "--monthly", "20000")
+    assert f"guardrails are met after {months} months" in " ".join(table.stdout.split())

@@ -541,3 +541,31 @@ def test_buy_only_invests_new_cash_without_selling(snap):
     assert short.relaxations["min_asset_class.bond"] == pytest.approx(0.5 - 40 / 120, abs=2e-4)
     with pytest.raises(OptimizationError, match="needs money to invest"):
         rebalance({"AAA": 80, "BONDF": 20}, snapshot=snap, universe=["BONDF"], buy_only=True)
+
+
+def test_monthly_investing_reaches_the_bond_floor_by_hand(snap):
+    # (20 + D) / (100 + D) >= 50% needs D = 60 of new money: six months of 11, all invested
+    plan = rebalance({"AAA": 80, "BONDF": 20}, policy=loose(min_asset_class={"bond": 0.5}),
+                     snapshot=snap, universe=["BONDF"], monthly=11)
+    assert plan.ok and plan.months_to_guardrails == 6 and len(plan.schedule) == 6
+    assert {t.side for t in plan.trades} == {"buy"}
+    assert trades(plan) == {("buy", "BONDF"): pytest.approx(66, abs=0.01)}
+    spent = 0.0
+    for m in plan.schedule:  # no month spends more than the money paid in so far
+        spent += sum(t.value for t in m.trades)
+        assert spent <= 11 * m.month + 1e-6
+    assert spent == pytest.approx(66, abs=0.01)
+    frame = plan.to_frame("schedule")
+    assert list(frame["month"]) == [1, 2, 3, 4, 5, 6]
+    # already within the guardrails: month 0, one month's buys that keep them
+    fine = rebalance({"AAA": 40, "BONDF": 60}, policy=loose(min_asset_class={"bond": 0.5}),
+                     snapshot=snap, universe=["BONDF"], monthly=10)
+    assert fine.ok and fine.months_to_guardrails == 0 and len(fine.schedule) == 1
+
+
+def test_monthly_investing_refuses_what_buying_cannot_reach(snap):
+    with pytest.raises(OptimizationError, match="without selling"):  # only more AAA to buy
+        rebalance({"AAA": 100}, policy=loose(max_issuer=0.5), snapshot=snap, universe=["AAA"],
+                  buy_held=True, monthly=10)
+    with pytest.raises(OptimizationError, match="must be positive"):
+        rebalance({"AAA": 100}, snapshot=snap, universe=["BONDF"], monthly=0)

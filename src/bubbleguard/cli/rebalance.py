@@ -40,6 +40,9 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--buy-only", is_flag=True,
               help="Invest the new and held cash without selling: the plan that meets the "
                    "guardrails, or the closest one with the shortfall stated (exit 1).")
+@click.option("--monthly", type=float, metavar="AMOUNT",
+              help="Invest AMOUNT of new money every month, buying only: the month-by-month "
+                   "schedule that reaches the guardrails without selling (at today's prices).")
 @click.option("--cash-account", metavar="NAME",
               help="Account receiving new cash or paying a withdrawal (default: the one with the "
                    "most cash, else the first taxable one).")
@@ -61,7 +64,8 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--width", type=int, default=None, help="Terminal width for the table format.")
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
-              no_sell: tuple[str, ...], cash: float, buy_only: bool, cash_account: str | None,
+              no_sell: tuple[str, ...], cash: float, buy_only: bool, monthly: float | None,
+              cash_account: str | None,
               whole_shares: bool | None,
               min_trade: float | None, tax_rate: float, solver: str, allow_relax: bool,
               apply_to: Path | None, width: int | None, **kw: Any) -> None:
@@ -78,7 +82,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
                lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
                min_trade=min_trade, max_turnover=max_turnover, solver=solver,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
-               buy_only=buy_only,
+               buy_only=buy_only, monthly=monthly,
                **inputs.library())
     if apply_to is not None:
         from ..renderers._format import csv_text

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ._problem import State
     from ._solver import Rebalancer, Solution
 
-__all__ = ["SCHEMA", "Guardrail", "Holding", "Plan", "Target", "Trade", "assemble"]
+__all__ = ["SCHEMA", "Guardrail", "Holding", "Month", "Plan", "Target", "Trade", "assemble"]
 
 SCHEMA = "bubbleguard.plan/1"
 #: What a rebalance minimises.
@@ -83,6 +83,14 @@ class Holding(ResultModel):
     locked: bool = False
 
 
+class Month(ResultModel):
+    """One month of a monthly-investing schedule: the new money and the buys it pays for."""
+
+    month: int
+    deposit: float
+    trades: list[Trade]
+
+
 class Plan(ResultModel):
     """A rebalance plan: targets, trades, costs, taxes, and the check before and after.
 
@@ -110,6 +118,9 @@ class Plan(ResultModel):
         Instruments whose risk came (partly) from a proxy, and which.
     holdings_after
         The post-trade positions (see :meth:`post_trade_holdings`).
+    schedule, months_to_guardrails
+        Monthly investing (``monthly=``): each month's buys, whose sum is ``trades``, and the
+        months until every guardrail holds (None when they do not within the schedule).
     before, after
         ``bubbleguard.check`` reports of the holdings before and after the trades.
     """
@@ -142,6 +153,8 @@ class Plan(ResultModel):
     holdings_after: list[Holding]
     before: Report
     after: Report
+    schedule: list[Month] = Field(default_factory=list)
+    months_to_guardrails: int | None = None
 
     def _repr_html_(self) -> str:
         """Notebook display: the trades, the guardrails and the findings after the plan."""
@@ -166,16 +179,22 @@ class Plan(ResultModel):
         Parameters
         ----------
         table
-            ``trades`` (default), ``targets``, ``guardrails`` or ``holdings`` (post-trade).
+            ``trades`` (default), ``targets``, ``guardrails``, ``holdings`` (post-trade) or
+            ``schedule`` (monthly investing: one row per month and buy).
         """
         if table == "holdings":
             return self.post_trade_holdings()
+        if table == "schedule":
+            cols = ["month", "deposit", *Trade.model_fields]
+            return pd.DataFrame([{"month": m.month, "deposit": m.deposit, **t.model_dump()}
+                                 for m in self.schedule for t in m.trades], columns=cols)
         tables: dict[str, tuple[list[Any], type[Any]]] = {
             "trades": (self.trades, Trade), "targets": (self.targets, Target),
             "guardrails": (self.guardrails, Guardrail)}
         rows = tables.get(table)
         if rows is None:
-            raise ValueError(f"unknown table '{table}' (trades, targets, guardrails, holdings)")
+            raise ValueError(f"unknown table '{table}' (trades, targets, guardrails, holdings, "
+                             "schedule)")
         return pd.DataFrame([r.model_dump() for r in rows[0]], columns=list(rows[1].model_fields))
 
     def post_trade_holdings(self) -> pd.DataFrame:

@@ -74,6 +74,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OBJECTIVES", "default_universe", "read_universe", "rebalance"]
 
+MAX_MONTHS = 600  # a monthly schedule longer than fifty years is not a plan
+
 TAX_ADVANTAGED = re.compile(r"\b(ira|roth|401\s?\(?k\)?|403\s?\(?b\)?|457|hsa|529|sep|tfsa|rrsp|"
                             r"isa|sipp|pension)\b", re.IGNORECASE)
 
@@ -147,7 +149,8 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
               snapshot: Snapshot | None = None, fund_holdings: pd.DataFrame | None = None,
               broker: str | None = None, fx: dict[str, float] | None = None,
               base_currency: str | None = None,
-              buy_held: bool = False, buy_only: bool = False, risk: Any = None) -> Plan:
+              buy_held: bool = False, buy_only: bool = False, monthly: float | None = None,
+              risk: Any = None) -> Plan:
     """Propose trades that bring a portfolio within its guardrails.
 
     Parameters
@@ -200,6 +203,10 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         Invest new and held cash without selling anything: the plan that meets the guardrails,
         or, when the money is not enough, the closest one (status ``relaxed``; ``relaxations``
         is the shortfall per guardrail).
+    monthly
+        Invest this much new money every month, buying only: ``schedule`` gives each month's
+        buys (at today's prices) and ``months_to_guardrails`` the months until every guardrail
+        holds (see :mod:`bubbleguard.planner._schedule`).
     risk
         A ready :class:`bubbleguard.planner.RiskModel` covering every instrument.
 
@@ -227,6 +234,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     if min_trade is not None:  # exactly this minimum, not a share of the account
         changes.update(min_trade=min_trade, min_trade_share=0.0)
     pol = pol.override(**changes) if changes else pol
+    buy_only = buy_only or monthly is not None
 
     pos = portfolio.positions.copy()
     pos["account"] = pos["account"].fillna("").astype(str)
@@ -326,25 +334,73 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     # with whole shares an account may keep up to one share's price of uninvested cash
     allowance = (float(np.nanmax(np.where(buy_ok.any(axis=1), price, np.nan), initial=0.0))
                  if whole_shares else 0.0)
-    state = rb.state(value, cash=cash_by_acc.to_numpy(float), cash_change=float(cash),
-                     cash_account=acc_pos[cash_account], sell_ok=sell_ok, buy_ok=buy_ok,
-                     gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0), price=price,
-                     row_price=row_price, row_shares=shares, cash_allowance=allowance)
-    if buy_only and cash <= 0 and not (cash_by_acc > 0).any():
+    def book(change: float) -> Any:
+        return rb.state(value, cash=cash_by_acc.to_numpy(float), cash_change=change,
+                        cash_account=acc_pos[cash_account], sell_ok=sell_ok, buy_ok=buy_ok,
+                        gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0), price=price,
+                        row_price=row_price, row_shares=shares, cash_allowance=allowance)
+
+    months = 0
+    if monthly is not None:
+        months, cash = _months_needed(rb, book(0.0), acc_pos[cash_account], monthly)
+    elif buy_only and cash <= 0 and not (cash_by_acc > 0).any():
         raise OptimizationError("A buy-only plan needs money to invest: give new cash "
                                 "(--cash AMOUNT, cash=) or hold cash in an account.")
+    state = book(float(cash))
     sol = rb.solve(state, allow_relax=allow_relax or buy_only)
-    if buy_only:
+    for _ in range(3 if monthly is not None else 0):  # whole shares may need a month more
+        if sol.status == "optimal":
+            break
+        months, cash = months + 1, cash + cast(float, monthly)
+        state = book(float(cash))
+        sol = rb.solve(state, allow_relax=True)
+    if buy_only and monthly is None:
         notes.append("buy-only: nothing is sold" + ("" if sol.status == "optimal" else
                      "; the money is not enough to meet every guardrail, so this is the closest "
                      "plan (the shortfall per guardrail is under relaxations)"))
 
     from ._plan import assemble
 
-    return assemble(portfolio=portfolio, snap=snap, policy=pol, rb=rb, sol=sol, state=state,
+    plan = assemble(portfolio=portfolio, snap=snap, policy=pol, rb=rb, sol=sol, state=state,
                     symbols=symbols, accounts=accounts, held=held, pos=pos, is_cash=is_cash,
                     price=price, row_price=row_price, gain_frac=gain_frac, row_taxable=row_taxable,
                     cash=float(cash), cash_account=cash_account, objective=objective,
                     tax_rate=tax_rate, notes=notes,
                     check=lambda h: check(h, policy=pol, snapshot=base,
                                           fund_holdings=fund_holdings))
+    if monthly is not None:
+        from ._plan import Month
+        from ._schedule import spread
+
+        steps = spread([t for t in plan.trades if t.side == "buy"], max(months, 1), whole_shares)
+        plan.schedule = [Month(month=m + 1, deposit=cast(float, monthly), trades=ts)
+                         for m, ts in enumerate(steps)]
+        plan.months_to_guardrails = months if plan.ok else None
+        plan.notes.append(
+            f"monthly investing of {monthly:,.2f} without selling, at today's prices: "
+            + (f"the guardrails are met after {months} month{'s' * (months != 1)}" if plan.ok
+               and months else "already within the guardrails; one month's buys" if plan.ok
+               else "the guardrails are not met within the months shown"))
+    return plan
+
+
+def _months_needed(rb: Any, state: Any, account: int, monthly: float) -> tuple[int, float]:
+    """Months of ``monthly`` new money that buys alone need, and that money (see _schedule)."""
+    from ._schedule import least_deposit
+
+    if not monthly > 0:
+        raise OptimizationError(f"The monthly amount must be positive, not {monthly:g}.")
+    need = least_deposit(rb, state, account)
+    if need is None:
+        raise OptimizationError(
+            "No amount of new money meets every guardrail without selling (a cap that buying "
+            "cannot lower, such as one instrument's own cap, or a locked position); rebalance "
+            "with sales instead of --monthly, or change the policy.")
+    months = int(np.ceil(need * state.value / monthly - 1e-6))  # solver noise is not a month
+    if months > MAX_MONTHS:
+        raise OptimizationError(
+            f"Buying alone would take {months:,} months of {monthly:,.2f} to meet every guardrail "
+            f"(about {need * state.value:,.0f} of new money); invest more a month or rebalance "
+            "with sales.")
+    return months, max(months, 1) * monthly
+

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["PLAN_FORMATS", "markdown", "render", "terminal"]
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown")
+SCHEDULE_ROWS = 12  # rows of the monthly schedule the table and Markdown show
 LABELS = {
     "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
     "max_theme.ai": "AI universe", "max_theme.circular_deals": "Circular-deal parties",
@@ -42,6 +43,22 @@ def _shares(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.4f}"
 
 
+def schedule_rows(plan: Plan) -> list[tuple[str, str, str]]:
+    """The monthly schedule with runs of identical months as one row: (months, deposit, buys)."""
+    rows: list[tuple[str, str, str]] = []
+    runs: list[tuple[int, int, str, float]] = []
+    for m in plan.schedule:
+        buys = ", ".join(f"{t.account + ': ' if t.account else ''}{_shares(t.shares)} {t.symbol}"
+                         for t in m.trades) or "none"
+        if runs and runs[-1][2] == buys and runs[-1][3] == m.deposit:
+            runs[-1] = (runs[-1][0], m.month, buys, m.deposit)
+        else:
+            runs.append((m.month, m.month, buys, m.deposit))
+    for first, last, buys, deposit in runs:
+        rows.append((str(first) if first == last else f"{first}–{last}", money(deposit), buys))
+    return rows
+
+
 def summary_lines(plan: Plan) -> list[str]:
     """Return the plan's headline numbers, one sentence each."""
     c = plan.currency
@@ -57,6 +74,12 @@ def summary_lines(plan: Plan) -> list[str]:
         f"{money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
         f"Expected volatility {plan.volatility_before:.1%} → {plan.volatility_after:.1%} a year",
     ]
+    if plan.schedule:
+        lines.append(f"Monthly investing: {len(plan.schedule)} months of "
+                     f"{money(plan.schedule[0].deposit, c)}, buying only; " + (
+                         f"every guardrail met after {plan.months_to_guardrails} months"
+                         if plan.months_to_guardrails else "already within the guardrails"
+                         if plan.months_to_guardrails == 0 else "guardrails not yet met"))
     if plan.relaxations:
         lines.append("Relaxed to find a plan: " + "; ".join(
             f"{k} by {v:.2%}" for k, v in plan.relaxations.items()))
@@ -99,8 +122,20 @@ def terminal(plan: Plan) -> Any:
         targets.add_row(t.symbol, t.asset_class, money(t.value_before), money(t.value_after),
                         pct(t.weight_after))
 
-    parts: list[Any] = [head, trades if plan.trades else Text("No trades needed.", style="green"),
-                        rails, targets]
+    parts: list[Any] = [head, trades if plan.trades else Text("No trades needed.", style="green")]
+    if plan.schedule:
+        months = Table(title="Monthly schedule (all months' buys sum to the trades above)",
+                       title_justify="left")
+        for col in ("month", "new money", "buys"):
+            months.add_column(col, justify="right" if col != "buys" else "left")
+        rows = schedule_rows(plan)
+        for row in rows[:SCHEDULE_ROWS]:
+            months.add_row(*row)
+        if len(rows) > SCHEDULE_ROWS:
+            months.add_row("…", "", f"{len(rows) - SCHEDULE_ROWS} more rows, the last: "
+                           f"{rows[-1][0]}: {rows[-1][2]} (all in --format json or csv)")
+        parts.append(months)
+    parts += [rails, targets]
     findings = [f for f in plan.after.findings if f.severity != "info"]
     after = Text()
     after.append("Check after the trades: ", style="bold")
@@ -129,6 +164,13 @@ def markdown(plan: Plan) -> str:
     out += [f"| {md(t.account)} | {t.side} | {md(t.symbol)} | {_shares(t.shares)} | {money(t.price)} | "
             f"{money(t.value)} | {money(t.realised_gain)} |" for t in plan.trades
             ] or ["| | | none | | | | |"]
+    if plan.schedule:
+        out += ["", "## Monthly schedule", "", "| month | new money | buys |", "|---:|---:|---|"]
+        rows = schedule_rows(plan)
+        out += [f"| {m} | {d} | {md(b)} |" for m, d, b in rows[:SCHEDULE_ROWS]]
+        if len(rows) > SCHEDULE_ROWS:
+            out.append(f"| … | | {len(rows) - SCHEDULE_ROWS} more rows, the last: "
+                       f"{rows[-1][0]}: {md(rows[-1][2])} (all in JSON or CSV) |")
     out += ["", "## Guardrails", "", "| guardrail | before | after | limit | met |",
             "|---|---:|---:|---:|---|"]
     out += [f"| {_label(g.constraint)} | {pct(g.before)} | {pct(g.after)} | "
@@ -156,7 +198,7 @@ def render(plan: Plan, fmt: str, *, width: int = 120) -> str:
     if fmt == "json":
         return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return csv_text(plan.to_frame("trades"))
+        return csv_text(plan.to_frame("schedule" if plan.schedule else "trades"))
     if fmt == "markdown":
         return markdown(plan)
     if fmt == "table":
