@@ -175,3 +175,15 @@ def test_monthly_gives_a_schedule_that_reaches_the_guardrails(run):
     assert plan["cash_change"] == 20000 * months
     table = run(EXAMPLE, "--monthly", "20000")
     assert f"guardrails are met after {months} months" in " ".join(table.stdout.split())
+
+
+def test_format_html_writes_the_report_with_the_plan_before_and_after(run, tmp_path):
+    out = tmp_path / "plan.html"
+    res = run(EXAMPLE, "-f", "html", "-o", str(out))
+    assert res.exit_code == 0, res.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+    assert 'id="plan"' in page and "after plan" in page  # the plan and its stress comparison
+    plan = json.loads(run(EXAMPLE, "-f", "json").stdout)
+    for t in plan["trades"]:
+        assert f">{t['symbol']}<" in page

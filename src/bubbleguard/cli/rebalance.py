@@ -15,7 +15,7 @@ import click
 from . import cli
 from .options import input_options, load_inputs, output_options, show, write
 
-PLAN_FORMATS = ("table", "json", "csv", "markdown")
+PLAN_FORMATS = ("table", "json", "csv", "markdown", "html")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 
 
@@ -90,6 +90,13 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
         write(csv_text(plan.post_trade_holdings()), apply_to)
     if fmt == "table" and output is None:
         show(terminal(plan), width)
+    elif fmt == "html":  # the page: stress results before and after the plan, the deal graph
+        from ..deals._graph import bundled_graph
+        from ..scenarios._run import run_scenarios
+
+        results = run_scenarios(inputs.portfolio, plan=plan, **inputs.library())
+        write(render(plan, fmt, scenarios=results, deals=bundled_graph(plan.before.deals_used)),
+              output)
     else:
         write(render(plan, fmt, width=width or 120), output)
     if not plan.ok:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PLAN_FORMATS", "markdown", "render", "terminal"]
 
-PLAN_FORMATS = ("table", "json", "csv", "markdown")
+PLAN_FORMATS = ("table", "json", "csv", "markdown", "html")
 SCHEDULE_ROWS = 12  # rows of the monthly schedule the table and Markdown show
 LABELS = {
     "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
@@ -193,8 +193,18 @@ def markdown(plan: Plan) -> str:
     return "\n".join(out)
 
 
-def render(plan: Plan, fmt: str, *, width: int = 120) -> str:
-    """Render a plan to text in one of :data:`PLAN_FORMATS` (``csv`` is the trade list)."""
+def render(plan: Plan, fmt: str, *, width: int = 120, scenarios: Any = None,
+           deals: Any = None) -> str:
+    """Render a plan to text in one of :data:`PLAN_FORMATS` (``csv`` is the trade list).
+
+    ``html`` is the self-contained report of the holdings before the plan with the plan's
+    section, and the stress ``scenarios`` and ``deals`` graph when given (see
+    :func:`~bubbleguard.renderers._html.report_html`).
+    """
+    if fmt == "html":
+        from ._html import report_html
+
+        return report_html(plan.before, plan=plan, scenarios=scenarios, deals=deals)
     if fmt == "json":
         return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
