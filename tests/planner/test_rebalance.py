@@ -510,13 +510,18 @@ def test_plan_repr_is_one_short_line():
     assert text.startswith(f"Plan(source='holdings.csv', objective='min-change', status='{plan.status}'")
 
 
-def test_each_role_lists_its_funds_from_the_lowest_sourced_cost_up():
+def test_expense_ratios_are_the_sourced_ones_and_pick_the_cheapest_fund_of_a_role():
+    from bubbleguard.planner import expense_ratios
+
+    sourced = pd.read_csv("snapshot/research/us_funds/expense_ratios.csv")
+    assert expense_ratios() == dict(zip(sourced["symbol"], sourced["expense_ratio_pct"]))
     table = pd.read_csv("src/bubbleguard/data/universe.csv")
-    sourced = pd.read_csv("snapshot/research/us_funds/expense_ratios.csv").set_index("symbol")
-    assert (table["expense_ratio_pct"].to_numpy()
-            == sourced.loc[table["symbol"], "expense_ratio_pct"].to_numpy()).all()
-    for _, funds in table.groupby("role", sort=False):
-        assert funds["expense_ratio_pct"].is_monotonic_increasing
+    assert set(table["symbol"]) <= set(expense_ratios())
+    cost = expense_ratios()
+    for symbol in default_universe(core_only=False):
+        role = table.loc[table["symbol"] == symbol, "role"].item()
+        peers = table.loc[table["role"] == role, "symbol"]
+        assert cost[symbol] == min(cost[p] for p in peers)
 
 
 def test_allow_relax_lowers_a_floor_that_cannot_be_met(snap):
@@ -569,3 +574,20 @@ def test_monthly_investing_refuses_what_buying_cannot_reach(snap):
                   buy_held=True, monthly=10)
     with pytest.raises(OptimizationError, match="must be positive"):
         rebalance({"AAA": 100}, snapshot=snap, universe=["BONDF"], monthly=0)
+
+
+def test_suggested_swaps_remove_what_check_measures_on_the_swapped_holdings():
+    df = pd.read_csv("examples/holdings.csv")
+    plan = rebalance(df, suggest_swaps=True)
+    assert plan.swaps and {w.symbol for w in plan.swaps} >= {"NVDA", "QQQ"}
+    values = {p.symbol: p.market_value for p in check(df).positions}
+    before = check(df).exposures.themes
+    for w in plan.swaps[:4]:
+        assert w.value == pytest.approx(values[w.symbol])
+        swapped = {**{s: v for s, v in values.items() if s != w.symbol}, w.replacement: w.value}
+        after = check(swapped).exposures.themes
+        for theme, removed in w.removed.items():
+            # the replacement's unseen share counts against it, as in planning
+            assert removed == pytest.approx(before[theme] - after[theme] - w.unresolved_added,
+                                            abs=1e-9)
+        assert w.removed[w.drives] > 0

@@ -43,6 +43,9 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--monthly", type=float, metavar="AMOUNT",
               help="Invest AMOUNT of new money every month, buying only: the month-by-month "
                    "schedule that reaches the guardrails without selling (at today's prices).")
+@click.option("--suggest-swaps", is_flag=True,
+              help="Also list fund swaps for what drives a binding theme cap, each checked "
+                   "through the look-through, with what it removes and what it costs.")
 @click.option("--cash-account", metavar="NAME",
               help="Account receiving new cash or paying a withdrawal (default: the one with the "
                    "most cash, else the first taxable one).")
@@ -65,6 +68,7 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
               no_sell: tuple[str, ...], cash: float, buy_only: bool, monthly: float | None,
+              suggest_swaps: bool,
               cash_account: str | None,
               whole_shares: bool | None,
               min_trade: float | None, tax_rate: float, solver: str, allow_relax: bool,
@@ -82,7 +86,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
                lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
                min_trade=min_trade, max_turnover=max_turnover, solver=solver,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
-               buy_only=buy_only, monthly=monthly,
+               buy_only=buy_only, monthly=monthly, suggest_swaps=suggest_swaps,
                **inputs.library())
     if apply_to is not None:
         from ..renderers._format import csv_text

@@ -7,7 +7,7 @@ only when a problem is built.
 from .._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "._rebalance": ["default_universe", "read_universe", "rebalance"],
+    "._rebalance": ["default_universe", "expense_ratios", "read_universe", "rebalance"],
     "._plan": ["OBJECTIVES", "SCHEMA", "Guardrail", "Holding", "Plan", "Target", "Trade"],
     "._solver": ["Rebalancer"],
     "._problem": ["Solution"],

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from .._model import ResultModel
 from ..report import Report
+from ._swaps import Swap
 
 if TYPE_CHECKING:
     from ..holdings._portfolio import Portfolio
@@ -121,6 +122,8 @@ class Plan(ResultModel):
     schedule, months_to_guardrails
         Monthly investing (``monthly=``): each month's buys, whose sum is ``trades``, and the
         months until every guardrail holds (None when they do not within the schedule).
+    swaps
+        With ``suggest_swaps``: fund swaps for what drives a binding theme cap.
     before, after
         ``bubbleguard.check`` reports of the holdings before and after the trades.
     """
@@ -155,6 +158,7 @@ class Plan(ResultModel):
     after: Report
     schedule: list[Month] = Field(default_factory=list)
     months_to_guardrails: int | None = None
+    swaps: list[Swap] = Field(default_factory=list)
 
     def _repr_html_(self) -> str:
         """Notebook display: the trades, the guardrails and the findings after the plan."""

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     pass
 
 
-__all__ = ["OBJECTIVES", "default_universe", "read_universe", "rebalance"]
+__all__ = ["OBJECTIVES", "default_universe", "expense_ratios", "read_universe", "rebalance"]
 
 MAX_MONTHS = 600  # a monthly schedule longer than fifty years is not a plan
 
@@ -80,13 +80,23 @@ TAX_ADVANTAGED = re.compile(r"\b(ira|roth|401\s?\(?k\)?|403\s?\(?b\)?|457|hsa|52
                             r"isa|sipp|pension)\b", re.IGNORECASE)
 
 
+def expense_ratios() -> dict[str, float]:
+    """Sourced expense ratios, percent a year, by symbol (``data/expense_ratios.csv``).
+
+    Each figure's source and date are in ``snapshot/research/us_funds/expense_ratios.csv``.
+    """
+    with packaged("expense_ratios.csv").open("rb") as fh:
+        table = pd.read_csv(fh, dtype={"symbol": str})
+    return dict(zip(table["symbol"], table["expense_ratio_pct"].astype(float), strict=True))
+
+
 def default_universe(snapshot: Snapshot | None = None, held: Iterable[str] = (), *,
                      core_only: bool = True) -> list[str]:
     """Return the bundled diversifier candidates (``data/universe.csv``): one fund per role.
 
     Each role (US broad market, aggregate bonds, gold, US REITs, T-bills…) contributes one fund
-    the snapshot knows: the first of ``held`` (largest first) in that role, else the first
-    listed (the file lists each role's funds from the lowest cost up). ``core_only`` keeps the
+    the snapshot knows: the first of ``held`` (largest first) in that role, else the one with
+    the lowest sourced expense ratio (ties: the order of the file). ``core_only`` keeps the
     roles the articles name (broad US index funds, bonds, gold, real estate, T-bills) and leaves
     out the second equity sleeves (international, emerging, equal-weight) and long Treasuries.
     """
@@ -97,8 +107,9 @@ def default_universe(snapshot: Snapshot | None = None, held: Iterable[str] = (),
     if core_only:
         table = table[table["core"].str.lower().eq("true")]
     rank = {s: i for i, s in enumerate(dict.fromkeys(held))}
-    table = table.assign(rank=table["symbol"].map(rank).fillna(len(rank)))
-    first = table.sort_values("rank", kind="stable").drop_duplicates("role")
+    table = table.assign(rank=table["symbol"].map(rank).fillna(len(rank)),
+                         cost=table["symbol"].map(expense_ratios()).fillna(np.inf))
+    first = table.sort_values(["rank", "cost"], kind="stable").drop_duplicates("role")
     return table.loc[table.index.isin(first.index), "symbol"].tolist()
 
 
@@ -150,7 +161,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
               broker: str | None = None, fx: dict[str, float] | None = None,
               base_currency: str | None = None,
               buy_held: bool = False, buy_only: bool = False, monthly: float | None = None,
-              risk: Any = None) -> Plan:
+              suggest_swaps: bool = False, risk: Any = None) -> Plan:
     """Propose trades that bring a portfolio within its guardrails.
 
     Parameters
@@ -207,6 +218,9 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         Invest this much new money every month, buying only: ``schedule`` gives each month's
         buys (at today's prices) and ``months_to_guardrails`` the months until every guardrail
         holds (see :mod:`bubbleguard.planner._schedule`).
+    suggest_swaps
+        Also list fund swaps for what drives a binding theme cap (``Plan.swaps``; see
+        :mod:`bubbleguard.planner._swaps`).
     risk
         A ready :class:`bubbleguard.planner.RiskModel` covering every instrument.
 
@@ -248,9 +262,9 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     user_cls = {s: c for s, c in zip(pos["symbol"], pos["asset_class"], strict=True) if c}
     sec = base.securities
     known = lambda s: s in sec.index  # noqa: E731
+    largest = held.groupby("symbol")["market_value"].sum().sort_values(ascending=False,
+                                                                      kind="stable")
     if universe is None:
-        largest = held.groupby("symbol")["market_value"].sum().sort_values(ascending=False,
-                                                                          kind="stable")
         candidates = default_universe(base, held=largest.index)
         buyable = set(candidates) | ({s for s in held["symbol"] if known(s)} if buy_held else set())
     else:
@@ -368,6 +382,19 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
                     tax_rate=tax_rate, notes=notes,
                     check=lambda h: check(h, policy=pol, snapshot=base,
                                           fund_holdings=fund_holdings))
+    if suggest_swaps:
+        from ..lookthrough import look_through
+        from ._swaps import suggest_swaps as swaps
+
+        equity = [s for s in default_universe(base, held=largest.index, core_only=False)
+                  if str(sec["asset_class"].get(s, "")) == "equity"]
+        costs = {**{s: 0.0 for s in held["symbol"] if sec["kind"].get(s) == "stock"},
+                 **expense_ratios()}
+        lt = look_through([*dict.fromkeys([*held["symbol"], *equity]), "CASH"], snap,
+                          asset_classes={**user_cls, "CASH": "cash"})
+        plan.swaps = swaps(held, lt, pol, snap, total=float(pos["market_value"].sum()),
+                           candidates=equity, taxable=row_taxable,
+                           gain_frac=gain_frac, tax_rate=tax_rate, expense=costs)
     if monthly is not None:
         from ._plan import Month
         from ._schedule import spread

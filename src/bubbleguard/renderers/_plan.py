@@ -59,6 +59,22 @@ def schedule_rows(plan: Plan) -> list[tuple[str, str, str]]:
     return rows
 
 
+SWAP_COLUMNS = ("swap", "value", "AI", "Mag 7", "circular", "unseen", "tax", "fee/yr")
+
+
+def swap_rows(plan: Plan) -> list[tuple[str, ...]]:
+    """One row per suggested swap: the points of each theme it removes, its tax and cost."""
+    rows = []
+    for w in plan.swaps:
+        er = "" if w.expense_ratio_change is None else f"{w.expense_ratio_change:+.2f}%"
+        rows.append((f"{w.symbol} → {w.replacement}", f"{w.value:,.0f}", *(
+                         f"{-100 * w.removed.get(t, 0.0):+.1f}"
+                         for t in ("ai", "magnificent7", "circular_deals")),
+                     f"{100 * w.unresolved_added:+.1f}",
+                     f"{w.estimated_tax:,.0f}" if w.estimated_tax is not None else "unknown", er))
+    return rows
+
+
 def summary_lines(plan: Plan) -> list[str]:
     """Return the plan's headline numbers, one sentence each."""
     c = plan.currency
@@ -136,6 +152,15 @@ def terminal(plan: Plan) -> Any:
                            f"{rows[-1][0]}: {rows[-1][2]} (all in --format json or csv)")
         parts.append(months)
     parts += [rails, targets]
+    if plan.swaps:
+        swaps = Table(title="Swaps to consider: the whole position moved, points of the portfolio "
+                            "per theme (unseen: holdings the data cannot itemise)",
+                      title_justify="left")
+        for col in SWAP_COLUMNS:
+            swaps.add_column(col, justify="left" if col == "swap" else "right")
+        for cells in swap_rows(plan):
+            swaps.add_row(*cells)
+        parts.append(swaps)
     findings = [f for f in plan.after.findings if f.severity != "info"]
     after = Text()
     after.append("Check after the trades: ", style="bold")
@@ -181,6 +206,12 @@ def markdown(plan: Plan) -> str:
             "|---|---|---:|---:|---:|"]
     out += [f"| {md(t.symbol)} | {t.asset_class} | {money(t.value_before)} | "
             f"{money(t.value_after)} | {pct(t.weight_after)} |" for t in plan.targets]
+    if plan.swaps:
+        out += ["", "## Swaps to consider", "",
+                "The whole position moved; points of the portfolio per theme (unseen: holdings "
+                "the data cannot itemise).", "", "| " + " | ".join(SWAP_COLUMNS) + " |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out += ["| " + " | ".join(md(c) for c in row) + " |" for row in swap_rows(plan)]
     findings = plan.after.findings
     out += ["", "## Check after the trades", ""]
     out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}"
