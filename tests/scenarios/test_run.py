@@ -24,6 +24,17 @@ HISTORICAL = {
     "ai-selloff-2025-11": ("2025-11-03", "2025-11-07"),
 }
 BUILTIN_IDS = [*HISTORICAL, "ai-unwind"]
+RESEARCH = Path(__file__).parents[2] / "snapshot" / "research" / "pre2002"
+
+
+def _sourced() -> dict[str, float]:
+    """Dot-com returns from the levels in the research file, by the series' first word."""
+    table = pd.read_csv(RESEARCH / "returns_2000-03-24_2002-10-09.csv")
+    table = table.assign(key=table["series"].str.split().str[0]).drop_duplicates("key")
+    return dict(zip(table["key"], table["end_level"] / table["start_level"] - 1.0))
+
+
+SOURCED = _sourced()
 
 
 def _ret(snapshot, symbol: str, scenario: str) -> float:
@@ -55,12 +66,12 @@ def test_sixty_forty_matches_hand_computation(snapshot, sixty_forty, scenario):
     spy = _ret(snapshot, "SPY", scenario)
     tlt = _ret(snapshot, "TLT", scenario)
     res = sixty_forty[scenario]
-    if scenario == "dotcom":  # TLT started in 2002 and no bond fund in the snapshot is older
-        assert pd.isna(tlt)
-        assert res.proxies["TLT"].startswith("unpriced: counted at 0%")
-        assert res.unpriced_weight == pytest.approx(0.4)
-        assert any("TLT" in n and "0%" in n for n in res.notes)
-        tlt = 0.0
+    if scenario == "dotcom":  # TLT started in 2002 and no bond fund in the snapshot is older:
+        assert pd.isna(tlt)  # the scenario's sourced long-Treasury return (VUSTX) stands in
+        assert res.proxies["TLT"].startswith("Vanguard Long-Term Treasury Fund (VUSTX)")
+        assert "sourced return" in res.proxies["TLT"] and res.unpriced_weight == 0.0
+        tlt = {c.key: c.return_ for c in res.contributions}["TLT"]
+        assert tlt == pytest.approx(SOURCED["VUSTX"], abs=5e-5)
     else:
         assert res.proxies == {"SPY": "own prices", "TLT": "own prices"}
     assert res.return_ == pytest.approx(0.6 * spy + 0.4 * tlt, abs=1e-12)
@@ -103,9 +114,10 @@ def test_proxies_follow_the_documented_rules(snapshot):
     assert dot.proxies["AMAT"].startswith("QQQ (default for technology stocks")
     assert rets["AMAT"] == pytest.approx(_ret(snapshot, "QQQ", "dotcom"))
     assert dot.proxies["KO"].startswith("SPY (default for stocks")
-    # 6: cash; 7: unpriced bonds before any bond fund existed
+    # 6: cash; 7: bonds before any bond fund existed at the scenario's sourced return
     assert dot.proxies["CASH"] == "cash (0%)" and rets["CASH"] == 0.0
-    assert dot.proxies["BND"].startswith("unpriced")
+    assert dot.proxies["BND"].startswith("Vanguard Total Bond Market Index Fund (VBMFX)")
+    assert rets["BND"] == pytest.approx(SOURCED["VBMFX"], abs=5e-5)
     assert bear.proxies["BND"] == "own prices"
     # 4 → 5: ARKK's holdings had no prices in 2000, so its category default applies
     assert dot.proxies["ARKK"].startswith("QQQ (default for thematic innovation")
@@ -305,3 +317,20 @@ def test_input_kinds_agree(snapshot):
     frame = a.to_frame()
     assert list(frame["id"]) == ["bear-2022"] and "return" in frame
     assert set(a.to_frame("contributions")["scenario"]) == {"bear-2022"}
+
+
+def test_dotcom_prices_bonds_gold_and_reits_from_sourced_series(snapshot):
+    res = run_scenarios({"VOO": 60, "BND": 30, "GLD": 10, "VNQ": 5, "IEF": 5}, ["dotcom"],
+                        snapshot=snapshot)["dotcom"]
+    spy = _ret(snapshot, "SPY", "dotcom")
+    rets = {c.key: c.return_ for c in res.contributions}
+    assert rets["GLD"] == pytest.approx(SOURCED["LBMA"], abs=5e-5)
+    assert rets["IEF"] == pytest.approx(SOURCED["VFITX"], abs=5e-5)  # weekly, to 2002-10-04
+    assert rets["VNQ"] == pytest.approx(SOURCED["VGSIX"], abs=5e-5)
+    expected = (60 * spy + 30 * rets["BND"] + 10 * rets["GLD"] + 5 * rets["VNQ"]
+                + 5 * rets["IEF"]) / 110
+    assert res.return_ == pytest.approx(expected, abs=1e-12) and res.unpriced_weight == 0.0
+    # a commodity fund has no sourced series: still unpriced, counted at 0% and said so
+    other = run_scenarios({"VOO": 50, "DBC": 50}, ["dotcom"], snapshot=snapshot)["dotcom"]
+    assert other.proxies["DBC"].startswith("unpriced: counted at 0%")
+    assert other.unpriced_weight == pytest.approx(0.5)

@@ -34,7 +34,8 @@ GICS_SECTORS = ("Communication Services", "Consumer Discretionary", "Consumer St
                 "Real Estate", "Utilities", "Unknown")
 #: Shocks above this look like percentages typed as numbers (30 for 30%).
 MAX_SHOCK = 10.0
-_SCENARIO_KEYS = {"id", "name", "description", "assumptions", "start", "end", "shocks"}
+_SCENARIO_KEYS = {"id", "name", "description", "assumptions", "start", "end", "shocks",
+                  "sourced_returns"}
 
 
 class Shocks(BaseModel):
@@ -61,8 +62,23 @@ class Shocks(BaseModel):
     dependence_extra: float = 0.0
 
 
+class SourcedReturn(BaseModel):
+    """A window's return of a series outside the bundled prices, with where it comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    return_: float = Field(alias="return", ge=-1.0, le=100.0)
+    series: str
+    source: str
+
+
 class HistoricalScenario(BaseModel):
-    """A replay window: buy-and-hold from the close of ``start`` to the close of ``end``."""
+    """A replay window: buy-and-hold from the close of ``start`` to the close of ``end``.
+
+    ``sourced_returns`` (category or asset class → :class:`SourcedReturn`) prices holdings that
+    no fund in the bundled prices can price in the window (bonds and gold before 2002), instead
+    of counting them at 0%.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -73,6 +89,7 @@ class HistoricalScenario(BaseModel):
     end: dt.date
     description: str = ""
     source: str = "built-in"
+    sourced_returns: dict[str, SourcedReturn] = Field(default_factory=dict)
 
 
 class ShockScenario(BaseModel):
@@ -165,9 +182,11 @@ def parse_scenarios(data: Mapping[str, Any], snapshot: Snapshot | None, *, where
             start, end = (_date(entry.get(k), k, mine) for k in ("start", "end"))
             if start and end and start >= end:
                 mine.append(f"start {start} is not before end {end}")
+            sourced = _sourced(entry.get("sourced_returns", {}), mine)
             if start and end and not mine:
                 out.append(HistoricalScenario(id=sid, name=name, start=start, end=end,
-                                              description=text["description"], source=source))
+                                              description=text["description"], source=source,
+                                              sourced_returns=sourced))
         else:
             shocks = _shocks(entry.get("shocks"), snapshot, mine)
             if shocks is not None and not mine:
@@ -194,6 +213,24 @@ def _as_list(value: Any) -> list[Any]:
 def _hint(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _sourced(value: Any, problems: list[str]) -> dict[str, SourcedReturn]:
+    """``[historical.sourced_returns.<class>]`` tables: return, series and source each."""
+    from pydantic import ValidationError
+
+    if not isinstance(value, Mapping):
+        problems.append("sourced_returns must be a table of tables (return, series, source)")
+        return {}
+    out = {}
+    for key, entry in value.items():
+        try:
+            out[str(key)] = SourcedReturn.model_validate(entry)
+        except ValidationError as exc:
+            what = "; ".join(f"{'.'.join(map(str, e['loc'])) or key}: {e['msg']}"
+                             for e in exc.errors())
+            problems.append(f"sourced_returns.{key}: {what} (give return, series and source)")
+    return out
 
 
 def _date(value: Any, key: str, problems: list[str]) -> dt.date | None:

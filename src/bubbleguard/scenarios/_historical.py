@@ -22,8 +22,10 @@ that has both closes wins):
    as US equity (SPY);
 6. **cash** (``CASH``) returns 0%; cash-like funds use BIL or SGOV when they have prices, else 0%;
 7. otherwise (for example bonds or gold before 2002, when no bond or gold fund in the snapshot
-   had started trading) the holding is **unpriced**: counted at 0% and reported, so the gap is
-   visible instead of silently filled.
+   had started trading) a **sourced return** of the scenario (``sourced_returns``, by category
+   then asset class: the dot-com replay cites bond, Treasury, gold and REIT series), else the
+   holding is **unpriced**: counted at 0% and reported, so the gap is visible instead of
+   silently filled.
 """
 
 from __future__ import annotations
@@ -130,12 +132,16 @@ class PriceWindow:
         themselves for the built-in scenarios, which the snapshot keeps).
     asset_classes
         User-given asset classes of symbols the snapshot does not know.
+    sourced
+        Category or asset class → (return, description): sourced returns for what no fund in
+        the snapshot prices in the window (rule 7).
     """
 
     snapshot: Snapshot
     start: dt.date
     end: dt.date
     asset_classes: dict[str, str] = field(default_factory=dict)
+    sourced: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         prices = self.snapshot.prices
@@ -233,6 +239,11 @@ class PriceWindow:
         cls = self._asset_class(symbol)
         if cls == "cash":
             return Priced(0.0, f"0% (cash-like; no T-bill fund has prices in this window; {why})")
+        key = next((k for k in (self._info(symbol, "category"), cls) if k in self.sourced), None)
+        if key is not None:
+            ret, what = self.sourced[key]
+            return Priced(ret, f"{what} (sourced return: no {cls.replace('_', ' ')} fund in the "
+                               f"snapshot has prices in this window; {why})", proxy="sourced")
         return Priced(0.0, f"unpriced: counted at 0% (no {cls.replace('_', ' ')} fund in the "
                            f"snapshot has prices in this window; {why})", unpriced=True)
 

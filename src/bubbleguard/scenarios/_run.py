@@ -73,7 +73,9 @@ def historical(ex: Exposures, sc: HistoricalScenario) -> ScenarioResult:
     pos = ex.positions
     user = {s: c for s, c, k in zip(pos["symbol"], pos["asset_class"], pos["kind"], strict=True)
             if k == "unknown"}
-    window = PriceWindow(ex.snapshot, sc.start, sc.end, asset_classes=user)
+    window = PriceWindow(ex.snapshot, sc.start, sc.end, asset_classes=user,
+                         sourced={k: (r.return_, f"{r.series}, {r.source}")
+                                  for k, r in sc.sourced_returns.items()})
     if window.start_used >= window.end_used:
         raise ScenarioError(f"Scenario '{sc.id}' ({sc.source}): the window {sc.start} to {sc.end} "
                             "has no two different closes in the bundled prices (both map to "
