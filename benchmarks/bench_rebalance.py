@@ -21,7 +21,8 @@ import pandas as pd
 
 EXTRA = ["SPY", "IVV", "QQQ", "VUG", "VTV", "XLK", "VGT", "SMH", "SOXX", "MGK", "IWM", "VIG",
          "VYM", "SCHD", "EFA", "ACWI", "VT", "LQD", "HYG", "BNDX", "ARKK", "XLF", "XLV", "XLE",
-         "NVDA", "MSFT", "AAPL", "AMZN", "GOOGL", "META", "AVGO", "TSLA", "ORCL", "AMD"]
+         "NVDA", "MSFT", "AAPL", "AMZN", "GOOGL", "META", "AVGO", "TSLA", "ORCL", "AMD",
+         "DIA", "XLY", "XLP", "XLI", "XLU", "XLB", "XLC", "AGG", "TIP", "IAU", "GLD", "VNQ"]
 
 
 def universe(snapshot: object) -> list[str]:
@@ -29,7 +30,8 @@ def universe(snapshot: object) -> list[str]:
     from bubbleguard.planner import default_universe
 
     known = snapshot.securities.index  # type: ignore[attr-defined]
-    out = list(dict.fromkeys([*default_universe(snapshot), *[s for s in EXTRA if s in known]]))
+    out = list(dict.fromkeys([*default_universe(snapshot, core_only=False),
+                              *[s for s in EXTRA if s in known]]))
     return out[:60]
 
 
