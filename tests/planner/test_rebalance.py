@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import plan_cases
 
 from bubbleguard import OptimizationError, check, load_policy
@@ -412,6 +413,42 @@ def test_every_whole_share_plan_meets_every_constraint(snap, case):
     for t in plan.trades:
         if t.symbol != "CASH":
             assert t.shares == pytest.approx(round(t.shares), abs=1e-9)
+
+
+@st.composite
+def share_books(draw: st.DrawFn) -> tuple[pd.DataFrame, float, str]:
+    """Two accounts held by share counts (a T-bill fund among them), cash, a new-cash amount."""
+    rows = []
+    for account in ("Taxable", "Roth IRA"):
+        for sym in draw(st.lists(st.sampled_from(["AAA", "BBB", "BONDF", "BIL"]), min_size=1,
+                                 max_size=3, unique=True)):
+            rows.append((account, sym, draw(st.integers(1, 400)), None))
+        if draw(st.booleans()):
+            rows.append((account, "CASH", draw(st.floats(0.0, 5000.0)), None))
+    frame = pd.DataFrame(rows, columns=["account", "symbol", "quantity", "cost_basis"])
+    return frame, draw(st.sampled_from([0.0, 1000.0, 2500.0])), draw(
+        st.sampled_from(["Taxable", "Roth IRA"]))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURE)
+@given(share_books())
+def test_whole_share_plans_keep_each_accounts_money_in_that_account(snap, case):
+    frame, cash, into = case
+    policy = loose(max_issuer=0.5, min_asset_class={"bond": 0.3}, transaction_cost=0.001)
+    try:
+        plan = rebalance(frame, policy=policy, cash=cash, cash_account=into, snapshot=snap,
+                         universe=["BONDF", "BBB", "BIL"])
+    except OptimizationError as exc:
+        assert str(exc)
+        return
+    before = load_holdings(frame, snapshot=snap).positions.groupby("account")["market_value"].sum()
+    after = plan.post_trade_holdings().groupby("account")["market_value"].sum()
+    traded = pd.Series({a: sum(t.value for t in plan.trades if t.account == a) for a in before.index})
+    for account in before.index:  # BIL counts at its price, never at 1 a share
+        expected = before[account] + (cash if account == into else 0.0) - 0.001 * traded[account]
+        assert after.get(account, 0.0) == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    for t in plan.trades:
+        assert t.shares == int(t.shares)
 
 
 # --------------------------------------------------------------------------- batch re-solves
