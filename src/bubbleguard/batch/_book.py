@@ -10,6 +10,7 @@ the batch: it is left out of its account and named in that account's notes.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,8 @@ def _blocks(acct: np.ndarray, n_acc: int) -> list[tuple[slice | np.ndarray, int,
     return out
 
 
-def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame") -> Book:
+def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame", *,
+              workers: int = 1) -> Book:
     """Value a long-format book: columns account, symbol, market_value and/or quantity, price.
 
     The rows are valued and summed into the matrix one block of accounts at a time, so the
@@ -146,6 +148,8 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
         Reference data (last prices, cash instruments).
     where
         The source's name, for messages.
+    workers
+        Threads that value blocks of rows.
 
     Returns
     -------
@@ -193,14 +197,26 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
                     text=sym)
     columns = {c: frame[cols[c]] if c in cols else None for c in NUMERIC}
 
-    notes: dict[int, list[str]] = {}
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for sel, a0, a1 in _blocks(acct, len(accounts)):
+    def block(part: tuple[slice | np.ndarray, int, int]) -> tuple[tuple[np.ndarray, ...],
+                                                                  dict[int, list[str]]]:
+        sel, a0, a1 = part
         inst = inst_of_raw[raw_codes[sel]]
         index = np.arange(sel.start, sel.stop) if isinstance(sel, slice) else sel
-        ok, value = _value(columns, sel, inst, acct[sel], index, syms, notes)
-        parts.append(_sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)))
-    counts, col, total, first = (np.concatenate(p) for p in zip(*parts))
+        mine: dict[int, list[str]] = {}  # blocks hold disjoint accounts: merged as they are
+        ok, value = _value(columns, sel, inst, acct[sel], index, syms, mine)
+        return _sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)), mine
+
+    blocks = _blocks(acct, len(accounts))
+    if workers > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL on these arrays
+            done = list(pool.map(block, blocks))
+    else:
+        done = [block(b) for b in blocks]
+    notes: dict[int, list[str]] = {}
+    for _, mine in done:
+        notes.update(mine)
+    counts, col, total, first = (np.concatenate(p) for p in zip(*(d for d, _ in done)))
+    del done
     used = np.flatnonzero(np.bincount(col, minlength=len(sym)) > 0)  # instruments still held
     remap = np.zeros(len(sym), np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
 import scipy.sparse as sp
 
 from .. import plugins
@@ -308,7 +307,9 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     n = len(total)
     counts = np.bincount(f["row"] * 3 + f["severity"], minlength=3 * n).reshape(n, 3)
     worst = np.zeros((n, len(CODES)), np.int8)  # per code: 1 + its worst severity, 0 if absent
-    np.maximum.at(worst, (f["row"], f["code"]), f["severity"] + 1)
+    for level in range(len(SEVERITIES)):  # the worse severities written last
+        at = f["severity"] == level
+        worst[f["row"][at], f["code"][at]] = level + 1
     summary |= {"infos": counts[:, INFO], "warnings": counts[:, WARNING], "errors": counts[:, ERROR],
                 "code_key": (worst.astype(np.int64) * 4 ** np.arange(len(CODES))).sum(axis=1)}
     return summary, f
@@ -364,12 +365,12 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     """
     snap = snapshot if snapshot is not None else load_snapshot()
     pol = policy if policy is not None else load_policy()
-    book = read_book(frame, snap, where)
+    threads = workers or min(4, os.cpu_count() or 1)
+    book = read_book(frame, snap, where, workers=threads)
     snap, provided = plugins.with_providers(snap, list(book.symbols), fund_holdings)
     plan = _Plan(book, snap, pol, today or dt.date.today())
     size = chunk_size or plan.chunk
     spans = list(_spans(len(book.accounts), size))
-    threads = workers or min(4, os.cpu_count() or 1)
 
     n = len(book.accounts)
     table = np.empty((n, len(FLOATS)), order="F")  # the float columns, filled chunk by chunk
@@ -411,15 +412,13 @@ def _one_blas_thread() -> AbstractContextManager[Any]:
 #: The account table's float columns, in its order.
 FLOATS = ("total_value", *THEMES, "top_issuer_weight", "top10_share", "hhi", "effective_issuers",
           *ASSET_CLASSES, "unresolved")
-#: The dtype pandas gives a column of texts (``str`` from pandas 3, else object).
-_TEXT = pd.Series(["", None]).dtype
+def _texts(texts: list[Any], inverse: np.ndarray) -> pd.Categorical:
+    """``texts[inverse]`` as a categorical column of texts (None missing).
 
-
-def _texts(texts: list[Any], inverse: np.ndarray) -> Any:
-    """``texts[inverse]`` as a column of texts (None missing), without one Python object a row."""
-    if _TEXT is np.dtype(object):
-        return np.asarray(texts, dtype=object)[inverse]
-    return pd.array(pa.array(texts, pa.string()).take(pa.array(inverse)), dtype=_TEXT)
+    One code per account and the few distinct texts once: no Python object per row.
+    """
+    codes, distinct = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(np.asarray(codes)[inverse], categories=pd.Index(distinct, dtype=str))
 
 
 def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.ndarray],
