@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -40,7 +40,7 @@ from ..rules import SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
 
-__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "check_accounts", "run_batch"]
+__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "run_batch"]
 
 #: Finding codes the batch produces, in this order in its arrays.
 CODES = ("issuer_cap_exceeded", "position_cap_exceeded", "theme_cap_exceeded",
@@ -66,9 +66,9 @@ MAX_OVERLAPS = 5
 DENSE_MAX = 1024  # up to this many instruments a chunk of weights is multiplied as a dense array
 CELLS = 1 << 21   # cells per chunk-sized array
 
-ACCOUNT_COLUMNS = ("account", "total_value", "positions", *THEMES, "top_issuer", "top_issuer_weight",
-                   "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES, "unresolved",
-                   "errors", "warnings", "infos", "worst", "codes", "notes")
+ACCOUNT_COLUMNS = ("account", "total_value", "currency", "positions", *THEMES, "top_issuer",
+                   "top_issuer_weight", "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES,
+                   "unresolved", "errors", "warnings", "infos", "worst", "codes", "notes")
 FINDING_COLUMNS = ("account", "code", "severity", "subject", "value", "limit")
 
 
@@ -334,7 +334,9 @@ def _spans(n: int, size: int) -> Iterator[tuple[int, int]]:
 def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
               findings: bool = False, fund_holdings: pd.DataFrame | None = None,
               today: dt.date | None = None, chunk_size: int | None = None,
-              workers: int | None = None, where: str = "DataFrame") -> Batch:
+              workers: int | None = None, fx: Mapping[str, float] | None = None,
+              progress: Callable[[int, int], None] | None = None, where: str = "DataFrame",
+              row_numbers: np.ndarray | None = None) -> Batch:
     """Check every account of a long-format book in one pass.
 
     Parameters
@@ -356,8 +358,15 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
         Accounts per chunk (default: as many as keep each chunk's arrays near 16 MB).
     workers
         Threads that evaluate chunks (default: the CPUs, at most 4).
+    fx
+        Rates to USD (USD per unit) for accounts that mix currencies (default: the snapshot's
+        reference rates; an account mixing a currency without one is not checked).
+    progress
+        Called with (accounts done, accounts) as chunks finish.
     where
         The source's name, for messages.
+    row_numbers
+        Each row's number (from 0) in the whole book, for notes, when ``frame`` is a part of it.
 
     Returns
     -------
@@ -366,7 +375,7 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     snap = snapshot if snapshot is not None else load_snapshot()
     pol = policy if policy is not None else load_policy()
     threads = workers or min(4, os.cpu_count() or 1)
-    book = read_book(frame, snap, where, workers=threads)
+    book = read_book(frame, snap, where, workers=threads, fx=fx, row_numbers=row_numbers)
     snap, provided = plugins.with_providers(snap, list(book.symbols), fund_holdings)
     plan = _Plan(book, snap, pol, today or dt.date.today())
     size = chunk_size or plan.chunk
@@ -390,16 +399,29 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
                 table[lo:hi, FLOATS.index(k)] = a
         return found
 
+    done = 0
+
+    def tick(span: tuple[int, int]) -> None:
+        nonlocal done
+        done += span[1] - span[0]
+        if progress is not None:
+            progress(done, n)
+
+    parts: list[dict[str, np.ndarray]] = []
     if threads > 1 and len(spans) > 1:
         with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(one, spans))
+            for span, part in zip(spans, pool.map(one, spans)):
+                parts.append(part)
+                tick(span)
     else:
-        parts = [one(span) for span in spans]
+        for span in spans:
+            parts.append(one(span))
+            tick(span)
     accounts = _accounts(book, plan, table, ints, valid)
     out = None
     if findings:
         out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)])
-    return Batch(accounts=accounts, findings=out, notes=[*provided, *plan.notes])
+    return Batch(accounts=accounts, findings=out, notes=[*provided, *book.book_notes, *plan.notes])
 
 
 def _one_blas_thread() -> AbstractContextManager[Any]:
@@ -412,7 +434,7 @@ def _one_blas_thread() -> AbstractContextManager[Any]:
 #: The account table's float columns, in its order.
 FLOATS = ("total_value", *THEMES, "top_issuer_weight", "top10_share", "hhi", "effective_issuers",
           *ASSET_CLASSES, "unresolved")
-def _texts(texts: list[Any], inverse: np.ndarray) -> pd.Categorical:
+def _texts(texts: list[Any], inverse: np.ndarray) -> Any:
     """``texts[inverse]`` as a categorical column of texts (None missing).
 
     One code per account and the few distinct texts once: no Python object per row.
@@ -435,8 +457,10 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
     names, top_at = np.unique(np.where(valid & (top >= 0), top, -1), return_inverse=True)
     out = pd.DataFrame(table, columns=list(FLOATS), copy=False)
     out.insert(0, "account", book.accounts)
-    out.insert(2, "positions", ints["positions"])
-    out.insert(3 + len(THEMES), "top_issuer",
+    out.insert(2, "currency", book.currency if book.currency is not None else
+               _texts(["USD"], np.zeros(len(out), np.intp)))
+    out.insert(3, "positions", ints["positions"])
+    out.insert(4 + len(THEMES), "top_issuer",
                _texts([plan.subjects[i] if i >= 0 else None for i in names], top_at.ravel()))
     for k in ("errors", "warnings", "infos"):
         out[k] = ints[k]
@@ -467,27 +491,3 @@ def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarr
         "severity": sev[f["severity"][order]], "subject": plan.subjects[f["subject"][order]],
         "value": f["value"][order], "limit": f["limit"][order]}, columns=list(FINDING_COLUMNS))
 
-
-def check_accounts(frame: pd.DataFrame, policy: Policy | None = None,
-                   snapshot: Snapshot | None = None, **options: Any) -> pd.DataFrame:
-    """One row per account of a long-format book: value, exposures and findings by severity.
-
-    Parameters
-    ----------
-    frame
-        One row per position: columns ``account``, ``symbol`` and ``market_value`` and/or
-        ``quantity`` (with an optional ``price``).
-    policy
-        Guardrails (default: the balanced profile's).
-    snapshot
-        Reference data (default: the bundled snapshot).
-    **options
-        Passed to :func:`run_batch` (``today``, ``fund_holdings``, ``chunk_size``, ``workers``).
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`ACCOUNT_COLUMNS`; every number is the one ``check`` gives that account
-        alone (see the module docstring for the rules covered).
-    """
-    return run_batch(frame, policy, snapshot, **options).accounts
