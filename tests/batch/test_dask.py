@@ -32,6 +32,7 @@ def in_account_order(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_partitions_on_a_cluster_give_the_local_table_exactly(snapshot, cluster):
     frame = random_book(90, seed=11)
+    frame.loc[len(frame)] = ("acct-0003", "VOO", -5.0, float("nan"), float("nan"))  # a note
     frame = frame.sample(frac=1.0, random_state=2).reset_index(drop=True)  # accounts split apart
     local = run_batch(frame, None, snapshot, findings=True, today=TODAY)
     ddf = dd.from_pandas(frame, npartitions=4)
@@ -42,6 +43,7 @@ def test_partitions_on_a_cluster_give_the_local_table_exactly(snapshot, cluster)
     # (a partition numbers its instruments itself), so floats agree to the last few bits
     pd.testing.assert_frame_equal(far.accounts, in_account_order(local.accounts),
                                   check_categorical=False, rtol=1e-12, atol=1e-15)
+    assert "left out: a negative quantity" in far.accounts.set_index("account").at["acct-0003", "notes"]
     rank = {a: i for i, a in enumerate(far.accounts["account"])}
     expected = local.findings.iloc[local.findings["account"].map(rank).argsort(kind="stable")]
     pd.testing.assert_frame_equal(far.findings, expected.reset_index(drop=True), rtol=1e-12,

@@ -471,7 +471,7 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
         notes = [list(book.notes.get(i, [])) for i in range(len(book.accounts))]
         for i in np.flatnonzero(~valid):
             notes[i].append(bad)
-        out["notes"] = ["; ".join(n) for n in notes]
+        out["notes"] = _texts(["; ".join(n) for n in notes], np.arange(len(notes)))
     else:
         out["notes"] = _texts(["", bad], (~valid).astype(np.int64))
     return out

@@ -247,6 +247,18 @@ def rebalance_accounts(frame: pd.DataFrame, policy: Policy | None = None,
         if progress is not None:
             progress(done, len(todo))
 
+    try:
+        _run(recipe, blocks, dense, cash, procs, engine, scheduler, collect)
+    finally:
+        getattr(_LOCAL, "cache", {}).pop(recipe.token, None)
+        _FORKED.pop(recipe.token, None)
+    return _table(book.accounts, symbols, results, book.notes, n_acc)
+
+
+def _run(recipe: _Recipe, blocks: list[np.ndarray], dense: Callable[[np.ndarray], np.ndarray],
+         cash: np.ndarray, procs: int, engine: str, scheduler: str | None,
+         collect: Callable[[list[tuple[int, Result]]], None]) -> None:
+    """Solve every block: on Dask, in this process, or on forked (else spawned) processes."""
     if engine == "dask":
         from ._dask import map_blocks
 
@@ -264,14 +276,12 @@ def rebalance_accounts(frame: pd.DataFrame, policy: Policy | None = None,
             collect(_solve_block(recipe, first[:1], dense(first[:1]), cash[first[:1]]))
             blocks = [first[1:], *blocks] if len(first) > 1 else blocks
             _FORKED[recipe.token] = rb
-        try:
-            with ProcessPoolExecutor(min(procs, len(blocks)) or 1, mp_context=ctx) as pool:
-                futures = [pool.submit(_solve_block, recipe, b, dense(b), cash[b]) for b in blocks]
-                for future in as_completed(futures):
-                    collect(future.result())
-        finally:
-            _FORKED.pop(recipe.token, None)
-    return _table(book.accounts, symbols, results, book.notes, n_acc)
+        if not blocks:
+            return
+        with ProcessPoolExecutor(min(procs, len(blocks)), mp_context=ctx) as pool:
+            futures = [pool.submit(_solve_block, recipe, b, dense(b), cash[b]) for b in blocks]
+            for future in as_completed(futures):
+                collect(future.result())
 
 
 def _table(accounts: pd.Index, symbols: Sequence[str], results: dict[int, Result],
