@@ -247,8 +247,13 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     total = np.asarray(values.sum(axis=1)).ravel()
     valid = total > 0
     scale = np.divide(1.0, total, out=np.zeros_like(total), where=valid)
-    w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
-    w: np.ndarray | sp.csr_matrix = w_sparse.toarray() if plan.dense else w_sparse
+    w: np.ndarray | sp.csr_matrix
+    if plan.dense:  # the same products as diag(scale) @ values, without the sparse copy
+        w = values.toarray()
+        w *= scale[:, None]
+        w_sparse = None
+    else:
+        w = w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
     s = np.asarray(w @ plan.vec)
     big = plan.issuers.largest(w, plan.issuer_limit)
     issuer_total = s[:, plan.issuer_total]
@@ -260,7 +265,7 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     found.add(r, "issuer_cap_exceeded", _cap_severity(v, plan.issuer_limit, pol.error_margin), c, v,
               plan.issuer_limit)
     for code, mat, limit, subjects in plan.multi:
-        part = sp.coo_matrix(w_sparse @ mat) if sp.issparse(mat) else None
+        part = sp.coo_matrix(w_sparse @ mat) if w_sparse is not None and sp.issparse(mat) else None
         if part is not None:
             keep = part.data > limit
             r, c, v = part.row[keep], part.col[keep], part.data[keep]
@@ -295,8 +300,9 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
             hit = np.flatnonzero(both[:, p])
             found.add(hit, "fund_overlap", INFO, pair, ov, OVERLAP)
     f = found.arrays()
-    keep = valid[f["row"]]
-    f = {k: a[keep] for k, a in f.items()}
+    if not valid.all():
+        keep = valid[f["row"]]
+        f = {k: a[keep] for k, a in f.items()}
     summary = {"total_value": total, "positions": np.diff(order.indptr), "valid": valid,
                "top": big.top, "top_issuer_weight": big.top_weight, "top10_share": big.top_k,
                "hhi": hhi, "unresolved": s[:, plan.unresolved]}
