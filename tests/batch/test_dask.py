@@ -69,3 +69,14 @@ def test_an_unreachable_scheduler_is_one_clear_error(snapshot, monkeypatch):
     ddf = dd.from_pandas(random_book(3, seed=1), npartitions=1)
     with pytest.raises(HoldingsError, match="Cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         check_accounts(ddf, snapshot=snapshot, scheduler="tcp://127.0.0.1:9")
+
+
+def test_without_dask_the_engine_is_one_clear_error(monkeypatch):
+    import sys
+
+    from bubbleguard import HoldingsError
+    from bubbleguard.batch import _dask
+
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)  # import fails as if not installed
+    with pytest.raises(HoldingsError, match=r"pip install 'bubbleguard\[batch\]'"):
+        _dask.require()

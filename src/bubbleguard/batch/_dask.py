@@ -21,11 +21,20 @@ from ..reference._snapshot import Snapshot
 from ._book import account_column
 from ._engine import ACCOUNT_COLUMNS, FINDING_COLUMNS, Batch, run_batch
 
-__all__ = ["connect", "map_blocks", "read_dask", "run_dask"]
+__all__ = ["connect", "map_blocks", "read_dask", "require", "run_dask"]
 
 TEXT_COLUMNS = ("top_issuer", "worst", "codes", "notes")
 CONNECT_TIMEOUT = "10s"  # to reach a scheduler
 ROW = "__bubbleguard_row__"  # each row's number in the whole book, carried through the shuffle
+
+
+def require() -> None:
+    """Raise a clear error when Dask is not installed."""
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError:
+        raise HoldingsError("The Dask engine needs Dask: pip install 'bubbleguard[batch]' (dask and "
+                            "distributed), or leave out --engine dask.") from None
 
 
 def connect(scheduler: str | None) -> AbstractContextManager[Any]:
@@ -126,6 +135,7 @@ def run_dask(frame: Any, policy: Policy, snapshot: Snapshot | None = None, *, fi
 
 def read_dask(path: str, where: str) -> Any:
     """A dask DataFrame of a CSV or Parquet book (account and symbol read as text)."""
+    require()
     import dask.dataframe as dd
 
     try:
@@ -144,6 +154,7 @@ def read_dask(path: str, where: str) -> Any:
 def map_blocks(func: Callable[..., Any], blocks: Sequence[tuple[Any, ...]],
                scheduler: str | None) -> Iterator[Any]:
     """``func(*block)`` for every block as Dask tasks; their results in order."""
+    require()
     import dask
 
     task = dask.delayed(func, pure=False)

@@ -13,8 +13,9 @@ limits (one account's batch findings are ``check``'s findings for that account a
 ``fund_overlap``. Left out: plugins' rules (a rule is a function of one portfolio's context,
 which the batch never builds) and any cap group this engine does not know (it is named in
 :attr:`Batch.notes`); findings carry no message. Inputs are valued as ``check`` values them
-(see :mod:`bubbleguard.batch._book`) except that the batch does no currency conversion and reads
-no user ``asset_class`` column.
+(see :mod:`bubbleguard.batch._book`), each account in its own currency or, when it mixes
+currencies, in USD as ``check`` converts it; the batch reads no user ``asset_class`` column and
+has no ``--base-currency``.
 """
 
 from __future__ import annotations
