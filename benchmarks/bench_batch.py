@@ -1,24 +1,34 @@
 """Speed and peak memory of the batch engine on generated books, against looping ``check``.
 
 Targets (issue #13): a book of 1M accounts checked in at most 2 s of compute after loading,
-with at most 2 GB peak memory, on 2 cores. Each size runs in a fresh process, so each peak
-(max RSS) is that size's own. Run from the repository root::
+with at most 2 GB peak memory, on 2 cores; 1,000 accounts rebalanced on a 60-instrument
+universe in at most 5 s on 2 cores. Each size runs in a fresh process pinned to two cores, so
+each peak (max RSS) is that size's own. Run from the repository root::
 
     python benchmarks/bench_batch.py [--sizes 10000 100000 1000000] [--sample 200]
+                                     [--rebalance 1000]
 
 The books hold 10–20 positions per account, drawn from bundled index, sector, bond, gold, REIT
 and cash funds, single stocks and two unknown symbols; one row in ten is a quantity valued at
-the snapshot's last price.
+the snapshot's last price. "load" is valuing the rows into the accounts × instruments matrix
+(``read_book``), "compute" the rest of ``run_batch`` (look-through, every guardrail, the
+account table). The DuckDB column (when duckdb is installed) is one SQL join of the same
+valued rows onto the instruments' theme and asset-class shares, grouped by account: it
+computes those shares only, not issuers, top-10, HHI or findings. The rebalance books are
+``benchmarks/bench_rebalance.py``'s AI-heavy books (3–10 holdings, no new cash).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 UNIVERSE = ("VOO", "IVV", "SPY", "VTI", "VT", "QQQ", "QQQM", "SMH", "SOXX", "ARKK", "SCHD", "VXUS",
             "BND", "AGG", "TLT", "IEF", "GLD", "IAU", "GLDM", "VNQ", "SGOV", "CASH", "NVDA", "AAPL",
@@ -48,7 +58,7 @@ def one(accounts: int) -> dict[str, float]:
     """Time one book (in this process) and return the figures."""
     import datetime as dt
 
-    from bubbleguard.batch import run_batch
+    from bubbleguard.batch import _book, run_batch
     from bubbleguard.reference import load_snapshot
 
     snap = load_snapshot()
@@ -59,7 +69,69 @@ def one(accounts: int) -> dict[str, float]:
     seconds = time.perf_counter() - start
     assert len(result.accounts) == accounts
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"accounts": accounts, "rows": len(frame), "seconds": seconds, "peak_mb": peak}
+    del result
+    start = time.perf_counter()
+    _book.read_book(frame, snap, workers=2)
+    load = time.perf_counter() - start
+    return {"accounts": accounts, "rows": len(frame), "seconds": seconds, "load": load,
+            "peak_mb": peak, "duckdb": duck(frame, snap)}
+
+
+def duck(frame: object, snap: object) -> float | None:
+    """Seconds of one DuckDB join of the valued rows onto per-instrument shares (None: no duckdb)."""
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    import numpy as np
+    import pandas as pd
+
+    from bubbleguard.lookthrough import look_through
+    from bubbleguard.reference import ASSET_CLASSES, THEMES
+
+    lt = look_through(list(UNIVERSE), snap)  # type: ignore[arg-type]
+    shares = pd.DataFrame({t: lt.theme_vector(t) for t in THEMES}, index=list(UNIVERSE))
+    classes = lt.asset_class_matrix()
+    for c in ASSET_CLASSES:
+        shares[c] = classes[c].to_numpy()
+    shares = shares.rename_axis("symbol").reset_index()
+    f = frame  # type: ignore[assignment]
+    price = pd.to_numeric(snap.securities["price"], errors="coerce")  # type: ignore[attr-defined]
+    value = f["market_value"].fillna(f["quantity"] * f["symbol"].astype(str).map(price).astype(float))
+    rows = pd.DataFrame({"account": f["account"], "symbol": f["symbol"].astype(str),
+                         "value": np.nan_to_num(value.to_numpy(float))})
+    cols = ", ".join(f"sum(r.value * s.{c}) / sum(r.value) AS {c}" for c in [*THEMES, *ASSET_CLASSES])
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    con.register("r", rows)
+    con.register("s", shares)
+    start = time.perf_counter()
+    con.execute(f"SELECT r.account, {cols} FROM r JOIN s USING (symbol) GROUP BY r.account").fetchdf()
+    return time.perf_counter() - start
+
+
+def rebalance(accounts: int) -> dict[str, float]:
+    """Rebalance ``accounts`` AI-heavy books on a 60-instrument universe; return the figures."""
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_rebalance import random_books, universe
+
+    import bubbleguard.planner  # noqa: F401  (imports are not timed)
+    from bubbleguard import load_policy, load_snapshot
+    from bubbleguard.batch import rebalance_accounts
+
+    snap = load_snapshot()
+    symbols = universe(snap)
+    books = random_books(symbols, accounts, 0)
+    frame = pd.DataFrame([(f"a{i:05d}", s, v) for i, b in enumerate(books) for s, v in b.items()],
+                         columns=["account", "symbol", "market_value"])
+    policy = load_policy("growth")
+    start = time.perf_counter()
+    out = rebalance_accounts(frame, policy, snap, universe=symbols, workers=2)
+    seconds = time.perf_counter() - start
+    status = out.drop_duplicates("account")["status"].value_counts().to_dict()
+    return {"accounts": accounts, "instruments": len(symbols), "seconds": seconds, **status}
 
 
 def loop_check(sample: int) -> float:
@@ -85,26 +157,46 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--sample", type=int, default=200)
+    ap.add_argument("--rebalance", type=int, default=1000, help="accounts to rebalance (0: none)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--one-rebalance", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         print(json.dumps(one(args.one)))
         return
+    if args.one_rebalance:
+        print(json.dumps(rebalance(args.one_rebalance)))
+        return
     per_check = loop_check(args.sample)
     print(f"check, looped over {args.sample} accounts: {per_check * 1e3:.1f} ms per account "
           f"({1 / per_check:,.0f} accounts/s)")
-    env = {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
-    import os
-
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        print("duckdb is not installed: the DuckDB column is left out (pip install duckdb)")
     for size in args.sizes:
-        cmd = ["taskset", "-c", "0,1"] if sys.platform.startswith("linux") else []
-        out = subprocess.run([*cmd, sys.executable, __file__, "--one", str(size)], capture_output=True,
-                             text=True, env={**os.environ, **env}, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"batch {r['accounts']:>9,} accounts ({r['rows']:>10,} rows): {r['seconds']:6.2f} s, "
-              f"{r['accounts'] / r['seconds']:>10,.0f} accounts/s, {r['rows'] / r['seconds']:>11,.0f} "
-              f"rows/s, peak {r['peak_mb']:,.0f} MB, {per_check * r['accounts'] / r['seconds']:,.0f}x "
-              "looping check")
+        r = _child("--one", size)
+        duck = (f", DuckDB join {r['duckdb']:.2f} s (theme and class shares only)"
+                if r["duckdb"] is not None else "")
+        print(f"batch {r['accounts']:>9,} accounts ({r['rows']:>10,} rows): {r['seconds']:6.2f} s "
+              f"(load {r['load']:.2f} s + compute {r['seconds'] - r['load']:.2f} s), "
+              f"{r['rows'] / r['seconds']:>11,.0f} rows/s, peak {r['peak_mb']:,.0f} MB, "
+              f"{per_check * r['accounts'] / r['seconds']:,.0f}x looping check{duck}")
+    if args.rebalance:
+        r = _child("--one-rebalance", args.rebalance)
+        status = ", ".join(f"{k} {v}" for k, v in r.items()
+                           if k not in ("accounts", "instruments", "seconds"))
+        print(f"batch rebalance {r['accounts']:,} accounts on {r['instruments']} instruments, "
+              f"2 processes: {r['seconds']:.2f} s ({status})")
+
+
+def _child(flag: str, size: int) -> dict[str, Any]:
+    """Run one measurement in a fresh process on two cores; its JSON line."""
+    env = {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
+    cmd = ["taskset", "-c", "0,1"] if sys.platform.startswith("linux") else []
+    out = subprocess.run([*cmd, sys.executable, __file__, flag, str(size)], capture_output=True,
+                         text=True, env={**os.environ, **env}, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 if __name__ == "__main__":

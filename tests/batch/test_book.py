@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import bubbleguard
 from bubbleguard import HoldingsError
 from bubbleguard.batch import check_accounts, read_accounts, read_book
 
@@ -28,13 +29,32 @@ def test_other_missing_columns(snapshot, columns, words):
         read_book(pd.DataFrame(columns), snapshot)
 
 
-def test_rows_without_an_account_and_mixed_currencies_are_errors(snapshot):
+def test_rows_without_an_account_are_an_error(snapshot):
     with pytest.raises(HoldingsError, match=r"1 row\(s\) without an account \(row 2\)"):
         read_book(pd.DataFrame({"account": ["a", None], "symbol": ["VOO", "BND"],
                                 "market_value": [1.0, 2.0]}), snapshot)
-    with pytest.raises(HoldingsError, match="several currencies"):
-        read_book(pd.DataFrame({"account": ["a", "b"], "symbol": ["VOO", "BND"],
-                                "market_value": [1.0, 2.0], "currency": ["USD", "EUR"]}), snapshot)
+
+
+def test_currencies_per_account_as_check_converts_them(snapshot):
+    """One currency: kept; mixed with rates: USD, as check; mixed without a rate: a note."""
+    frame = pd.DataFrame({
+        "account": ["eur", "eur", "mix", "mix", "mix", "bad", "bad", "usd"],
+        "symbol": ["VOO", "BND", "VOO", "0700.HK", "BND", "VOO", "BND", "GLD"],
+        "market_value": [100.0, 50.0, 1000.0, 8000.0, 500.0, 10.0, 20.0, 30.0],
+        "currency": ["EUR", "eur", "USD", "", "CNY", "USD", "XYZ", None]})
+    out = check_accounts(frame, snapshot=snapshot, fx={"CNY": 0.14}).set_index("account")
+    assert out["currency"].astype(str).to_dict() == {"eur": "EUR", "mix": "USD", "bad": "USD",
+                                                     "usd": "USD"}
+    assert out.loc["eur", "total_value"] == 150.0
+    for account in ("eur", "mix"):
+        rows = frame[frame["account"] == account].drop(columns="account")
+        report = bubbleguard.check(rows, snapshot=snapshot, fx={"CNY": 0.14})
+        assert out.loc[account, "total_value"] == pytest.approx(report.total_value, rel=1e-12)
+        assert out.loc[account, "ai"] == pytest.approx(report.exposures.themes["ai"], rel=1e-9)
+    note = out.loc["bad", "notes"]
+    assert "several currencies (USD, XYZ)" in note and "no exchange rate for XYZ" in note
+    assert "--fx XYZ=RATE" in note and np.isnan(out.loc["bad", "ai"])
+    assert out.loc["usd", "codes"] != "" and out.loc["usd", "notes"] == ""
 
 
 def test_rows_check_would_refuse_are_notes_not_a_crash(snapshot):

@@ -78,3 +78,94 @@ def test_parquet_to_the_terminal_is_refused(run, book):
 
 def test_batch_is_listed(run):
     assert "batch" in run("--help").output
+
+
+# --------------------------------------------------------------------------- bad input
+def test_a_corrupt_parquet_file_exits_2_with_one_paragraph(run, tmp_path):
+    path = tmp_path / "book.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file")
+    res = run("batch", str(path))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"Error: {path}: cannot be read as a Parquet file (")
+    assert res.stderr.count("\n") == 1
+
+
+def test_only_unknown_symbols(run, tmp_path):
+    """Values given: checked, all unresolved; quantities without prices: nothing to check, exit 2."""
+    valued = tmp_path / "valued.csv"
+    valued.write_text("account,symbol,market_value\nA,NOPE1,100\nA,NOPE2,50\nB,NOPE3,10\n")
+    res = run("batch", str(valued), "--fail-on", "never")
+    out = pd.read_csv(io.StringIO(res.stdout))
+    assert res.exit_code == 0 and out["unresolved"].tolist() == [1.0, 1.0]
+    assert out.loc[0, "infos"] == 2 and "unknown_symbol" in out.loc[0, "codes"]
+    counted = tmp_path / "counted.csv"
+    counted.write_text("account,symbol,quantity\nA,NOPE1,3\nB,NOPE2,4\n")
+    res = run("batch", str(counted))
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert res.stderr.startswith(f"Error: {counted}: no account could be checked:")
+    assert "row 1 (NOPE1) left out: no price" in res.stderr
+
+
+def test_an_account_mixing_currencies_without_a_rate_is_a_note(run, tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text("account,symbol,market_value,currency\nA,VOO,100,USD\nA,BND,50,XYZ\n"
+                    "B,VOO,80,EUR\nB,BND,20,EUR\n")
+    res = run("batch", str(path), "--fail-on", "never")
+    out = pd.read_csv(io.StringIO(res.stdout)).set_index("account")
+    assert res.exit_code == 0
+    assert "no exchange rate for XYZ" in out.loc["A", "notes"]
+    assert out.loc["B", "currency"] == "EUR" and out.loc["B", "total_value"] == 100.0
+
+
+def test_progress_bar_goes_to_stderr(run, book):
+    res = run("batch", str(book), "--progress", "--fail-on", "never")
+    assert "checking accounts" in res.stderr and "3/3" in res.stderr
+    assert pd.read_csv(io.StringIO(res.stdout))["account"].tolist() == ["A1", "B2", "C3"]
+    assert "checking" not in run("batch", str(book), "--fail-on", "never").stderr
+
+
+def test_fail_on_levels(run, book):
+    assert run("batch", str(book), "--fail-on", "info").exit_code == 1
+    loose = ("--max-issuer", "1", "--max-mag7", "1", "--max-ai", "1", "--max-circular", "1",
+             "--max-top10", "1", "--min-bond", "0", "--min-gold", "0", "--max-over-market", "1")
+    assert run("batch", str(book), *loose).exit_code == 0  # warnings and infos only
+    assert run("batch", str(book), *loose, "--fail-on", "info").exit_code == 1
+
+
+def test_scheduler_needs_the_dask_engine(run, book):
+    res = run("batch", str(book), "--scheduler", "tcp://127.0.0.1:9")
+    assert res.exit_code == 2 and res.stderr == "Error: --scheduler needs --engine dask.\n"
+
+
+# --------------------------------------------------------------------------- engines
+def test_dask_engine_gives_the_local_table(run, book, tmp_path):
+    pytest.importorskip("dask.dataframe")
+    path = tmp_path / "book.parquet"
+    pd.read_csv(book).to_parquet(path)
+    local = run("batch", str(path), "--fail-on", "never")
+    far = run("batch", str(path), "--engine", "dask", "--fail-on", "never")
+    assert far.exit_code == 0
+    a, b = pd.read_csv(io.StringIO(local.stdout)), pd.read_csv(io.StringIO(far.stdout))
+    pd.testing.assert_frame_equal(b, a.sort_values("account").reset_index(drop=True), rtol=1e-12)
+
+
+def test_rebalance_writes_every_account_s_trades_and_status(run, book, tmp_path):
+    trades = tmp_path / "trades.csv"
+    res = run("batch", str(book), "--rebalance", "--output", str(trades), "--workers", "1")
+    assert res.exit_code == 0, res.stderr
+    out = pd.read_csv(trades)
+    assert list(out.columns) == ["account", "symbol", "side", "shares", "value", "status", "note"]
+    assert list(dict.fromkeys(out["account"])) == ["A1", "B2", "C3"]
+    b2 = out[out["account"] == "B2"]
+    assert (b2["status"] == "optimal").all() and "NVDA" in set(b2.loc[b2.side == "sell", "symbol"])
+    strict = run("batch", str(book), "--rebalance", "--workers", "1", "--min-bond", "0.6",
+                 "--min-gold", "0.6")
+    assert strict.exit_code == 2  # 60% bonds and 60% gold: no account can, none is solved
+    assert "no account could be rebalanced" in strict.stderr
+
+
+def test_plain_batch_loads_neither_dask_nor_cvxpy(book):
+    from .test_check import loaded_after, run_cli
+
+    code = run_cli("batch", str(book), "-o", "/dev/null", "--fail-on", "never")
+    assert loaded_after(code, ("dask", "distributed", "cvxpy")) == []

@@ -104,7 +104,7 @@ def test_python_dash_m_and_version(run):
     assert out.returncode == 0 and "version" in out.stdout
 
 
-HEAVY = ("scipy", "cvxpy", "networkx", "matplotlib", "pypfopt")
+HEAVY = ("scipy", "cvxpy", "networkx", "matplotlib", "pypfopt", "dask", "distributed")
 
 
 def loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:

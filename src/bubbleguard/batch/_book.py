@@ -10,6 +10,8 @@ the batch: it is left out of its account and named in that account's notes.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,11 @@ import scipy.sparse as sp
 
 from ..errors import HoldingsError
 from ..holdings._layout import GENERIC_ALIASES, norm
-from ..holdings._portfolio import CASH_SYMBOLS, MAX_AMOUNT
+from ..holdings._portfolio import CASH_SYMBOLS, CURRENCY_NAMES, MAX_AMOUNT
 from ..reference._snapshot import Snapshot
-from ..symbols import normalize_symbols
+from ..symbols import market_currency, normalize_symbols
 
-__all__ = ["Book", "read_accounts", "read_book"]
+__all__ = ["Book", "account_column", "read_accounts", "read_book"]
 
 NUMERIC = ("quantity", "market_value", "price")
 
@@ -54,6 +56,89 @@ class Book:
     values: sp.csr_matrix
     order: sp.csr_matrix
     notes: dict[int, list[str]] = field(default_factory=dict)
+    currency: Any = None  # a categorical column of texts, or None: all USD
+    book_notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Money:
+    """Currencies of a book: per row a rate to USD (None: no account mixes currencies)."""
+
+    rate: np.ndarray | None
+    account: Any  # the currency of each account's values (categorical), or None
+    notes: dict[int, str]
+    book_notes: list[str]
+
+
+def _of(codes: np.ndarray, labels: np.ndarray) -> Any:
+    return pd.Categorical.from_codes(codes, pd.Index(labels, dtype=str))
+
+
+def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray, acct: np.ndarray,
+                n_acc: int, snapshot: Snapshot, fx: Mapping[str, float] | None) -> _Money:
+    """Each account's currency, as ``check`` finds it for the account alone.
+
+    A row's currency is its currency cell, else the one its listing code implies (A shares CNY,
+    Hong Kong codes HKD), else USD. An account in one currency keeps it; an account that mixes
+    currencies is valued in USD at the given rates (USD per unit), else at the snapshot's dated
+    reference rates; an account mixing a currency with no rate is not checked (its note says so).
+    """
+    implied = np.array([market_currency(r) for r in raw], dtype=object)
+    if column is None:
+        if not (implied != "").any():
+            return _Money(None, None, {}, [])
+        text = np.where(implied[raw_codes] == "", "USD", implied[raw_codes])
+    else:
+        given = column.fillna("").astype(str).str.strip().str.upper().to_numpy(object)
+        text = np.where(given == "", implied[raw_codes], given)
+        text = np.where(text == "", "USD", text)
+    row_code, found = pd.factorize(pd.Series(text, dtype=object).map(
+        lambda c: CURRENCY_NAMES.get(c, c)), sort=True)
+    labels: np.ndarray = np.asarray(found, dtype=object)
+    if len(labels) == 1:
+        return _Money(None, _of(np.zeros(n_acc, np.int8), labels), {}, [])
+    lo = np.full(n_acc, len(labels), np.int64)
+    hi = np.full(n_acc, -1, np.int64)
+    np.minimum.at(lo, acct, row_code)
+    np.maximum.at(hi, acct, row_code)
+    mixed = lo != hi
+    usd = int(np.searchsorted(labels, "USD")) if "USD" in labels else -1
+    if not mixed.any():
+        return _Money(None, _of(lo, labels), {}, [])
+    rates = {"USD": 1.0, **{k.upper(): float(v) for k, v in (fx or {}).items()}}
+    book_notes = []
+    in_mixed = sorted(set(labels[np.unique(row_code[mixed[acct]])]))
+    for cur in in_mixed:
+        if cur not in rates and cur in snapshot.fx.index:
+            row = snapshot.fx.loc[cur]
+            rates[cur] = 1.0 / float(row["per_usd"])
+            book_notes.append(f"{cur} converted at the bundled reference rate of {row['per_usd']:g} "
+                              f"{cur} per USD ({row['date']}) in the accounts that mix currencies; "
+                              f"give --fx {cur}=RATE (USD per {cur}) for today's")
+    rate_of = np.array([rates.get(c, np.nan) for c in labels])
+    row_rate = np.where(mixed[acct], rate_of[row_code], 1.0)
+    notes: dict[int, str] = {}
+    missing = np.flatnonzero(np.bincount(acct, weights=np.isnan(row_rate), minlength=n_acc) > 0)
+    if len(missing):
+        rows = np.flatnonzero(np.isin(acct, missing))
+        row_rate[rows] = np.nan  # none of such an account's rows is valued
+        pairs = np.unique(np.column_stack([acct[rows], row_code[rows]]), axis=0)
+        for a in missing:
+            have = labels[pairs[pairs[:, 0] == a, 1]]
+            lack = [c for c in have if c not in rates]
+            notes[int(a)] = (f"not checked: the positions are in several currencies "
+                             f"({', '.join(have)}) and there is no exchange rate for "
+                             f"{', '.join(lack)}; give --fx {lack[0]}=RATE (USD per {lack[0]})")
+    if usd < 0:
+        labels = np.append(labels, "USD")
+        usd = len(labels) - 1
+    return _Money(row_rate, _of(np.where(mixed, usd, lo), labels), notes,
+                  book_notes)
+
+
+def account_column(columns: list[Any], where: str) -> Any:
+    """The column of ``columns`` that holds the account (raises as :func:`read_book` does)."""
+    return _columns(pd.DataFrame(columns=columns), where)["account"]
 
 
 def _columns(frame: pd.DataFrame, where: str) -> dict[str, Any]:
@@ -132,7 +217,9 @@ def _blocks(acct: np.ndarray, n_acc: int) -> list[tuple[slice | np.ndarray, int,
     return out
 
 
-def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame") -> Book:
+def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame", *,
+              workers: int = 1, fx: Mapping[str, float] | None = None,
+              row_numbers: np.ndarray | None = None) -> Book:
     """Value a long-format book: columns account, symbol, market_value and/or quantity, price.
 
     The rows are valued and summed into the matrix one block of accounts at a time, so the
@@ -146,6 +233,12 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
         Reference data (last prices, cash instruments).
     where
         The source's name, for messages.
+    workers
+        Threads that value blocks of rows.
+    fx
+        Rates to USD (USD per unit) for accounts that mix currencies.
+    row_numbers
+        Each row's number (from 0) in the whole book, for notes, when ``frame`` is a part of it.
 
     Returns
     -------
@@ -154,20 +247,12 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
     Raises
     ------
     HoldingsError
-        When a column the batch needs is missing, a row has no account, or the book mixes
-        currencies.
+        When a column the batch needs is missing or a row has no account.
     """
     cols = _columns(frame, where)
     if frame.empty:
         raise HoldingsError(f"{where}: no positions found. Add one row per position with an account, "
                             "a symbol and a quantity or market_value.")
-    if "currency" in cols:
-        cur = frame[cols["currency"]].dropna().astype(str).str.strip().str.upper()
-        kinds = sorted(set(cur[cur != ""]))
-        if len(kinds) > 1:
-            raise HoldingsError(f"{where}: the positions are in several currencies ({', '.join(kinds)}); "
-                                "the batch values every account in one currency. Convert the values "
-                                "first, or check each account with 'bubbleguard check --fx'.")
     account = frame[cols["account"]]
     blank = account.isna().to_numpy(copy=True)
     if not pd.api.types.is_numeric_dtype(account):
@@ -192,15 +277,35 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
                     price=pd.to_numeric(sec["price"].reindex(sym), errors="coerce").to_numpy(float),
                     text=sym)
     columns = {c: frame[cols[c]] if c in cols else None for c in NUMERIC}
+    money = _currencies(frame[cols["currency"]] if "currency" in cols else None, raw_codes, raw,
+                        acct, len(accounts), snapshot, fx)
 
-    notes: dict[int, list[str]] = {}
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for sel, a0, a1 in _blocks(acct, len(accounts)):
+    def block(part: tuple[slice | np.ndarray, int, int]) -> tuple[tuple[np.ndarray, ...],
+                                                                  dict[int, list[str]]]:
+        sel, a0, a1 = part
         inst = inst_of_raw[raw_codes[sel]]
         index = np.arange(sel.start, sel.stop) if isinstance(sel, slice) else sel
-        ok, value = _value(columns, sel, inst, acct[sel], index, syms, notes)
-        parts.append(_sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)))
-    counts, col, total, first = (np.concatenate(p) for p in zip(*parts))
+        mine: dict[int, list[str]] = {}  # blocks hold disjoint accounts: merged as they are
+        named = index if row_numbers is None else row_numbers[index]
+        ok, value = _value(columns, sel, inst, acct[sel], named, syms, mine)
+        if money.rate is not None:  # accounts that mix currencies, in USD
+            value = value * money.rate[sel]
+            ok &= ~np.isnan(value)
+        return _sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)), mine
+
+    blocks = _blocks(acct, len(accounts))
+    if workers > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL on these arrays
+            done = list(pool.map(block, blocks))
+    else:
+        done = [block(b) for b in blocks]
+    notes: dict[int, list[str]] = {}
+    for _, mine in done:
+        notes.update(mine)
+    for a, text in money.notes.items():
+        notes.setdefault(a, []).append(text)
+    counts, col, total, first = (np.concatenate(p) for p in zip(*(d for d, _ in done)))
+    del done
     used = np.flatnonzero(np.bincount(col, minlength=len(sym)) > 0)  # instruments still held
     remap = np.zeros(len(sym), np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
@@ -208,10 +313,10 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame")
     indptr = np.zeros(len(accounts) + 1, np.int64)
     np.cumsum(counts, out=indptr[1:])
     shape = (len(accounts), len(used))
-    values = sp.csr_matrix((total, col, indptr), shape=shape)
+    values = sp.csr_matrix((total.astype(float, copy=False), col, indptr), shape=shape)
     order = sp.csr_matrix((first + 1.0, col, indptr), shape=shape)
     return Book(accounts=pd.Index(accounts), symbols=pd.Index(sym[used]), values=values, order=order,
-                notes=notes)
+                notes=notes, currency=money.account, book_notes=money.book_notes)
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,16 @@ limits (one account's batch findings are ``check``'s findings for that account a
 ``fund_overlap``. Left out: plugins' rules (a rule is a function of one portfolio's context,
 which the batch never builds) and any cap group this engine does not know (it is named in
 :attr:`Batch.notes`); findings carry no message. Inputs are valued as ``check`` values them
-(see :mod:`bubbleguard.batch._book`) except that the batch does no currency conversion and reads
-no user ``asset_class`` column.
+(see :mod:`bubbleguard.batch._book`), each account in its own currency or, when it mixes
+currencies, in USD as ``check`` converts it; the batch reads no user ``asset_class`` column and
+has no ``--base-currency``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
 import scipy.sparse as sp
 
 from .. import plugins
@@ -41,7 +41,7 @@ from ..rules import SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
 
-__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "check_accounts", "run_batch"]
+__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "run_batch"]
 
 #: Finding codes the batch produces, in this order in its arrays.
 CODES = ("issuer_cap_exceeded", "position_cap_exceeded", "theme_cap_exceeded",
@@ -67,9 +67,9 @@ MAX_OVERLAPS = 5
 DENSE_MAX = 1024  # up to this many instruments a chunk of weights is multiplied as a dense array
 CELLS = 1 << 21   # cells per chunk-sized array
 
-ACCOUNT_COLUMNS = ("account", "total_value", "positions", *THEMES, "top_issuer", "top_issuer_weight",
-                   "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES, "unresolved",
-                   "errors", "warnings", "infos", "worst", "codes", "notes")
+ACCOUNT_COLUMNS = ("account", "total_value", "currency", "positions", *THEMES, "top_issuer",
+                   "top_issuer_weight", "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES,
+                   "unresolved", "errors", "warnings", "infos", "worst", "codes", "notes")
 FINDING_COLUMNS = ("account", "code", "severity", "subject", "value", "limit")
 
 
@@ -248,8 +248,13 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     total = np.asarray(values.sum(axis=1)).ravel()
     valid = total > 0
     scale = np.divide(1.0, total, out=np.zeros_like(total), where=valid)
-    w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
-    w: np.ndarray | sp.csr_matrix = w_sparse.toarray() if plan.dense else w_sparse
+    w: np.ndarray | sp.csr_matrix
+    if plan.dense:  # the same products as diag(scale) @ values, without the sparse copy
+        w = values.toarray()
+        w *= scale[:, None]
+        w_sparse = None
+    else:
+        w = w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
     s = np.asarray(w @ plan.vec)
     big = plan.issuers.largest(w, plan.issuer_limit)
     issuer_total = s[:, plan.issuer_total]
@@ -261,7 +266,7 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     found.add(r, "issuer_cap_exceeded", _cap_severity(v, plan.issuer_limit, pol.error_margin), c, v,
               plan.issuer_limit)
     for code, mat, limit, subjects in plan.multi:
-        part = sp.coo_matrix(w_sparse @ mat) if sp.issparse(mat) else None
+        part = sp.coo_matrix(w_sparse @ mat) if w_sparse is not None and sp.issparse(mat) else None
         if part is not None:
             keep = part.data > limit
             r, c, v = part.row[keep], part.col[keep], part.data[keep]
@@ -296,8 +301,9 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
             hit = np.flatnonzero(both[:, p])
             found.add(hit, "fund_overlap", INFO, pair, ov, OVERLAP)
     f = found.arrays()
-    keep = valid[f["row"]]
-    f = {k: a[keep] for k, a in f.items()}
+    if not valid.all():
+        keep = valid[f["row"]]
+        f = {k: a[keep] for k, a in f.items()}
     summary = {"total_value": total, "positions": np.diff(order.indptr), "valid": valid,
                "top": big.top, "top_issuer_weight": big.top_weight, "top10_share": big.top_k,
                "hhi": hhi, "unresolved": s[:, plan.unresolved]}
@@ -308,7 +314,9 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     n = len(total)
     counts = np.bincount(f["row"] * 3 + f["severity"], minlength=3 * n).reshape(n, 3)
     worst = np.zeros((n, len(CODES)), np.int8)  # per code: 1 + its worst severity, 0 if absent
-    np.maximum.at(worst, (f["row"], f["code"]), f["severity"] + 1)
+    for level in range(len(SEVERITIES)):  # the worse severities written last
+        at = f["severity"] == level
+        worst[f["row"][at], f["code"][at]] = level + 1
     summary |= {"infos": counts[:, INFO], "warnings": counts[:, WARNING], "errors": counts[:, ERROR],
                 "code_key": (worst.astype(np.int64) * 4 ** np.arange(len(CODES))).sum(axis=1)}
     return summary, f
@@ -333,7 +341,9 @@ def _spans(n: int, size: int) -> Iterator[tuple[int, int]]:
 def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
               findings: bool = False, fund_holdings: pd.DataFrame | None = None,
               today: dt.date | None = None, chunk_size: int | None = None,
-              workers: int | None = None, where: str = "DataFrame") -> Batch:
+              workers: int | None = None, fx: Mapping[str, float] | None = None,
+              progress: Callable[[int, int], None] | None = None, where: str = "DataFrame",
+              row_numbers: np.ndarray | None = None) -> Batch:
     """Check every account of a long-format book in one pass.
 
     Parameters
@@ -355,8 +365,15 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
         Accounts per chunk (default: as many as keep each chunk's arrays near 16 MB).
     workers
         Threads that evaluate chunks (default: the CPUs, at most 4).
+    fx
+        Rates to USD (USD per unit) for accounts that mix currencies (default: the snapshot's
+        reference rates; an account mixing a currency without one is not checked).
+    progress
+        Called with (accounts done, accounts) as chunks finish.
     where
         The source's name, for messages.
+    row_numbers
+        Each row's number (from 0) in the whole book, for notes, when ``frame`` is a part of it.
 
     Returns
     -------
@@ -364,12 +381,12 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     """
     snap = snapshot if snapshot is not None else load_snapshot()
     pol = policy if policy is not None else load_policy()
-    book = read_book(frame, snap, where)
+    threads = workers or min(4, os.cpu_count() or 1)
+    book = read_book(frame, snap, where, workers=threads, fx=fx, row_numbers=row_numbers)
     snap, provided = plugins.with_providers(snap, list(book.symbols), fund_holdings)
     plan = _Plan(book, snap, pol, today or dt.date.today())
     size = chunk_size or plan.chunk
     spans = list(_spans(len(book.accounts), size))
-    threads = workers or min(4, os.cpu_count() or 1)
 
     n = len(book.accounts)
     table = np.empty((n, len(FLOATS)), order="F")  # the float columns, filled chunk by chunk
@@ -389,16 +406,29 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
                 table[lo:hi, FLOATS.index(k)] = a
         return found
 
+    done = 0
+
+    def tick(span: tuple[int, int]) -> None:
+        nonlocal done
+        done += span[1] - span[0]
+        if progress is not None:
+            progress(done, n)
+
+    parts: list[dict[str, np.ndarray]] = []
     if threads > 1 and len(spans) > 1:
         with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(one, spans))
+            for span, part in zip(spans, pool.map(one, spans)):
+                parts.append(part)
+                tick(span)
     else:
-        parts = [one(span) for span in spans]
+        for span in spans:
+            parts.append(one(span))
+            tick(span)
     accounts = _accounts(book, plan, table, ints, valid)
     out = None
     if findings:
         out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)])
-    return Batch(accounts=accounts, findings=out, notes=[*provided, *plan.notes])
+    return Batch(accounts=accounts, findings=out, notes=[*provided, *book.book_notes, *plan.notes])
 
 
 def _one_blas_thread() -> AbstractContextManager[Any]:
@@ -411,15 +441,13 @@ def _one_blas_thread() -> AbstractContextManager[Any]:
 #: The account table's float columns, in its order.
 FLOATS = ("total_value", *THEMES, "top_issuer_weight", "top10_share", "hhi", "effective_issuers",
           *ASSET_CLASSES, "unresolved")
-#: The dtype pandas gives a column of texts (``str`` from pandas 3, else object).
-_TEXT = pd.Series(["", None]).dtype
-
-
 def _texts(texts: list[Any], inverse: np.ndarray) -> Any:
-    """``texts[inverse]`` as a column of texts (None missing), without one Python object a row."""
-    if _TEXT is np.dtype(object):
-        return np.asarray(texts, dtype=object)[inverse]
-    return pd.array(pa.array(texts, pa.string()).take(pa.array(inverse)), dtype=_TEXT)
+    """``texts[inverse]`` as a categorical column of texts (None missing).
+
+    One code per account and the few distinct texts once: no Python object per row.
+    """
+    codes, distinct = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(np.asarray(codes)[inverse], categories=pd.Index(distinct, dtype=str))
 
 
 def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.ndarray],
@@ -436,8 +464,10 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
     names, top_at = np.unique(np.where(valid & (top >= 0), top, -1), return_inverse=True)
     out = pd.DataFrame(table, columns=list(FLOATS), copy=False)
     out.insert(0, "account", book.accounts)
-    out.insert(2, "positions", ints["positions"])
-    out.insert(3 + len(THEMES), "top_issuer",
+    out.insert(2, "currency", book.currency if book.currency is not None else
+               _texts(["USD"], np.zeros(len(out), np.intp)))
+    out.insert(3, "positions", ints["positions"])
+    out.insert(4 + len(THEMES), "top_issuer",
                _texts([plan.subjects[i] if i >= 0 else None for i in names], top_at.ravel()))
     for k in ("errors", "warnings", "infos"):
         out[k] = ints[k]
@@ -448,7 +478,7 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
         notes = [list(book.notes.get(i, [])) for i in range(len(book.accounts))]
         for i in np.flatnonzero(~valid):
             notes[i].append(bad)
-        out["notes"] = ["; ".join(n) for n in notes]
+        out["notes"] = _texts(["; ".join(n) for n in notes], np.arange(len(notes)))
     else:
         out["notes"] = _texts(["", bad], (~valid).astype(np.int64))
     return out
@@ -468,27 +498,3 @@ def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarr
         "severity": sev[f["severity"][order]], "subject": plan.subjects[f["subject"][order]],
         "value": f["value"][order], "limit": f["limit"][order]}, columns=list(FINDING_COLUMNS))
 
-
-def check_accounts(frame: pd.DataFrame, policy: Policy | None = None,
-                   snapshot: Snapshot | None = None, **options: Any) -> pd.DataFrame:
-    """One row per account of a long-format book: value, exposures and findings by severity.
-
-    Parameters
-    ----------
-    frame
-        One row per position: columns ``account``, ``symbol`` and ``market_value`` and/or
-        ``quantity`` (with an optional ``price``).
-    policy
-        Guardrails (default: the balanced profile's).
-    snapshot
-        Reference data (default: the bundled snapshot).
-    **options
-        Passed to :func:`run_batch` (``today``, ``fund_holdings``, ``chunk_size``, ``workers``).
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`ACCOUNT_COLUMNS`; every number is the one ``check`` gives that account
-        alone (see the module docstring for the rules covered).
-    """
-    return run_batch(frame, policy, snapshot, **options).accounts

@@ -125,8 +125,8 @@ class IssuerWeights:
             done = pending[ok]
             top[done] = np.where(mx[ok] > 0, lv.columns[arg[ok]], -1)
             top_weight[done] = mx[ok]
-            top_k[done] = part[ok].sum(axis=1)
-            y_ok = y[ok]
+            top_k[done] = (part if len(done) == len(y) else part[ok]).sum(axis=1)
+            y_ok = y if len(done) == len(y) else y[ok]
             rr, cc = np.nonzero(y_ok > threshold)
             over.append((done[rr], lv.columns[cc], y_ok[rr, cc]))
             pending = pending[~ok]

@@ -311,9 +311,11 @@ class Rebalancer(TradesMixin):
         return self._built[key]
 
     def _solvers(self, discrete: bool) -> list[str]:
-        import cvxpy as cp
+        if not hasattr(self, "_installed"):  # cvxpy probes every solver's import on each call
+            import cvxpy as cp
 
-        installed = set(cp.installed_solvers()) - self._skip
+            self._installed = frozenset(cp.installed_solvers())
+        installed = self._installed - self._skip
         if discrete:
             first = self.solver if self.solver in MI_SOLVERS else "HIGHS"
             return [s for s in dict.fromkeys([first, "HIGHS", "SCIPY"]) if s in installed]
