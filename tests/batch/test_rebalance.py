@@ -84,3 +84,11 @@ def test_processes_give_the_same_trades(snapshot, policy, trades):
                               progress=lambda done, total: progress.append((done, total)))
     pd.testing.assert_frame_equal(many, trades)
     assert progress[-1] == (3, 3)  # the three accounts with a value
+
+
+def test_whole_share_accounts_on_processes_do_not_hang(snapshot, policy):
+    # HiGHS keeps threads: discrete plans run on spawned workers, never on a forked parent's state
+    one = rebalance_accounts(BOOK, policy, snapshot, universe=UNIVERSE, whole_shares=True)
+    two = rebalance_accounts(BOOK, policy, snapshot, universe=UNIVERSE, whole_shares=True,
+                             workers=2)
+    pd.testing.assert_frame_equal(one, two)

@@ -220,7 +220,9 @@ def rebalance_accounts(frame: pd.DataFrame, policy: Policy | None = None,
     price = np.where(price > 0, price, np.nan)
     buyable = set(candidates)
     recipe = _Recipe(token=uuid.uuid4().hex, symbols=tuple(symbols), policy=pol, objective=objective,
-                     solver=solver, whole_shares=whole_shares, min_trade=min_trade,
+                     solver=solver, whole_shares=whole_shares,
+                     # as in rebalance(): fractional plans have no minimum unless one is given
+                     min_trade=min_trade if whole_shares or min_trade is not None else 0.0,
                      allow_relax=allow_relax, snapshot=snapshot, fund_holdings=fund_holdings,
                      buy_ok=np.array([s in buyable for s in symbols]), price=price)
 
@@ -269,8 +271,10 @@ def _run(recipe: _Recipe, blocks: list[np.ndarray], dense: Callable[[np.ndarray]
         for b in blocks:
             collect(_solve_block(recipe, b, dense(b), cash[b]))
     else:
-        ctx = _fork_context()
-        if ctx is not None:  # build and compile once here; the forked workers inherit it
+        # HiGHS (whole shares, minimum trades) keeps threads a forked child would deadlock on
+        discrete = recipe.whole_shares or recipe.min_trade is None or recipe.min_trade > 0
+        ctx = _fork_context() if not discrete else multiprocessing.get_context("spawn")
+        if not discrete and ctx is not None:  # build and compile once here; the forked workers inherit it
             rb = _rebalancer(recipe)
             first, blocks = blocks[0], blocks[1:]
             collect(_solve_block(recipe, first[:1], dense(first[:1]), cash[first[:1]]))
