@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._model import json_text
 from ..deals._selection import LEVELS, Selection, select
 from ..renderers import _deals as views
 from . import cli
@@ -167,7 +167,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
             payload["cycles"] = [c for c in payload["cycles"] if not name or name in c["parties"]]
         else:
             payload = _party_payload(sel, str(name), cycles, exposure)
-        write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", output)
+        write(json_text(payload), output)
     else:
         _export(sel, fmt, output, view, name, show_cycles, exposure, holdings)
 

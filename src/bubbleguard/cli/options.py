@@ -27,6 +27,28 @@ if TYPE_CHECKING:
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
+#: The largest amount of money any option takes (holdings files have the same bound).
+MAX_AMOUNT = 1e15
+
+
+class Number(click.ParamType):
+    """A finite number between ``low`` and ``high``: click's ``FloatRange`` lets ``nan`` through."""
+
+    name = "number"
+
+    def __init__(self, low: float = -MAX_AMOUNT, high: float = MAX_AMOUNT) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """``value`` as a float, or a usage error that says what is allowed."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        if not self.low <= number <= self.high:  # nan fails both comparisons
+            self.fail(f"{value} is not a number between {self.low:g} and {self.high:g}", param, ctx)
+        return number
+
 
 def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
     """``--format`` and ``--output``."""
@@ -211,9 +233,9 @@ def write_atomic(output: Path, data: bytes) -> bool:
 def show(renderable: Any, width: int | None) -> None:
     """Print a rich renderable on the terminal.
 
-    The text comes from data (issuer and file names), so rich's markup, emoji codes and
-    automatic highlighting are off: a name such as ``[A]`` prints as it is.
+    The text comes from data (issuer and file names): rich's markup, emoji codes and automatic
+    highlighting are off, and control characters are dropped (see ``renderers._format``).
     """
-    from rich.console import Console
+    from ..renderers._format import Printable, console
 
-    Console(width=width, markup=False, emoji=False, highlight=False).print(renderable)
+    console(width=width).print(Printable(renderable))

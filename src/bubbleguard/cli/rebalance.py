@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import input_options, load_inputs, output_options, show, write
+from .options import Number, input_options, load_inputs, output_options, show, write
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
@@ -35,15 +35,15 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
               help="Do not trade this symbol (repeatable).")
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
               help="Do not sell this symbol (repeatable).")
-@click.option("--cash", type=float, default=0.0, show_default=True, metavar="AMOUNT",
+@click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
               help="New cash to invest; negative to withdraw.")
 @click.option("--cash-account", metavar="NAME",
               help="Account receiving new cash or paying a withdrawal (default: the one with the "
                    "most cash, else the first taxable one).")
 @click.option("--whole-shares", is_flag=True,
               help="Trade whole shares only (mixed-integer program).")
-@click.option("--min-trade", type=float, metavar="AMOUNT", help="No trade smaller than this value.")
-@click.option("--tax-rate", type=float, default=0.15, show_default=True,
+@click.option("--min-trade", type=Number(0.0), metavar="AMOUNT", help="No trade smaller than this value.")
+@click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
               help="Weight of realised gains in taxable accounts (0 ignores taxes).")
 @click.option("--solver", default="CLARABEL", show_default=True,
               help="cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...).")

@@ -16,7 +16,6 @@ when a graph is built or drawn.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from .._model import ResultModel
+from .._model import ResultModel, json_text
 from ..errors import DealsError
 from ._table import CERTAINTIES, COLUMNS, DEAL_TYPES, TYPE_COLORS, load_deals, party_label, validate_deals
 
@@ -284,7 +283,7 @@ class DealGraph:
         """Return the graph as networkx's node-link JSON (nodes, edges, graph attributes)."""
         import networkx as nx
 
-        return json.dumps(nx.node_link_data(self.graph, edges="edges"), ensure_ascii=False)
+        return json_text(nx.node_link_data(self.graph, edges="edges"), indent=None)
 
     def to_graphml(self, path: str | PathLike[str]) -> Path:
         """Write GraphML (empty amounts omitted, sources ' ; '-joined) and return the path."""
