@@ -14,21 +14,15 @@ Two bases share it:
 
 Both dump by alias (``return_`` is written ``return``, ``schema_`` ``schema``) and accept field
 names or aliases, so a key is spelled the same by every command and in every nesting.
-
-Every JSON text the package writes goes through :func:`json_text`: strict JSON, with no ``NaN``
-or ``Infinity`` (which strict parsers reject). Inputs are bounded so that none can arise; one
-that does anyway is a bug, and :func:`json_text` names where it is instead of writing it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 from functools import cache
 from typing import Any, TypeVar
 
-__all__ = ["Model", "ResultModel", "json_text"]  # noqa: F822 - ResultModel is built on first use
+__all__ = ["Model", "ResultModel"]  # noqa: F822 - ResultModel is built on first use
 
 M = TypeVar("M", bound="Model")
 
@@ -80,36 +74,6 @@ class Model:
     def field_names(cls) -> list[str]:
         """The field names, in order."""
         return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-
-
-def json_text(data: Any, indent: int | None = 2) -> str:
-    """``data`` as strict JSON text (UTF-8 characters kept), ending with a line break when indented.
-
-    Raises
-    ------
-    ValueError
-        ``data`` holds a NaN or an infinity; the message gives its path (a bug: the inputs
-        are bounded so that none can arise).
-    """
-    try:
-        text = json.dumps(data, ensure_ascii=False, indent=indent, allow_nan=False)
-    except ValueError:
-        raise ValueError(f"a number that is not finite at {_non_finite(data, '$')} would make "
-                         "the JSON output invalid") from None
-    return text + "\n" if indent is not None else text
-
-
-def _non_finite(data: Any, path: str) -> str:
-    """The path of the first NaN or infinity in ``data`` ("" when there is none)."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return f"{path} ({data})"
-    items = data.items() if isinstance(data, dict) else enumerate(data) \
-        if isinstance(data, (list, tuple)) else ()
-    for key, value in items:
-        found = _non_finite(value, f"{path}[{key!r}]" if isinstance(key, str) else f"{path}[{key}]")
-        if found:
-            return found
-    return ""
 
 
 def _result_model() -> type:

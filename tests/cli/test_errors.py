@@ -219,3 +219,34 @@ def test_a_non_finite_number_in_a_result_is_a_bug_not_invalid_json(monkeypatch, 
     res = run("check", str(portfolios["one"]), "-f", "json")
     assert res.exit_code == 3 and res.stdout == ""
     assert "a number that is not finite at $['total_value'] (inf)" in res.stderr
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    (("check", "{one}", "-f", "html", "-o", "{out}"), "report.html"),
+    (("rebalance", "{one}", "--apply-to", "{out}"), "after.csv"),
+    (("scenarios", "{one}", "-f", "csv", "-o", "{out}"), "s.csv"),
+    (("funds", "QQQ", "-f", "csv", "-o", "{out}"), "qqq.csv"),
+    (("deals", "-o", "{out}"), "deals.png"),
+    (("deals", "-o", "{out}"), "deals.graphml"),
+    (("deals", "--cycles", "-o", "{out}"), "cycles.dot"),
+    (("batch", "{book}", "-o", "{out}"), "book.csv"),
+])
+def test_a_full_disk_is_exit_2_and_leaves_the_old_file(tmp_path, portfolios, monkeypatch, args, name):
+    import errno
+
+    book = tmp_path / "book.in.csv"
+    book.write_text("account,symbol,market_value\na,NVDA,100\nb,VOO,200\n")
+    out = tmp_path / name
+    out.write_bytes(b"the old file")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    res = run(*(a.format(one=portfolios["one"], out=out, book=book) for a in args))
+    assert res.exit_code == 2, res.output
+    error = [line for line in res.stderr.splitlines() if line.startswith("Error:")]
+    assert error == [f"Error: Cannot write {out}: No space left on device. Nothing was written; free some "
+                     "space or choose another --output path."]
+    assert out.read_bytes() == b"the old file"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(f".{name}.")]  # no temporary left

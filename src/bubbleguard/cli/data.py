@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .._model import json_text
+from .._output import json_text
 from . import cli
 from .options import output_options, show, write
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._model import json_text
+from .._output import json_text
 from ..deals._selection import LEVELS, Selection, select
 from ..renderers import _deals as views
 from . import cli
-from .options import holdings_options, load_inputs, output_options, show, write
+from .options import holdings_options, load_inputs, output_options, show, write, write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,14 +213,14 @@ def _export(sel: Selection, fmt: str, output: Path | None, view: pd.DataFrame,
     elif output is None:
         raise click.UsageError(f"--format {fmt} writes a file; give it with --output PATH.")
     elif fmt == "graphml":
-        g.to_graphml(output)
+        write(g.graphml_text(), output)
     elif not len(view):
         raise DealsError("no deal matches the filters, so there is nothing to draw; widen "
                          "--certainty, --since or --until.")
     else:
         what = f" around {name}" if name else (" (cycles only)" if show_cycles else "")
         weights = {p: e["weight"] for p, e in exposure.items()} if exposure is not None else None
-        g.draw(output, weights, title=views.picture_title(sel, g, what, holdings))
+        write_bytes(g.picture(fmt, weights, title=views.picture_title(sel, g, what, holdings)), output)
 
 
 def _party_payload(sel: Selection, name: str, cycles: list[Any],

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .._model import json_text
+from .._output import json_text
 from . import cli
 from .options import output_options, show, write
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import BubbleguardError
+from .._output import write_atomic
 from ..renderers._format import FORMATS
 
 if TYPE_CHECKING:
@@ -55,7 +55,8 @@ def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
 
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
         f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Write to this file instead of the terminal.")(f)
+                         help="Write to this file instead of the terminal (whole or not at all; an "
+                              "existing file is replaced, and stderr says so).")(f)
         return click.option("--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
                             show_default=True, help="Output format.")(f)
 
@@ -189,45 +190,16 @@ def write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    data = text.encode("utf-8")
+    write_bytes(text.encode("utf-8"), output)
+
+
+def write_bytes(data: bytes, output: Path) -> None:
+    """Write ``data`` atomically to a file and say so on stderr ("wrote" or "replaced").
+
+    See :func:`bubbleguard._output.write_atomic`: a failure leaves no half-written file.
+    """
     replaced = write_atomic(output, data)
     click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
-
-
-def write_atomic(output: Path, data: bytes) -> bool:
-    """Write ``data`` to ``output`` through a temporary file in the same folder and a rename.
-
-    Returns True when an existing file was replaced.
-    """
-    import os
-    import tempfile
-
-    folder = output.parent
-    if not folder.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: the folder {folder} does not exist. "
-                               "Create it or choose another --output path.")
-    if output.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: it is a folder. Give a file name.")
-    existed = output.exists()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    except OSError as exc:
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror} in {folder}. Check the "
-                               "folder's permissions or choose another --output path.") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain write would give, not mkstemp's
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror}. Nothing was written; free "
-                               "some space or choose another --output path.") from None
-    return existed
 
 
 def show(renderable: Any, width: int | None) -> None:

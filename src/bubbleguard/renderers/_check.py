@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._model import json_text
+from .._output import json_text
 from ._format import THEME_NAMES, bar, csv_text, md, md_document, money, pct, to_text
 
 if TYPE_CHECKING:
