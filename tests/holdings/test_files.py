@@ -564,3 +564,10 @@ def test_a_file_beyond_the_size_limit_is_refused_with_the_way_out(tmp_path: Path
     with pytest.raises(HoldingsError, match=r"is 1\.1 MB, more than the 1 MB a holdings file may have "
                                             r"\(about 10,000 positions.*'bubbleguard batch'"):
         read_holdings_file(write(tmp_path, "symbol,quantity\n" + "NVDA,1\n" * 157_000))
+
+
+def test_the_apostrophe_our_csv_outputs_add_is_read_back_off(tmp_path: Path) -> None:
+    text = "account,symbol,market_value\n'=HYPERLINK(1),NVDA,100\n'+acc,VOO,100\nO'Neil,'QQQ,100\n"
+    raw = read_holdings_file(write(tmp_path, text))
+    assert column(raw, "account") == ["=HYPERLINK(1)", "+acc", "O'Neil"]
+    assert column(raw, "symbol") == ["NVDA", "VOO", "'QQQ"]  # only before formula-like text

@@ -317,6 +317,8 @@ def _tokenize(text: str, source: str, notes: list[str]) -> tuple[list[Row], str]
 
 def _clean(cell: str) -> str:
     cell = printable(cell.replace("\ufeff", "").replace("\u00a0", " ")).strip()
+    if cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@"):
+        return cell[1:]  # the apostrophe our CSV outputs put before formula-like text (--apply-to)
     return _EXCEL_TEXT.sub(r"\1", cell).strip() if cell.startswith('="') else cell
 
 
