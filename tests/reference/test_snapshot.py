@@ -150,3 +150,10 @@ def test_a_cache_that_is_a_link_or_someone_elses_is_not_read(cache, monkeypatch,
     assert reference._read_cache(folder) is not None
     monkeypatch.setattr(os, "getuid", lambda: os.geteuid() + 1)
     assert reference._read_cache(folder) is None
+
+
+def test_a_fund_holdings_file_loses_control_characters_in_every_column(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("fund,symbol,weight,name,as_of\nZZZF,NV\x1bDA,1,\x1b]8;;x\x07NVIDIA,2025-01-01\x9b\n")
+    df = reference.read_fund_holdings(path)
+    assert df.iloc[0][["symbol", "name", "as_of"]].tolist() == ["NVDA", "]8;;xNVIDIA", "2025-01-01"]

@@ -184,11 +184,11 @@ def read_fund_holdings(path: str | Path) -> pd.DataFrame:
     as percentages). A fund whose weights sum to more than 100% is an error; less than 100%
     leaves an explicit unresolved remainder.
     """
-    from ..symbols import normalize_symbols
+    from ..symbols import normalize_symbols, printable
 
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(printable)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read the fund-holdings file ({exc}). Save it as a "
                         "UTF-8 CSV with columns fund, symbol, weight.") from None
