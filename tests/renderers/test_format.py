@@ -33,6 +33,7 @@ def test_markdown_carries_no_html():
     assert (md_document("- `<img src=x onerror=y>` & S&P <0.1%")
             == "- `&lt;img src=x onerror=y>` & S&P &lt;0.1%")
     assert md_document(md_document("<b>")) == md_document("<b>")  # idempotent: renderers may nest
+    assert md_document("a\x1b[2Jb\x07\n| c\t|") == "a[2Jb\n| c\t|"
 
 
 def test_csv_cells_lose_control_characters_but_keep_line_breaks():

@@ -59,13 +59,13 @@ def md(text: object) -> str:
 
 
 def md_document(text: str) -> str:
-    """A Markdown document with no HTML in it: every ``<`` written ``&lt;``.
+    """A Markdown document with no HTML and no control character in it: ``<`` written ``&lt;``.
 
     Markdown viewers pass HTML through, so a name such as ``<script>`` or ``<img src=…>`` in a
     holdings or deal file would run there; without ``<`` no tag, comment or autolink can
     start. Each Markdown renderer applies it to its whole output, so no line is missed.
     """
-    return text.replace("<", "&lt;")
+    return _CSV_CONTROL.sub("", text).replace("<", "&lt;")
 
 
 def pct(x: float | None, signed: bool = False) -> str:
