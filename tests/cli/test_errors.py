@@ -26,6 +26,11 @@ def portfolios(tmp_path: Path) -> dict[str, Path]:
              "bonds": "symbol,market_value\nBND,600\nAGG,400\n",
              "unknown": "symbol,market_value\nZZZZQ,1000\n",
              "one": "symbol,market_value\nNVDA,1000\n"}
+    from bubbleguard.reference import load_snapshot
+
+    securities = load_snapshot().securities
+    stocks = [s for s in securities.index[securities["kind"] == "stock"] if s.isalpha()][:1000]
+    files["thousand"] = "symbol,market_value\n" + "".join(f"{s},1\n" for s in stocks)
     out = {}
     for name, text in files.items():
         out[name] = tmp_path / f"{name}.csv"
@@ -34,7 +39,7 @@ def portfolios(tmp_path: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
-@pytest.mark.parametrize("name", ["cash", "bonds", "unknown", "one"])
+@pytest.mark.parametrize("name", ["cash", "bonds", "unknown", "one", "thousand"])
 def test_edge_portfolios_render_in_every_format(portfolios, name, fmt):
     res = run("check", str(portfolios[name]), "-f", fmt, "--fail-on", "never")
     assert res.exit_code == 0, res.output
