@@ -251,7 +251,8 @@ def test_a_full_disk_is_exit_2_and_leaves_the_old_file(tmp_path, portfolios, mon
     res = run(*(a.format(one=portfolios["one"], out=out, book=book) for a in args))
     assert res.exit_code == 2, res.output
     error = [line for line in res.stderr.splitlines() if line.startswith("Error:")]
+    option = "--apply-to" if "--apply-to" in args else "--output"
     assert error == [f"Error: Cannot write {out}: No space left on device. Nothing was written; free some "
-                     "space or choose another --output path."]
+                     f"space or choose another {option} path."]
     assert out.read_bytes() == b"the old file"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(f".{name}.")]  # no temporary left

@@ -180,7 +180,7 @@ def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
     return out or None
 
 
-def write(text: str, output: Path | None) -> None:
+def write(text: str, output: Path | None, option: str = "--output") -> None:
     """Write text to stdout, or atomically to a file and say so on stderr.
 
     The text goes to a temporary file in the target folder that is renamed over the target, so
@@ -190,15 +190,15 @@ def write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    write_bytes(text.encode("utf-8"), output)
+    write_bytes(text.encode("utf-8"), output, option)
 
 
-def write_bytes(data: bytes, output: Path) -> None:
+def write_bytes(data: bytes, output: Path, option: str = "--output") -> None:
     """Write ``data`` atomically to a file and say so on stderr ("wrote" or "replaced").
 
     See :func:`bubbleguard._output.write_atomic`: a failure leaves no half-written file.
     """
-    replaced = write_atomic(output, data)
+    replaced = write_atomic(output, data, what=f"{option} path")
     click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
 
 

@@ -75,7 +75,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     if apply_to is not None:
         from ..renderers._format import csv_text
 
-        write(csv_text(plan.post_trade_holdings()), apply_to)
+        write(csv_text(plan.post_trade_holdings()), apply_to, "--apply-to")
     if fmt == "table" and output is None:
         show(terminal(plan), width)
     else:
