@@ -157,3 +157,13 @@ def test_a_fund_holdings_file_loses_control_characters_in_every_column(tmp_path)
     path.write_text("fund,symbol,weight,name,as_of\nZZZF,NV\x1bDA,1,\x1b]8;;x\x07NVIDIA,2025-01-01\x9b\n")
     df = reference.read_fund_holdings(path)
     assert df.iloc[0][["symbol", "name", "as_of"]].tolist() == ["NVDA", "]8;;xNVIDIA", "2025-01-01"]
+
+
+def test_pruning_removes_links_without_following_them(cache, tmp_path_factory):
+    precious = tmp_path_factory.mktemp("precious")
+    (precious / "keep.txt").write_text("keep")
+    (cache / "snapshot-link").symlink_to(precious, target_is_directory=True)
+    (cache / "snapshot-dangling").symlink_to(cache / "nowhere")
+    reference.load_snapshot()
+    assert sorted(p.name for p in cache.iterdir()) == [reference._cache_file().name]
+    assert (precious / "keep.txt").read_text() == "keep"

@@ -244,8 +244,8 @@ def _prune(current: Path) -> None:
     import shutil
 
     others = sorted((p for p in current.parent.glob("snapshot-*") if p != current),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
-    folders = [p for p in others if p.is_dir()]
+                    key=lambda p: p.lstat().st_mtime, reverse=True)
+    folders = [p for p in others if p.is_dir() and not p.is_symlink()]  # links: removed, not followed
     for old in folders[CACHE_KEEP - 1:]:
         shutil.rmtree(old, ignore_errors=True)
     for old in set(others) - set(folders):  # caches of earlier formats (pickles)
