@@ -156,3 +156,5 @@ def test_an_overflowing_quantity_times_price_is_an_error_without_a_warning(tiny)
         warnings.simplefilter("error")
         with pytest.raises(HoldingsError, match="AAA is worth more than 1e"):
             load_holdings(df, snapshot=tiny)
+        with pytest.raises(HoldingsError, match="quantity '1e[+]?308' is beyond 1e"):
+            load_holdings(pd.DataFrame({"symbol": ["AAA"], "quantity": [1e308]}), snapshot=tiny)

@@ -266,7 +266,8 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     need = np.isnan(value) & ~np.isnan(qty)
     snap_price = pd.to_numeric(sec["price"].reindex(symbol), errors="coerce").to_numpy(float)
     use = need & ~np.isnan(snap_price)
-    value[use] = qty[use] * snap_price[use]
+    with np.errstate(over="ignore"):
+        value[use] = qty[use] * snap_price[use]
     price[use] = snap_price[use]
     dates = sec["price_date"].reindex(symbol).to_numpy(object)
     source_of[use] = ["snapshot price " + str(d) for d in dates[use]]
