@@ -29,7 +29,7 @@ settings.register_profile("fuzz", max_examples=3000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SYMBOLS = ["VOO", "QQQ", "NVDA", "BND", "GLD", "SGOV", "SPAXX", "CASH", "VNQ", "513100", "00700",
-           "ZZZQ", "=HYPERLINK(1)", "brk b", ""]
+           "ZZZQ", "=HYPERLINK(1)", "brk b", "", "<b>x</b>", "-cmd|x", "@SUM(1)", "Z\x1b]8;;u\x07Q"]
 HEADERS = ["symbol", "Symbol", "Ticker", "quantity", "Qty", "market_value", "Current Value", "price",
            "currency", "account", "cost_basis", "asset_class", "Description", "Type", "证券代码", "市值"]
 CELLS = st.one_of(
@@ -85,9 +85,31 @@ def test_any_holdings_file_gives_a_report_or_a_clear_error(tmp_path: Path, snaps
         message = str(exc)
         assert message and "Traceback" not in message and len(message) < 5_000
         return
-    strict_json(report.model_dump_json())
+    strict_json(bubbleguard.render(report, "json"))
     assert conserved(report) < 1e-9
     assert report.total_value == pytest.approx(sum(p.market_value for p in report.positions))
+    neutralised(report)
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(report: bubbleguard.Report) -> None:
+    """No control character in any text output, no formula in a CSV cell, no HTML in Markdown."""
+    import csv
+    import io
+    import re
+
+    outputs = {fmt: bubbleguard.render(report, fmt, width=100) for fmt in ("table", "csv", "markdown")}
+    for fmt, text in outputs.items():
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text), fmt
+    assert "<" not in outputs["markdown"]
+    for row in csv.reader(io.StringIO(outputs["csv"])):
+        for cell in row:
+            try:
+                float(cell)
+            except ValueError:
+                assert not cell.startswith(FORMULA), cell
 
 
 @given(weights=st.dictionaries(st.sampled_from(SYMBOLS[:12]), st.floats(0.001, 1e6), min_size=1,
@@ -151,3 +173,19 @@ def test_any_scenario_file_loads_or_is_refused_clearly(tmp_path: Path, snapshot,
         load_scenarios(path, snapshot=snapshot)
     except BubbleguardError as exc:
         assert str(exc)
+
+
+@given(value=TOML_VALUES, dimension=st.sampled_from(["asset_class = { equity = %s }",
+                                                      "symbol = { NVDA = %s }", "dependence_extra = %s"]))
+def test_any_shock_gives_strict_results_or_a_clear_error(tmp_path: Path, snapshot, value, dimension):
+    from bubbleguard.scenarios import run_scenarios
+
+    path = tmp_path / "scenarios.toml"
+    path.write_text("[[hypothetical]]\nid = 'x'\nname = 'X'\n[hypothetical.shocks]\n"
+                    + dimension % value + "\n", encoding="utf-8")
+    try:
+        results = run_scenarios({"NVDA": 0.5, "BND": 0.5}, ["x"], file=path, snapshot=snapshot)
+    except BubbleguardError as exc:
+        assert str(exc)
+        return
+    strict_json(bubbleguard.render(results, "json"))

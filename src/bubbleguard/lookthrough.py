@@ -129,8 +129,14 @@ def look_through(symbols: Sequence[str] | pd.Index, snapshot: Snapshot,
     csr = snapshot.holdings_csr
     kind = sec["kind"].to_numpy()
     cls = sec["asset_class"].to_numpy()
-    row_sum = np.add.reduceat(np.append(csr[2], 0.0), csr[0][:-1]) * (np.diff(csr[0]) > 0)
-    expand = (kind == "fund") & (np.diff(csr[0]) > 0) & (cls == "equity")
+    count = np.diff(csr[0])
+    row_sum = np.add.reduceat(np.append(csr[2], 0.0), csr[0][:-1]) * (count > 0)
+    # an issuer's file whose weights add up to a hair over 1 (IJH: 1 + 2.2e-9, from rounding
+    # each weight) is scaled to 1, so a fund's row conserves value to the last bit
+    scale = np.where(row_sum > 1.0, 1.0 / np.maximum(row_sum, 1.0), 1.0)
+    csr = (csr[0], csr[1], csr[2] * np.repeat(scale, count))
+    row_sum = np.minimum(row_sum, 1.0)
+    expand = (kind == "fund") & (count > 0) & (cls == "equity")
     missing_share = np.where(expand, np.clip(1.0 - row_sum, 0.0, None), 0.0)
 
     row, col = np.flatnonzero(known), pos[known]

@@ -69,6 +69,22 @@ def test_apply_to_writes_holdings_that_pass_check(run, tmp_path):
     assert sum(t["value"] for t in json.loads(again.stdout)["trades"]) < 0.01 * report.total_value
 
 
+def test_formula_like_account_names_are_neutralised_and_read_back_as_written(run, tmp_path):
+    holdings = tmp_path / "h.csv"
+    holdings.write_text('account,symbol,market_value\n"=HYPERLINK(""http://x"")",NVDA,6000\n'
+                        "+acc,VOO,3000\n+acc,CASH,1000\n")
+    after = tmp_path / "after.csv"
+    res = run(str(holdings), "--apply-to", str(after), "-f", "csv")
+    assert res.exit_code == 0, res.output
+    for text in (res.stdout, after.read_text()):
+        cells = [c for line in text.splitlines()[1:] for c in line.split(",")]
+        assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "@"))]
+    assert "'=HYPERLINK" in after.read_text() and "'+acc" in after.read_text()
+    from bubbleguard import load_holdings
+
+    assert set(load_holdings(after).positions["account"]) == {'=HYPERLINK("http://x")', "+acc"}
+
+
 def test_conflicting_guardrails_exit_2_with_the_diagnosis(run):
     res = run(EXAMPLE, "--max-turnover", "0.1")
     assert res.exit_code == 2

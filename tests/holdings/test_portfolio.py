@@ -133,3 +133,28 @@ def test_optimiser_weights_as_dict_or_series(tiny):
     with pytest.raises(HoldingsError, match="is negative"):
         load_holdings({"AAA": 1.0, "BBB": -0.1}, snapshot=tiny)
     assert not load_holdings({"AAA": 1000.0, "BBB": 2000.0}, snapshot=tiny).notes  # values, not weights
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), 0.0, -1.0, 1e300, 1e-308])
+def test_an_exchange_rate_that_cannot_be_right_is_refused(tiny, rate):
+    df = pd.DataFrame({"symbol": ["AAA", "BBB"], "market_value": [100, 700], "currency": ["USD", "XYZ"]})
+    with pytest.raises(HoldingsError, match=r"the exchange rate\(s\) XYZ=\S+ cannot be right: a rate is USD"):
+        load_holdings(df, snapshot=tiny, fx={"XYZ": rate})
+
+
+def test_a_value_beyond_the_bound_after_conversion_is_refused(tiny):
+    df = pd.DataFrame({"symbol": ["AAA", "BBB"], "market_value": [100, 1e8], "currency": ["USD", "XYZ"]})
+    with pytest.raises(HoldingsError, match=r"BBB would be worth more than 1e\+15 USD"):
+        load_holdings(df, snapshot=tiny, fx={"XYZ": 1e8})
+
+
+def test_an_overflowing_quantity_times_price_is_an_error_without_a_warning(tiny):
+    import warnings
+
+    df = pd.DataFrame({"symbol": ["AAA"], "quantity": [1e200], "price": [1e200]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(HoldingsError, match="AAA is worth more than 1e"):
+            load_holdings(df, snapshot=tiny)
+        with pytest.raises(HoldingsError, match="quantity '1e[+]?308' is beyond 1e"):
+            load_holdings(pd.DataFrame({"symbol": ["AAA"], "quantity": [1e308]}), snapshot=tiny)

@@ -95,3 +95,75 @@ def test_only_the_newest_caches_are_kept(cache):
     left = sorted(p.name for p in cache.iterdir())
     assert left == sorted([reference._cache_file().name, "snapshot-old0", "snapshot-old1",
                            "unrelated.txt"])
+
+
+def test_under_a_group_umask_the_cache_is_still_private_and_read(cache, monkeypatch):
+    old = os.umask(0o002)
+    try:
+        reference.load_snapshot()
+    finally:
+        os.umask(old)
+    folder = reference._cache_file()
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
+    calls = _parses(monkeypatch)
+    reference.load_snapshot.cache_clear()
+    reference.load_snapshot()
+    assert calls == []  # read back: a cache rewritten on every run would be no cache
+
+
+def test_a_cache_of_the_wrong_shape_is_rebuilt_once_not_a_crash_on_every_run(cache, monkeypatch):
+    reference.load_snapshot()
+    folder = reference._cache_file()
+    pd.DataFrame({"symbol": ["X"], "other": [1]}).to_feather(folder / "securities.arrow")
+    (folder / "securities.arrow").chmod(0o600)
+    calls = _parses(monkeypatch)
+    for _ in range(2):
+        reference.load_snapshot.cache_clear()
+        snap = reference.load_snapshot()
+        assert "kind" in snap.securities.columns and len(snap.securities) > 1000
+    assert calls == [1]  # rebuilt by the first run, read by the second
+
+
+def test_a_cache_with_another_manifest_is_rebuilt(cache, monkeypatch):
+    import json
+
+    reference.load_snapshot()
+    meta_path = reference._cache_file() / "manifest.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["manifest"]["as_of"] = {"fund_holdings": "1999-01-01"}
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    calls = _parses(monkeypatch)
+    reference.load_snapshot.cache_clear()
+    assert reference.load_snapshot().manifest["as_of"]["fund_holdings"] != "1999-01-01" and calls == [1]
+
+
+def test_a_cache_that_is_a_link_or_someone_elses_is_not_read(cache, monkeypatch, tmp_path_factory):
+    reference.load_snapshot()
+    folder = reference._cache_file()
+    moved = tmp_path_factory.mktemp("elsewhere") / "snapshot"
+    folder.rename(moved)
+    folder.symlink_to(moved, target_is_directory=True)
+    assert not reference._private(folder) and reference._read_cache(folder) is None
+    reference.load_snapshot.cache_clear()
+    reference.load_snapshot()  # rebuilt in place of the link; what it pointed to is left alone
+    assert not folder.is_symlink() and folder.is_dir() and (moved / "securities.arrow").exists()
+    assert reference._read_cache(folder) is not None
+    monkeypatch.setattr(os, "getuid", lambda: os.geteuid() + 1)
+    assert reference._read_cache(folder) is None
+
+
+def test_a_fund_holdings_file_loses_control_characters_in_every_column(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("fund,symbol,weight,name,as_of\nZZZF,NV\x1bDA,1,\x1b]8;;x\x07NVIDIA,2025-01-01\x9b\n")
+    df = reference.read_fund_holdings(path)
+    assert df.iloc[0][["symbol", "name", "as_of"]].tolist() == ["NVDA", "]8;;xNVIDIA", "2025-01-01"]
+
+
+def test_pruning_removes_links_without_following_them(cache, tmp_path_factory):
+    precious = tmp_path_factory.mktemp("precious")
+    (precious / "keep.txt").write_text("keep")
+    (cache / "snapshot-link").symlink_to(precious, target_is_directory=True)
+    (cache / "snapshot-dangling").symlink_to(cache / "nowhere")
+    reference.load_snapshot()
+    assert sorted(p.name for p in cache.iterdir()) == [reference._cache_file().name]
+    assert (precious / "keep.txt").read_text() == "keep"

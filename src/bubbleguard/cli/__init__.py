@@ -8,6 +8,7 @@ with the version, and exit code 3 (``--debug`` shows the traceback instead).
 from __future__ import annotations
 
 import gc
+import re
 import sys
 from importlib import import_module
 from typing import Any
@@ -20,6 +21,9 @@ __all__ = ["cli", "main"]
 
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+MAX_QUOTE = 200  # characters of one quoted value in an error message
+MAX_MESSAGE = 2_000  # characters of a whole error message
+_LONG_RUN = re.compile(rf"\S{{{MAX_QUOTE + 1},}}")
 
 
 # command name → module in this package; a module is imported only when its command is used
@@ -35,8 +39,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BubbleguardError as exc:
             _fail(str(exc))
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except click.exceptions.ClickException as exc:
+            exc.message = bounded(exc.message)  # type: ignore[misc]  # click's Final, set before it prints
             raise  # click reports these itself
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
@@ -67,15 +74,31 @@ class _Group(click.Group):
         return cmd
 
 
+def bounded(message: str) -> str:
+    """An error message as one bounded paragraph of printable text.
+
+    Messages quote what they refuse (a cell, a key, an option's value), and a file can hold a
+    cell of megabytes or an escape sequence: any run of more than :data:`MAX_QUOTE` characters
+    without a space is cut, control characters are dropped and the paragraph stops at
+    :data:`MAX_MESSAGE` characters.
+    """
+    from ..symbols import printable
+
+    text = _LONG_RUN.sub(lambda m: m.group()[:MAX_QUOTE] + "…", printable(message))
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE].rstrip() + f"… (cut at {MAX_MESSAGE:,} characters)"
+    return text
+
+
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(f"Error: {bounded(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
 def _internal(exc: Exception) -> None:
     from importlib.metadata import version
 
-    detail = f"{type(exc).__name__}: {exc}"
+    detail = bounded(f"{type(exc).__name__}: {exc}")
     if len(detail) > 300:
         detail = detail[:300] + "…"
     click.echo(f"Internal error in bubbleguard {version('bubbleguard')} ({detail}). This is a bug, "

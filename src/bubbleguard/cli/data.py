@@ -7,11 +7,11 @@ local fund-files folder (see :mod:`bubbleguard.reference.refresh`), and only whe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from .._output import json_text
 from . import cli
 from .options import output_options, show, write
 
@@ -46,7 +46,7 @@ def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) 
 
     result = data_info(folder=folder)
     if fmt == "json":
-        write(json.dumps(result, indent=2, ensure_ascii=False) + "\n", output)
+        write(json_text(result), output)
     elif output is not None:
         from ..renderers._format import to_text
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._output import json_text
 from ..deals._selection import LEVELS, Selection, select
 from ..renderers import _deals as views
 from . import cli
-from .options import holdings_options, load_inputs, output_options, show, write
+from .options import holdings_options, load_inputs, output_options, show, write, write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +167,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
             payload["cycles"] = [c for c in payload["cycles"] if not name or name in c["parties"]]
         else:
             payload = _party_payload(sel, str(name), cycles, exposure)
-        write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", output)
+        write(json_text(payload), output)
     else:
         _export(sel, fmt, output, view, name, show_cycles, exposure, holdings)
 
@@ -213,14 +213,14 @@ def _export(sel: Selection, fmt: str, output: Path | None, view: pd.DataFrame,
     elif output is None:
         raise click.UsageError(f"--format {fmt} writes a file; give it with --output PATH.")
     elif fmt == "graphml":
-        g.to_graphml(output)
+        write(g.graphml_text(), output)
     elif not len(view):
         raise DealsError("no deal matches the filters, so there is nothing to draw; widen "
                          "--certainty, --since or --until.")
     else:
         what = f" around {name}" if name else (" (cycles only)" if show_cycles else "")
         weights = {p: e["weight"] for p, e in exposure.items()} if exposure is not None else None
-        g.draw(output, weights, title=views.picture_title(sel, g, what, holdings))
+        write_bytes(g.picture(fmt, weights, title=views.picture_title(sel, g, what, holdings)), output)
 
 
 def _party_payload(sel: Selection, name: str, cycles: list[Any],

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .._output import json_text
 from . import cli
 from .options import output_options, show, write
 
@@ -57,8 +58,7 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
             df = df[df["coverage"] == coverage]
         if fmt == "json":
             rows = json.loads(df.to_json(orient="records"))
-            text = json.dumps({"schema": "bubbleguard.funds/1", "funds": rows}, indent=2,
-                              ensure_ascii=False) + "\n"
+            text = json_text({"schema": "bubbleguard.funds/1", "funds": rows})
         elif fmt == "csv":
             from ..renderers._format import csv_text
 
@@ -72,7 +72,7 @@ def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage:
     snapshot, _ = with_providers(load_snapshot(), [symbol.strip().upper()], extra)
     fl = fund_exposures(symbol, snapshot)
     if fmt == "json":
-        write(json.dumps(fl, indent=2, ensure_ascii=False) + "\n", output)
+        write(json_text(fl), output)
     elif fmt == "csv":
         write(fund_csv(fl), output)
     else:

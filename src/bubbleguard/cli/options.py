@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import BubbleguardError
+from .._output import write_atomic
 from ..renderers._format import FORMATS
 
 if TYPE_CHECKING:
@@ -27,13 +27,36 @@ if TYPE_CHECKING:
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
+#: The largest amount of money any option takes (holdings files have the same bound).
+MAX_AMOUNT = 1e15
+
+
+class Number(click.ParamType):
+    """A finite number between ``low`` and ``high``: click's ``FloatRange`` lets ``nan`` through."""
+
+    name = "number"
+
+    def __init__(self, low: float = -MAX_AMOUNT, high: float = MAX_AMOUNT) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        """``value`` as a float, or a usage error that says what is allowed."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"'{value}' is not a number", param, ctx)
+        if not self.low <= number <= self.high:  # nan fails both comparisons
+            self.fail(f"{value} is not a number between {self.low:g} and {self.high:g}", param, ctx)
+        return number
+
 
 def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
     """``--format`` and ``--output``."""
 
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
         f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Write to this file instead of the terminal.")(f)
+                         help="Write to this file instead of the terminal (whole or not at all; an "
+                              "existing file is replaced, and stderr says so).")(f)
         return click.option("--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
                             show_default=True, help="Output format.")(f)
 
@@ -157,7 +180,7 @@ def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
     return out or None
 
 
-def write(text: str, output: Path | None) -> None:
+def write(text: str, output: Path | None, option: str = "--output") -> None:
     """Write text to stdout, or atomically to a file and say so on stderr.
 
     The text goes to a temporary file in the target folder that is renamed over the target, so
@@ -167,53 +190,24 @@ def write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    data = text.encode("utf-8")
-    replaced = write_atomic(output, data)
-    click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
+    write_bytes(text.encode("utf-8"), output, option)
 
 
-def write_atomic(output: Path, data: bytes) -> bool:
-    """Write ``data`` to ``output`` through a temporary file in the same folder and a rename.
+def write_bytes(data: bytes, output: Path, option: str = "--output") -> None:
+    """Write ``data`` atomically to a file and say so on stderr ("wrote" or "replaced").
 
-    Returns True when an existing file was replaced.
+    See :func:`bubbleguard._output.write_atomic`: a failure leaves no half-written file.
     """
-    import os
-    import tempfile
-
-    folder = output.parent
-    if not folder.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: the folder {folder} does not exist. "
-                               "Create it or choose another --output path.")
-    if output.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: it is a folder. Give a file name.")
-    existed = output.exists()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
-    except OSError as exc:
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror} in {folder}. Check the "
-                               "folder's permissions or choose another --output path.") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain write would give, not mkstemp's
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror}. Nothing was written; free "
-                               "some space or choose another --output path.") from None
-    return existed
+    replaced = write_atomic(output, data, what=f"{option} path")
+    click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
 
 
 def show(renderable: Any, width: int | None) -> None:
     """Print a rich renderable on the terminal.
 
-    The text comes from data (issuer and file names), so rich's markup, emoji codes and
-    automatic highlighting are off: a name such as ``[A]`` prints as it is.
+    The text comes from data (issuer and file names): rich's markup, emoji codes and automatic
+    highlighting are off, and control characters are dropped (see ``renderers._format``).
     """
-    from rich.console import Console
+    from ..renderers._format import Printable, console
 
-    Console(width=width, markup=False, emoji=False, highlight=False).print(renderable)
+    console(width=width).print(Printable(renderable))

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import input_options, load_inputs, output_options, show, write
+from .options import Number, input_options, load_inputs, output_options, show, write
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown", "html")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
@@ -35,12 +35,12 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
               help="Do not trade this symbol (repeatable).")
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
               help="Do not sell this symbol (repeatable).")
-@click.option("--cash", type=float, default=0.0, show_default=True, metavar="AMOUNT",
+@click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
               help="New cash to invest; negative to withdraw.")
 @click.option("--buy-only", is_flag=True,
               help="Invest the new and held cash without selling: the plan that meets the "
                    "guardrails, or the closest one with the shortfall stated (exit 1).")
-@click.option("--monthly", type=float, metavar="AMOUNT",
+@click.option("--monthly", type=Number(), metavar="AMOUNT",
               help="Invest AMOUNT of new money every month, buying only: the month-by-month "
                    "schedule that reaches the guardrails without selling (at today's prices).")
 @click.option("--suggest-swaps", is_flag=True,
@@ -52,10 +52,10 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--whole-shares/--fractional", default=None,
               help="Trade whole shares only, or fractional shares (default: whole shares when the "
                    "holdings give share counts).")
-@click.option("--min-trade", type=float, metavar="AMOUNT",
+@click.option("--min-trade", type=Number(0.0), metavar="AMOUNT",
               help="No trade smaller than this value (default for whole shares: the larger of 100 "
                    "and 0.25%% of the account; 0 for any size).")
-@click.option("--tax-rate", type=float, default=0.15, show_default=True,
+@click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
               help="Weight of realised gains in taxable accounts (0 ignores taxes).")
 @click.option("--solver", default="CLARABEL", show_default=True,
               help="cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...).")
@@ -91,7 +91,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     if apply_to is not None:
         from ..renderers._format import csv_text
 
-        write(csv_text(plan.post_trade_holdings()), apply_to)
+        write(csv_text(plan.post_trade_holdings()), apply_to, "--apply-to")
     if fmt == "table" and output is None:
         show(terminal(plan), width)
     elif fmt == "html":  # the page: stress results before and after the plan, the deal graph

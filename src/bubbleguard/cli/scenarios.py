@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from . import cli
-from .options import input_options, load_inputs, output_options, show, write
+from .options import Number, input_options, load_inputs, output_options, show, write
 
 FORMATS = ("table", "json", "csv", "markdown")
 
@@ -27,7 +27,7 @@ FORMATS = ("table", "json", "csv", "markdown")
                    "deepseek-2025, ai-selloff-2025-11, ai-unwind or one of your file's ids.")
 @click.option("--top", type=click.IntRange(1, 500), default=15, show_default=True,
               help="Issuer lines kept per hypothetical scenario before an 'other' line.")
-@click.option("--fail-below", type=float, default=None, metavar="RETURN",
+@click.option("--fail-below", type=Number(-1.0, 10.0), default=None, metavar="RETURN",
               help="Exit with 1 when a scenario's portfolio return is below this (e.g. -0.3).")
 @click.option("--rebalance", "with_plan", is_flag=True,
               help="Also run the scenarios on the holdings after a rebalance plan (the guardrails "

@@ -16,7 +16,6 @@ when a graph is built or drawn.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from .._model import ResultModel
+from .._output import json_text, write_atomic
 from ..errors import DealsError
 from ._table import CERTAINTIES, COLUMNS, DEAL_TYPES, TYPE_COLORS, load_deals, party_label, validate_deals
 
@@ -284,10 +284,15 @@ class DealGraph:
         """Return the graph as networkx's node-link JSON (nodes, edges, graph attributes)."""
         import networkx as nx
 
-        return json.dumps(nx.node_link_data(self.graph, edges="edges"), ensure_ascii=False)
+        return json_text(nx.node_link_data(self.graph, edges="edges"), indent=None)
 
     def to_graphml(self, path: str | PathLike[str]) -> Path:
-        """Write GraphML (empty amounts omitted, sources ' ; '-joined) and return the path."""
+        """Write :meth:`graphml_text` to ``path`` (atomically) and return the path."""
+        write_atomic(path, self.graphml_text().encode("utf-8"), what="path")
+        return Path(path)
+
+    def graphml_text(self) -> str:
+        """GraphML text (empty amounts omitted, sources ' ; '-joined)."""
         import networkx as nx
 
         g = self.graph.copy()
@@ -295,8 +300,7 @@ class DealGraph:
             attrs["sources"] = " ; ".join(attrs["sources"])
             if attrs["amount_usd"] is None:
                 del attrs["amount_usd"]
-        nx.write_graphml(g, path)
-        return Path(path)
+        return "\n".join(nx.generate_graphml(g)) + "\n"
 
     def to_dot(self) -> str:
         """Graphviz DOT text: listed parties as boxes, edges labelled with type and amount."""
@@ -332,11 +336,20 @@ class DealGraph:
         Returns
         -------
         pathlib.Path
-            The file written.
+            The file written (atomically: a failed write leaves no half picture).
         """
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if fmt not in ("png", "svg"):
+            raise DealsError(f"{path}: cannot draw to a '.{fmt}' file; use a .png or .svg path.")
+        write_atomic(path, self.picture(fmt, exposure, title=title), what="path")
+        return Path(path)
+
+    def picture(self, fmt: str = "svg", exposure: dict[str, float] | None = None, *,
+                title: str | None = None) -> bytes:
+        """The graph drawn as PNG or SVG bytes (``exposure`` and ``title`` as in :meth:`draw`)."""
         from ..renderers._deal_picture import draw
 
-        return draw(self, Path(path), exposure, title)
+        return draw(self, fmt, exposure, title)
 
 
 def bundled_graph(certainty: Sequence[str] = ("confirmed", "reported", "uncertain")) -> DealGraph:

@@ -30,6 +30,7 @@ NUMERIC = ("quantity", "market_value", "price", "cost_basis")
 #: Any amount, quantity or price beyond this (in any currency) is an input error: sums of such
 #: numbers overflow to infinity, and no real position comes near it.
 MAX_AMOUNT = 1e15
+MIN_RATE, MAX_RATE = 1e-9, 1e9  # USD per unit: beyond any currency's, so values stay finite
 #: Negative weights down to -NOISE are an optimiser's rounding: PyPortfolioOpt's own
 #: ``min_volatility()`` leaves -1.55e-05, and its ``clean_weights()`` cuts at 1e-4.
 NOISE = 1e-4
@@ -259,12 +260,14 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     value[cash_qty] = qty[cash_qty]
     source_of = np.where(np.isnan(value), "", "market_value").astype(object)
     priced = np.isnan(value) & ~np.isnan(qty) & ~np.isnan(price)
-    value[priced] = qty[priced] * price[priced]
+    with np.errstate(over="ignore"):  # a product beyond 1e15 is reported below
+        value[priced] = qty[priced] * price[priced]
     source_of[priced] = "price"
     need = np.isnan(value) & ~np.isnan(qty)
     snap_price = pd.to_numeric(sec["price"].reindex(symbol), errors="coerce").to_numpy(float)
     use = need & ~np.isnan(snap_price)
-    value[use] = qty[use] * snap_price[use]
+    with np.errstate(over="ignore"):
+        value[use] = qty[use] * snap_price[use]
     price[use] = snap_price[use]
     dates = sec["price_date"].reindex(symbol).to_numpy(object)
     source_of[use] = ["snapshot price " + str(d) for d in dates[use]]
@@ -322,6 +325,11 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
     almost always written the other way round (HKD per USD instead of USD per HKD).
     """
     given = {k.upper(): float(v) for k, v in (fx or {}).items()}
+    bad = [f"{k}={v:g}" for k, v in given.items() if not MIN_RATE <= v <= MAX_RATE]  # nan too
+    if bad:
+        raise HoldingsError(f"{where}: the exchange rate(s) {', '.join(bad)} cannot be right: a "
+                            f"rate is USD per unit of the currency, a positive number between "
+                            f"{MIN_RATE:g} and {MAX_RATE:g} (e.g. --fx CNY=0.14).")
     currencies = sorted(set(out["currency"]))
     target = base.upper() if base else (currencies[0] if len(currencies) == 1 else "USD")
     reference = snapshot.fx
@@ -329,10 +337,10 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
         if cur not in reference.index:
             continue
         ref = 1.0 / float(cast(float, reference.at[cur, "per_usd"]))
-        off = max(rate / ref, ref / rate) if rate > 0 else float("inf")
+        off = max(rate / ref, ref / rate)
         if off > 5:
             hint = (f" It looks inverted: {rate:g} {cur} to the dollar is --fx {cur}={1 / rate:.4f}."
-                    if rate > 0 and max(rate * ref, 1 / (rate * ref)) < 5 else "")
+                    if max(rate * ref, 1 / (rate * ref)) < 5 else "")
             raise HoldingsError(
                 f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
                 f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']!s}). Rates are USD per unit of "
@@ -356,6 +364,11 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
     row_rate = out["currency"].map(rates) / rates[target]
     for col in ("market_value", "price", "cost_basis"):
         out[col] = out[col] * row_rate
+    large = out["market_value"] > MAX_AMOUNT
+    if large.any():
+        raise HoldingsError(f"{where}: {', '.join(out.loc[large, 'symbol'].head(5))} would be worth "
+                            f"more than {MAX_AMOUNT:.0e} {target} at the exchange rates given; check "
+                            "the --fx rates (USD per unit of the currency) and the values.")
     out["currency"] = target
     if base:
         notes.append(f"values reported in {target} (from {', '.join(currencies)})")

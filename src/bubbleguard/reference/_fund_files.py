@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from ..errors import DataError
-from ..symbols import normalize_symbols
+from ..symbols import normalize_symbols, printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,7 +126,7 @@ def parse_ishares(content: bytes | str, fund: str, source: str = "") -> FundFile
             break
         body.append(line)
     try:
-        df = pd.read_csv(io.StringIO("\n".join(body)), dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.StringIO("\n".join(body)), dtype=str, keep_default_na=False).map(printable)
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{where}: the holdings table cannot be read ({exc}).") from None
     missing = [c for c in _REQUIRED if c not in df.columns]

@@ -7,9 +7,11 @@ the only source of market facts. Every table carries its source and as-of date
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib.resources import files
@@ -182,11 +184,11 @@ def read_fund_holdings(path: str | Path) -> pd.DataFrame:
     as percentages). A fund whose weights sum to more than 100% is an error; less than 100%
     leaves an explicit unresolved remainder.
     """
-    from ..symbols import normalize_symbols
+    from ..symbols import normalize_symbols, printable
 
     path = Path(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(printable)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: cannot read the fund-holdings file ({exc}). Save it as a "
                         "UTF-8 CSV with columns fund, symbol, weight.") from None
@@ -233,6 +235,8 @@ def _cache_file() -> Path | None:
 CACHE_KEEP = 3  # snapshot caches kept (one per installed copy or version in use)
 CACHE_FORMAT = "bubbleguard.snapshot-cache/2"  # Arrow IPC files: loading them runs no code
 _FRAMES = ("securities", "issuers", "funds", "holdings")
+_SOURCES = ("securities.csv", "issuers.csv", "funds.csv", "fund_holdings.csv")  # one per frame
+_INDEX = ["symbol", "issuer_id", "fund", None]
 
 
 def _prune(current: Path) -> None:
@@ -240,8 +244,8 @@ def _prune(current: Path) -> None:
     import shutil
 
     others = sorted((p for p in current.parent.glob("snapshot-*") if p != current),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
-    folders = [p for p in others if p.is_dir()]
+                    key=lambda p: p.lstat().st_mtime, reverse=True)
+    folders = [p for p in others if p.is_dir() and not p.is_symlink()]  # links: removed, not followed
     for old in folders[CACHE_KEEP - 1:]:
         shutil.rmtree(old, ignore_errors=True)
     for old in set(others) - set(folders):  # caches of earlier formats (pickles)
@@ -249,9 +253,26 @@ def _prune(current: Path) -> None:
 
 
 def _private(path: Path) -> bool:
-    """Owned by this user and writable by nobody else (a planted cache is not read)."""
-    info = path.stat()
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+    """Owned by this user, writable by nobody else and not a link (a planted cache is not read)."""
+    info = path.lstat()
+    return (info.st_uid == os.getuid() and not info.st_mode & 0o022
+            and not stat.S_ISLNK(info.st_mode))
+
+
+def _shaped(frames: list[pd.DataFrame]) -> bool:
+    """The cached tables have the bundled files' columns, as text (the weights as numbers)."""
+    for frame, source in zip(frames, _SOURCES, strict=True):
+        with packaged(source).open("rb") as fh:
+            header = next(csv.reader([fh.readline().decode("utf-8-sig")]))
+        names = [frame.index.name] * (frame.index.name is not None) + list(frame.columns)
+        if names != header:
+            return False
+        numeric = {"weight"} if source == "fund_holdings.csv" else set()
+        for column in frame.columns:
+            want = pd.api.types.is_float_dtype if column in numeric else pd.api.types.is_string_dtype
+            if not want(frame[column]):
+                return False
+    return True
 
 
 def _read_cache(folder: Path) -> tuple[Any, ...] | None:
@@ -262,10 +283,14 @@ def _read_cache(folder: Path) -> tuple[Any, ...] | None:
             return None
         frames = [pd.read_feather(p) for p in files]
         meta = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if meta.get("format") != CACHE_FORMAT or meta.get("key") != folder.name:
+        if (meta.get("format") != CACHE_FORMAT or meta.get("key") != folder.name
+                or meta.get("index") != _INDEX):
             return None
-        frames = [f.set_index(i) if i else f for f, i in zip(frames, meta["index"], strict=True)]
-        return (*frames, meta["manifest"])
+        frames = [f.set_index(i) if i else f for f, i in zip(frames, _INDEX, strict=True)]
+        manifest = json.loads(packaged("manifest.json").read_text(encoding="utf-8"))
+        if not _shaped(frames) or meta.get("manifest") != manifest:
+            return None  # another version's tables, or damaged ones: rebuilt
+        return (*frames, manifest)
     except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt
         return None
 
@@ -285,6 +310,10 @@ def _write_cache(folder: Path, tables: tuple[Any, ...]) -> None:
             meta = {"format": CACHE_FORMAT, "key": folder.name, "index": index,
                     "manifest": tables[4]}
             (tmp / "manifest.json").write_text(json.dumps(meta), encoding="utf-8")
+            for written in tmp.iterdir():  # 0600 whatever the umask, or the next run rejects it
+                written.chmod(0o600)
+            if folder.is_symlink():  # removed, never followed
+                folder.unlink()
             shutil.rmtree(folder, ignore_errors=True)  # a damaged or foreign one
             os.replace(tmp, folder)
         finally:

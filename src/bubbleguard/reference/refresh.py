@@ -233,15 +233,16 @@ def write_fund_file(ff: FundFile, folder: str | Path | None = None) -> Path:
     Path
         The file written.
     """
+    from .._output import write_atomic
+
     target_dir = funds_folder(folder)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
-        path = target_dir / f"{ff.fund}.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        ff.holdings[["fund", "symbol", "weight", "name", "as_of"]].to_csv(
-            tmp, index=False, lineterminator="\n", float_format="%.8g")
-        os.replace(tmp, path)
     except OSError as exc:
         raise DataError(f"Cannot write the {ff.fund} holdings into {target_dir} ({exc.strerror}); "
                         "choose another folder with --dir.") from None
+    path = target_dir / f"{ff.fund}.csv"
+    text = ff.holdings[["fund", "symbol", "weight", "name", "as_of"]].to_csv(
+        index=False, lineterminator="\n", float_format="%.8g")
+    write_atomic(path, text.encode("utf-8"), what="folder with --dir")
     return path

@@ -16,8 +16,8 @@ __all__ = ["render"]
 #: result type → (renderer module, function)
 _RENDERERS = {
     "bubbleguard.report.Report": ("._check", "render"),
-    "bubbleguard.Plan": ("._plan", "render"),
-    "bubbleguard.scenarios.ScenarioResults": ("._scenarios", "render_scenarios"),
+    "bubbleguard.planner._plan.Plan": ("._plan", "render"),
+    "bubbleguard.scenarios._results.ScenarioResults": ("._scenarios", "render_scenarios"),
 }
 
 

@@ -252,13 +252,9 @@ def deal_party_exposure(report: Report, graph: DealGraph) -> dict[str, float]:
 
 def deal_graph_svg(graph: DealGraph, report: Report | None = None, *, title: str | None = None) -> str:
     """Draw ``graph`` as SVG, nodes sized by the report's exposure to each party."""
-    import tempfile
-    from pathlib import Path
-
     exposure = deal_party_exposure(report, graph) if report is not None else None
-    with tempfile.TemporaryDirectory() as tmp, _rc():
-        path = graph.draw(Path(tmp) / "deals.svg", exposure=exposure, title=title)
-        return path.read_text(encoding="utf-8")
+    with _rc():
+        return graph.picture("svg", exposure, title=title).decode("utf-8")
 
 
 def inline_svg(svg: str, prefix: str, label: str) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._format import THEME_NAMES, bar, csv_text, md, money, pct, to_text
+from .._output import json_text
+from ._format import THEME_NAMES, bar, csv_text, md, md_document, money, pct, to_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -213,14 +214,14 @@ def markdown(report: Report, top: int = 15) -> str:
     a = report.data_as_of
     out += ["", f"_Data as of: fund holdings {report.fund_holdings_dates()}, deals {a['deals']}, "
                 f"prices {a['prices']}._", ""]
-    return "\n".join(out)
+    return md_document("\n".join(out))
 
 
 def render(report: Report, fmt: str, *, width: int = 120, fail_on: str = "error",
            deals: DealGraph | None = None) -> str:
     """Render a report to text in one of :data:`FORMATS` (``deals``: the graph the HTML draws)."""
     if fmt == "json":
-        return report.model_dump_json(indent=2) + "\n"
+        return json_text(report.model_dump(mode="json"))
     if fmt == "csv":
         return csv_text(report.to_frame("issuers").assign(
             symbols=lambda d: d["symbols"].map(lambda s: " ".join(s or [])),

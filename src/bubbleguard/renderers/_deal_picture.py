@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..deals._table import DEAL_TYPES, TYPE_COLORS, party_label
@@ -16,16 +15,16 @@ def _share(weight: float) -> str:
     return "<0.1%" if 0 < weight < 0.0005 else f"{weight:.1%}"
 
 
-def draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
-         title: str | None) -> Path:
-    """Render ``g`` with matplotlib's Agg/SVG canvases (no pyplot, no global backend change)."""
+def draw(g: DealGraph, fmt: str, exposure: dict[str, float] | None, title: str | None) -> bytes:
+    """Render ``g`` as PNG or SVG bytes (matplotlib's Agg/SVG canvases, no pyplot or backend change)."""
+    import io
+
     import networkx as nx
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
-        raise DealsError(f"{path}: cannot draw to a '.{fmt}' file; use a .png or .svg path.")
+        raise DealsError(f"cannot draw the deal graph as '{fmt}'; use png or svg.")
     graph, nodes = g.graph, g.parties
     if exposure is not None:
         weights: dict[str, float] = {}
@@ -95,8 +94,9 @@ def draw(g: DealGraph, path: Path, exposure: dict[str, float] | None,
     ax.set_title(title or f"AI deal graph: {graph.number_of_edges()} deals among {len(nodes)} "
                  f"parties, data as of {g.as_of}\n{basis}", fontsize=13)
     ax.margins(0.06)
-    fig.savefig(path, format=fmt, dpi=130)
-    return path
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=130)
+    return buffer.getvalue()
 
 
 _LISTED, _PRIVATE = "#ffd166", "#cfd8dc"

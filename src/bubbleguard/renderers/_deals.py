@@ -13,7 +13,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._format import csv_text, md, pct
+from ._format import csv_text, md, md_document, pct
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -202,7 +202,7 @@ def markdown(sections: list[Section], footer: list[str]) -> str:
             out.append("")
         out += [f"{n}\n" for n in notes]
     out += ["_" + " ".join(footer) + "_", ""]
-    return "\n".join(out)
+    return md_document("\n".join(out))
 
 
 def csv(sel: Selection, view: pd.DataFrame, name: str | None, show_cycles: bool,

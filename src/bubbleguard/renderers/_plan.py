@@ -5,10 +5,10 @@ Each renderer returns a string or a rich renderable; only the CLI writes to the 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from ._format import csv_text, md, money, pct
+from .._output import json_text
+from ._format import csv_text, md, md_document, money, pct
 
 if TYPE_CHECKING:
     from ..planner._plan import Plan
@@ -221,7 +221,7 @@ def markdown(plan: Plan) -> str:
         out += [f"- {n}" for n in plan.notes]
         out += [f"- risk proxy for {s}: {p}" for s, p in plan.proxies.items()]
     out.append("")
-    return "\n".join(out)
+    return md_document("\n".join(out))
 
 
 def render(plan: Plan, fmt: str, *, width: int = 120, scenarios: Any = None,
@@ -237,7 +237,7 @@ def render(plan: Plan, fmt: str, *, width: int = 120, scenarios: Any = None,
 
         return report_html(plan.before, plan=plan, scenarios=scenarios, deals=deals)
     if fmt == "json":
-        return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return json_text(plan.model_dump(mode="json"))
     if fmt == "csv":
         return csv_text(plan.to_frame("schedule" if plan.schedule else "trades"))
     if fmt == "markdown":

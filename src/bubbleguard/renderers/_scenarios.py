@@ -5,10 +5,10 @@ Each returns a string or a rich renderable; only the CLI writes to the terminal.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from ._format import csv_text, md, pct
+from .._output import json_text
+from ._format import csv_text, md, md_document, pct
 
 if TYPE_CHECKING:
     from ..scenarios._results import ScenarioResult, ScenarioResults
@@ -109,7 +109,7 @@ def scenarios_markdown(results: ScenarioResults, level: int = 1) -> str:
     if notes:
         out += ["", f"{h}# Notes", "", *notes]
     out += ["", f"_{FOOTNOTE} Prices as of {results.prices_as_of}._", ""]
-    return "\n".join(out)
+    return md_document("\n".join(out))
 
 
 def scenarios_csv(results: ScenarioResults) -> str:
@@ -133,7 +133,7 @@ def scenarios_csv(results: ScenarioResults) -> str:
 def render_scenarios(results: ScenarioResults, fmt: str, *, width: int = 120) -> str:
     """Render results to text in one of :data:`SCENARIO_FORMATS`."""
     if fmt == "json":
-        return json.dumps(results.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return json_text(results.model_dump(mode="json"))
     if fmt == "csv":
         return scenarios_csv(results)
     if fmt == "markdown":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ScenarioError
 from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, packaged
+from ..symbols import printable
 
 __all__ = ["DIMENSIONS", "ROLES", "HistoricalScenario", "ScenarioDef", "ShockScenario", "Shocks",
            "builtin_scenarios", "parse_scenarios", "read_scenario_file"]
@@ -165,7 +167,7 @@ def parse_scenarios(data: Mapping[str, Any], snapshot: Snapshot | None, *, where
         if not isinstance(entry, Mapping):
             problems.append(f"[[{kind}]] entry {n} is not a table")
             continue
-        sid = str(entry.get("id", "")).strip()
+        sid = printable(str(entry.get("id", ""))).strip()
         label = f"scenario '{sid}'" if sid else f"[[{kind}]] entry {n}"
         mine: list[str] = []
         if not sid:
@@ -176,8 +178,8 @@ def parse_scenarios(data: Mapping[str, Any], snapshot: Snapshot | None, *, where
         seen.add(sid)
         for key in sorted(set(entry) - _SCENARIO_KEYS):
             mine.append(f"unknown key '{key}'" + _hint(key, _SCENARIO_KEYS))
-        name = str(entry.get("name") or sid)
-        text = {k: str(entry.get(k, "")).strip() for k in ("description", "assumptions")}
+        name = printable(str(entry.get("name") or sid)).strip()
+        text = {k: printable(str(entry.get(k, ""))).strip() for k in ("description", "assumptions")}
         if kind == "historical":
             start, end = (_date(entry.get(k), k, mine) for k in ("start", "end"))
             if start and end and start >= end:
@@ -329,6 +331,9 @@ def _shocks(raw: Any, snapshot: Snapshot | None, problems: list[str]) -> Shocks 
 def _number(value: Any, where: str, problems: list[str]) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         problems.append(f"{where} = {value!r} is not a number")
+        return None
+    if math.isnan(value):  # TOML's nan: no shock is "not a number"
+        problems.append(f"{where} = nan is not a number; write the shock as a fraction, e.g. -0.3")
         return None
     return float(value)
 
