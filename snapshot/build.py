@@ -216,9 +216,38 @@ def collect_xray(c: Collector, raw: Path, skip: set[str]) -> None:
             "weight": pd.to_numeric(data["weight"], errors="coerce").fillna(0) / 100.0,
             "is_cash": is_cash[~other_dash],
         })
+        note = "issuer holdings downloaded about 2025-11-18/19; Vanguard weights rounded to 0.01%"
+        if fund in ROUNDED_TAIL:
+            note += _share_rounded_tail(c, fund, out)
         c.add(fund, out, as_of="2025-11-18", source="portfolio-xray (issuer files, Nov 2025)",
-              coverage="full", priority=3,
-              note="issuer holdings downloaded about 2025-11-18/19; Vanguard weights rounded to 0.01%")
+              coverage="full", priority=3, note=note)
+
+
+# total-market funds whose files list every holding (the row count is the fund's holdings count)
+# with weights rounded to 0.01%, so that thousands of small holdings show 0.00%
+ROUNDED_TAIL = {"VTI", "VXUS", "VWO", "VEA", "ITOT", "IXUS"}
+ROUNDING = 0.00005  # a holding shown as 0.00% is below 0.005% of the fund
+
+
+def _share_rounded_tail(c: Collector, fund: str, out: pd.DataFrame) -> str:
+    """Spread the weight a file leaves out over its holdings listed at 0.00%, when they can hold it.
+
+    Every holding shown as 0.00% is below 0.005%; when the remainder split equally over them
+    stays below that bound, each gets the equal share (an estimate within the rounding, labelled
+    in the fund's note). Otherwise the remainder stays unresolved.
+    """
+    funds = set(read_curated("instruments.csv")["symbol"].map(norm_symbol))  # stocks only
+    symbol = out["symbol"].astype(str).str.strip()
+    tail = (out["weight"] == 0) & ~out["is_cash"] & (symbol != "") & ~symbol.map(norm_symbol).isin(funds)
+    rest = 1.0 - float(out["weight"].sum())
+    if not tail.any() or rest <= 0 or rest / tail.sum() >= ROUNDING:
+        return ""
+    out.loc[tail, "weight"] = rest / tail.sum()
+    c.notes.append(f"{fund}: the {rest:.2%} its file leaves out is spread over the {int(tail.sum())} "
+                   f"holdings it lists at 0.00% ({rest / tail.sum():.5%} each, below the 0.005% "
+                   "they round from): estimated weights")
+    return (f"; the {int(tail.sum())} holdings listed at 0.00% share the remaining {rest:.2%} "
+            "equally (estimated within the rounding)")
 
 
 def collect_major(c: Collector, raw: Path) -> None:
@@ -404,8 +433,11 @@ def _collapse_made_up(c: Collector, sec: pd.DataFrame, funds: set[str]) -> pd.Da
     made_up = base[base != base.index]
     # an international fund's local line whose name is a spelling of the ticker's company
     # (Richter Gedeon Nyrt and GEDEON RICHTER, Puregold and PURE GOLD) is that company
+    # a ticker known by no name of its own (a top-10 or price file's US line: MT, ARGX) is the
+    # company its international local line names
     alike = [x for x, b in made_up.items() if b in sec.index
-             and _same_company(sec.at[x, "name"], sec.at[b, "name"])]
+             and (_same_company(sec.at[x, "name"], sec.at[b, "name"])
+                  or (x == b + ".X" and sec.at[b, "name"] in ("", b)))]
     moved = {sec.at[x, "issuer_id"]: sec.at[made_up[x], "issuer_id"] for x in alike}
     sec = sec.assign(issuer_id=sec["issuer_id"].map(lambda s: moved.get(s, s)))
     issuer = sec["issuer_id"]
