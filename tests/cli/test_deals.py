@@ -229,7 +229,7 @@ def test_csv_round_trips_through_deals(tmp_path):
     assert ok("--format", "csv", "--output", path) == ""
     mine = load_deals(path)
     assert list(mine["deal_id"]) == list(load_deals()["deal_id"])
-    assert mine["amount_shared"].sum() == 7
+    assert mine["amount_shared"].sum() == 5
     cycles = json.loads(ok("--deals", path, "--cycles", "--format", "json"))
     assert len(cycles["cycles"]) == 12
     out = ok("--deals", path, "--width", "200")
