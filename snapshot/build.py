@@ -367,6 +367,37 @@ def read_identifiers() -> pd.DataFrame:
                          "issuer_code": cusip.str[:6]}).query("issuer_code != '' or isin != ''")
 
 
+AI_UNIVERSE = {"version": "1", "date": "2026-11-21", "file": "snapshot/curated/ai_universe.csv",
+               "curated_by": "the project: role and reason per issuer, reviewed against the source "
+                             "articles and the deal table"}
+
+
+def ai_sources(ai: pd.DataFrame, deals: pd.DataFrame, summary: Path) -> pd.Series:
+    """Where each AI issuer's inclusion is backed: the deals that name it, the source articles.
+
+    An issuer named by neither keeps the project's curation as its only source, and says so.
+    """
+    text = summary.read_text(encoding="utf-8").lower() if summary.exists() else ""
+    parties = pd.concat([deals[["source_ticker", "deal_id"]].set_axis(["ticker", "deal_id"], axis=1),
+                         deals[["target_ticker", "deal_id"]].set_axis(["ticker", "deal_id"], axis=1)])
+    ids = parties[parties["ticker"] != ""].groupby("ticker")["deal_id"].agg(
+        lambda d: sorted({x.split("-")[0] for x in d}))
+    out = []
+    for row in ai.itertuples():
+        tickers = [norm_symbol(t) for t in row.symbols.split(";")]
+        found = sorted({d for t in tickers for d in ids.get(t, [])})
+        parts = []
+        if found:
+            shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+            parts.append(f"deal table {shown}")
+        word = row.issuer.split()[0].lower()
+        if re.search(rf"\b{re.escape(word)}\b", text) or (row.magnificent7 == "true"):
+            parts.append("the source articles name it")
+        out.append("; ".join(parts) or f"curated list v{AI_UNIVERSE['version']} only: "
+                   "no deal or source article names it")
+    return pd.Series(out, index=ai.index)
+
+
 def read_curated(name: str) -> pd.DataFrame:
     return pd.read_csv(CURATED / name, dtype=str, keep_default_na=False)
 
@@ -528,12 +559,12 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     iss = (names.drop_duplicates("issuer_id").set_index("issuer_id")[["name"]]
            .rename(columns={"name": "issuer"}))
     curated = ai_rows.drop_duplicates("issuer").set_index("issuer_id")
-    for col in ("role", "magnificent7", "reason"):
+    for col in ("role", "magnificent7", "reason", "source"):
         iss[col] = curated[col].reindex(iss.index).fillna("")
     iss.loc[curated.index.intersection(iss.index), "issuer"] = curated["issuer"]
     missing = sorted(set(curated.index) - set(iss.index))
     if missing:
-        extra = curated.loc[missing, ["issuer", "role", "magnificent7", "reason"]]
+        extra = curated.loc[missing, ["issuer", "role", "magnificent7", "reason", "source"]]
         iss = pd.concat([iss, extra])
         c.notes.append("AI-universe issuers with no listing in any fund file: " + ", ".join(extra["issuer"]))
     by_issuer = sec.groupby("issuer_id")
@@ -634,6 +665,11 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     instruments = read_curated("instruments.csv")
     instruments["symbol"] = instruments["symbol"].map(norm_symbol)
     ai = read_curated("ai_universe.csv")
+    sys.path.insert(0, str(HERE))
+    from deals import build_deals  # noqa: E402
+
+    deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
+    ai["source"] = ai_sources(ai, deals, raw.parent.parent / "articles" / "SUMMARY.md")
     aliases = read_curated("issuer_aliases.csv")
     name_aliases = read_curated("issuer_name_aliases.csv")
 
@@ -724,10 +760,6 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     with gzip.GzipFile(out / "prices.csv.gz", "wb", mtime=0) as fh:
         fh.write(buf.getvalue().encode())
 
-    sys.path.insert(0, str(HERE))
-    from deals import build_deals  # noqa: E402
-
-    deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
     write_csv(deals, out / "deals.csv")
 
     fx = pd.read_csv(CURATED / "fx_reference.csv", dtype=str, keep_default_na=False)
@@ -735,11 +767,13 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
 
     manifest = {
         "schema": "bubbleguard.snapshot/1",
+        "themes": {"ai": {**AI_UNIVERSE, "issuers": len(ai)}},
         "built_from": "the raw reference data beside the repository, by snapshot/build.py",
         "as_of": {
             "fund_holdings": funds.loc[funds["coverage"] == "full", "as_of"].mode().iloc[0],
             "deals": str(deals["date"].max()),
             "prices": str(prices.index.max().date()),
+            "ai_universe": AI_UNIVERSE["date"],
         },
         "tables": {
             "securities.csv": {"rows": len(securities), "source": "fund holdings files; curated "

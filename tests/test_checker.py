@@ -91,10 +91,13 @@ def test_example_findings_and_context(example):
 def test_json_contract(example):
     data = json.loads(render(example, "json"))
     assert data["schema"] == "bubbleguard.report/1"
-    assert set(data["data_as_of"]) == {"fund_holdings", "fund_holdings_newest", "deals", "prices"}
+    assert set(data["data_as_of"]) == {"fund_holdings", "fund_holdings_newest", "deals", "prices",
+                                       "ai_universe"}
     assert {"symbol", "market_value", "weight", "kind"} <= set(data["positions"][0])
     first = data["exposures"]["issuers"][0]
     assert {"issuer", "symbols", "weight", "direct_weight", "via_funds_weight", "themes"} <= set(first)
+    assert first["issuer"] == "NVIDIA" and first["reason"].startswith("Dominant supplier of AI")
+    assert first["source"].startswith("deal table D006")  # what backs its place in the AI list
     assert set(data["exposures"]["themes"]) == {"magnificent7", "ai", "circular_deals"}
     assert {"symbol", "weight", "reason"} <= set(data["exposures"]["unresolved"][0])
     assert {"code", "severity", "subject", "value", "limit", "message"} <= set(data["findings"][0])

@@ -133,3 +133,13 @@ def test_total_market_funds_agree_within_a_point_and_a_half(snapshot):
     vti, itot = _theme_shares(snapshot, "VTI"), _theme_shares(snapshot, "ITOT")
     _agree(vti, itot, within=0.015)
     assert snapshot.funds.at["SCHB", "source"] == "approximated by VTI"
+
+
+def test_every_ai_issuer_has_a_role_a_reason_and_a_source_and_the_list_a_version(snapshot):
+    ai = snapshot.issuers.loc[sorted(snapshot.themes["ai"])]
+    assert len(ai) == snapshot.manifest["themes"]["ai"]["issuers"] == 50
+    assert (ai["reason"] != "").all() and (ai["source"] != "").all()
+    assert snapshot.manifest["themes"]["ai"]["version"] == "1"
+    assert snapshot.as_of["ai_universe"] == snapshot.manifest["themes"]["ai"]["date"]
+    assert "D022" in ai.at["MSFT", "source"]
+    assert (snapshot.issuers.loc[~snapshot.issuers.index.isin(ai.index), "source"] == "").all()
