@@ -13,6 +13,8 @@ as-of date, source), never copies of the raw files:
     symbol → issuer, name, sector, country, kind, asset class, fund category, last price.
 ``issuers.csv``
     issuer id → display name, sector, country, AI role and the reason it is in the AI universe.
+``identifiers.csv``
+    symbol → ISIN, where a source publishes one (the issuer master merges by them first).
 ``funds.csv``
     one row per fund with holdings: as-of date, source, coverage (full or top 10), weight sum.
 ``fund_holdings.csv``
@@ -28,6 +30,7 @@ as-of date, source), never copies of the raw files:
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import io
 import json
@@ -44,6 +47,7 @@ from bubbleguard.symbols import normalize as norm_symbol
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CURATED = HERE / "curated"
+RESEARCH = HERE / "research" / "us_funds"
 DEFAULT_RAW = ROOT.parent / "shared" / "data" / "raw"
 DEFAULT_OUT = ROOT / "src" / "bubbleguard" / "data"
 
@@ -75,7 +79,8 @@ ISHARES_COLUMNS = ["Ticker", "Name", "Sector", "Asset Class", "Weight (%)", "Pri
 # --------------------------------------------------------------------------- helpers
 def clean_name(name: str) -> str:
     """Issuer key from a security name: legal suffixes and share classes removed."""
-    s = re.sub(r"[^A-Z0-9& ]+", " ", str(name).upper())
+    s = re.sub(r"['’]", "", str(name).upper())  # Moody's, Pilgrim's: one word
+    s = re.sub(r"[^A-Z0-9& ]+", " ", s)
     s = re.sub(r"\b(CLASS|CL|SERIES|SER)\s+[A-Z0-9]\b", " ", s)
     s = re.sub(r"\b(CLASS|CL)\b$", " ", s.strip())
     words = [w for w in s.split() if w not in LEGAL_WORDS]
@@ -125,6 +130,7 @@ class Collector:
         self.prices: list[pd.DataFrame] = []  # symbol, price, price_date, priority
         self.notes: list[str] = []
         self.renames = pd.DataFrame(columns=["source_fund", "orig", "name", "symbol"])
+        self.collapsed: dict[str, str] = {}
 
     def add(self, fund: str, df: pd.DataFrame, *, as_of: str, source: str, coverage: str,
             priority: int, note: str = "") -> None:
@@ -200,16 +206,48 @@ def collect_xray(c: Collector, raw: Path, skip: set[str]) -> None:
             c.notes.append(f"{fund}: {int(other_dash.sum())} rows without a ticker "
                            f"({', '.join(data.loc[other_dash, 'name'].head(3))}) left in the remainder")
         data = data[~other_dash]
+        # the files' country field is an enrichment that is often wrong (PROVENANCE.md): it
+        # is kept only for the US funds' US rows; international funds' rows get no country
+        us_row = (data["country"] == "United States") & (fund not in INTERNATIONAL_FUNDS)
         out = pd.DataFrame({
             "symbol": tick[~other_dash], "name": data["name"],
             "sector": data["sector"].map(SECTORS).fillna(""),
-            "country": np.where(data["country"] == "United States", "United States", ""),
+            "country": np.where(us_row, "United States", ""),
             "weight": pd.to_numeric(data["weight"], errors="coerce").fillna(0) / 100.0,
             "is_cash": is_cash[~other_dash],
         })
+        note = "issuer holdings downloaded about 2025-11-18/19; Vanguard weights rounded to 0.01%"
+        if fund in ROUNDED_TAIL:
+            note += _share_rounded_tail(c, fund, out)
         c.add(fund, out, as_of="2025-11-18", source="portfolio-xray (issuer files, Nov 2025)",
-              coverage="full", priority=3,
-              note="issuer holdings downloaded about 2025-11-18/19; Vanguard weights rounded to 0.01%")
+              coverage="full", priority=3, note=note)
+
+
+# total-market funds whose files list every holding (the row count is the fund's holdings count)
+# with weights rounded to 0.01%, so that thousands of small holdings show 0.00%
+ROUNDED_TAIL = {"VTI", "VXUS", "VWO", "VEA", "ITOT", "IXUS"}
+ROUNDING = 0.00005  # a holding shown as 0.00% is below 0.005% of the fund
+
+
+def _share_rounded_tail(c: Collector, fund: str, out: pd.DataFrame) -> str:
+    """Spread the weight a file leaves out over its holdings listed at 0.00%, when they can hold it.
+
+    Every holding shown as 0.00% is below 0.005%; when the remainder split equally over them
+    stays below that bound, each gets the equal share (an estimate within the rounding, labelled
+    in the fund's note). Otherwise the remainder stays unresolved.
+    """
+    funds = set(read_curated("instruments.csv")["symbol"].map(norm_symbol))  # stocks only
+    symbol = out["symbol"].astype(str).str.strip()
+    tail = (out["weight"] == 0) & ~out["is_cash"] & (symbol != "") & ~symbol.map(norm_symbol).isin(funds)
+    rest = 1.0 - float(out["weight"].sum())
+    if not tail.any() or rest <= 0 or rest / tail.sum() >= ROUNDING:
+        return ""
+    out.loc[tail, "weight"] = rest / tail.sum()
+    c.notes.append(f"{fund}: the {rest:.2%} its file leaves out is spread over the {int(tail.sum())} "
+                   f"holdings it lists at 0.00% ({rest / tail.sum():.5%} each, below the 0.005% "
+                   "they round from): estimated weights")
+    return (f"; the {int(tail.sum())} holdings listed at 0.00% share the remaining {rest:.2%} "
+            "equally (estimated within the rounding)")
 
 
 def collect_major(c: Collector, raw: Path) -> None:
@@ -246,7 +284,120 @@ def collect_top10(c: Collector, raw: Path, have: set[str]) -> None:
               note="top 10 holdings only; the rest is unresolved")
 
 
+def read_research(name: str) -> pd.DataFrame:
+    """A holdings table of ``snapshot/research/us_funds`` (fund, ticker, name, weight, ...)."""
+    df = pd.read_csv(RESEARCH / name, dtype=str, keep_default_na=False)
+    df = df[~df["ticker"].str.match(r"^\d")]  # SPY's contingent value right line
+    return df.assign(name=df["name"].str.replace(r"\.\.\.$", "", regex=True).str.strip(),
+                     weight=pd.to_numeric(df["weight"], errors="coerce"))
+
+
+SCHWAB_PAGE = ("Schwab research holdings page, scraped {date} (William-Kruta/etftracker@31a7250)")
+
+
+def collect_research(c: Collector) -> None:
+    """The fund lists found for funds the raw data lacks (see research/us_funds/PROVENANCE.md)."""
+    spy = read_research("SPY_holdings_2026-04-10.csv")
+    c.add("SPY", spy.rename(columns={"ticker": "symbol"}), as_of="2026-04-10",
+          source="SSGA SPY daily holdings file via emathew-gif/stock-opportunity", coverage="full",
+          priority=2)
+    for fund, name in (("SCHD", "SCHD_holdings_2026-04-13.csv"), ("SCHG", "SCHG_holdings_2026-04-01.csv"),
+                       ("SMH", "SMH_holdings_2026-04-13.csv")):
+        df = read_research(name)
+        as_of = df["as_of"].iloc[0]
+        c.add(fund, df.rename(columns={"ticker": "symbol"}), as_of=as_of,
+              source=SCHWAB_PAGE.format(date=as_of), coverage="full", priority=6,
+              note="weights rounded to 0.01%; rows the scraper dropped stay unresolved")
+    dia = read_research("DIA_holdings_2025-11-20.csv")
+    c.add("DIA", dia.rename(columns={"ticker": "symbol"}), as_of="2025-11-20",
+          source="SSGA DIA holdings table (as of 2025-11-20) quoted by stoxenta.watermelon250701.com",
+          coverage="full", priority=6,
+          note="the 30 Dow members before the 2026-06-29 change (Alphabet replaced Verizon)")
+    _check_price_weighted(c, dia)
+    # RSP: every S&P 500 company at one equal weight; a company's share classes split its weight
+    # in proportion to their SPY weights (GOOGL and GOOG share Alphabet's)
+    codes = read_identifiers().drop_duplicates("symbol").set_index("symbol")["issuer_code"]
+    members = spy.assign(symbol=spy["ticker"].map(norm_symbol))
+    members["company"] = members["symbol"].map(codes).replace("", np.nan).fillna(members["symbol"])
+    share = members["weight"] / members.groupby("company")["weight"].transform("sum")
+    members["weight"] = share / members["company"].nunique()
+    c.add("RSP", members[["symbol", "name", "weight"]], as_of="2026-04-10",
+          source="derived: equal weights of the S&P 500 members in SSGA's SPY file of 2026-04-10",
+          coverage="full", priority=7,
+          note=f"method weights ({members['company'].nunique()} companies at 1/"
+               f"{members['company'].nunique()} each), not RSP's own file: RSP resets to equal "
+               "weights each quarter and drifts between resets")
+    mag7 = pd.DataFrame({"symbol": ["AAPL", "AMZN", "GOOGL", "META", "MSFT", "NVDA", "TSLA"],
+                         "name": "", "weight": 1 / 7})
+    c.add("MAGS", mag7, as_of="2025-03-31",
+          source="derived: the prospectus's equal-weight exposure to the Magnificent Seven "
+                 "(as of 2025-03-31, quoted by portfoliometrics.net)",
+          coverage="full", priority=9,
+          note="method weights, 1/7 each: MAGS holds the seven through stocks and total-return "
+               "swaps and rebalances quarterly")
+
+
+def _check_price_weighted(c: Collector, dia: pd.DataFrame) -> None:
+    """Note how far DIA's weights are from price weights at IVV's closing prices two days before.
+
+    The Dow is price-weighted (SSGA's 2024 DIA file holds the same share count of every member),
+    so the weights should follow the prices; a large gap would mean a damaged table.
+    """
+    ivv = next(p for p in c.prices if p["price_date"].iloc[0] == "2025-11-18")
+    px = ivv.drop_duplicates("symbol").set_index("symbol")["price"]
+    price = px.reindex(dia["ticker"].map(norm_symbol)).to_numpy()
+    implied = price / np.nansum(price) * dia["weight"].sum()
+    gap = float(np.nanmax(np.abs(implied - dia["weight"].to_numpy())))
+    c.notes.append(f"DIA: its 2025-11-20 weights are within {gap:.2%} of price weights at IVV's "
+                   "2025-11-18 closes (the Dow is price-weighted)")
+
+
 # --------------------------------------------------------------------------- tables
+def read_identifiers() -> pd.DataFrame:
+    """Ticker → ISIN and issuer number from ``snapshot/research/us_funds/issuer_identifiers.csv``.
+
+    The issuer number is the first six characters of the CUSIP (the issuer part; share classes
+    of one company share it: GOOGL and GOOG are 02079K). Only ISINs are shipped (see the licence
+    remark in that folder's PROVENANCE.md); a CUSIP is the 9 characters inside a US ISIN.
+    """
+    df = pd.read_csv(RESEARCH / "issuer_identifiers.csv", dtype=str, keep_default_na=False)
+    df = df[~df["ticker"].str.match(r"^\d")]  # a contingent value right line, not a company
+    cusip = df["cusip"].where(df["cusip"].str.fullmatch(r"[0-9A-Z]{9}"), "")
+    return pd.DataFrame({"symbol": df["ticker"].map(norm_symbol), "isin": df["isin"],
+                         "issuer_code": cusip.str[:6]}).query("issuer_code != '' or isin != ''")
+
+
+AI_UNIVERSE = {"version": "1", "date": "2026-11-21", "file": "snapshot/curated/ai_universe.csv",
+               "curated_by": "the project: role and reason per issuer, reviewed against the source "
+                             "articles and the deal table"}
+
+
+def ai_sources(ai: pd.DataFrame, deals: pd.DataFrame, summary: Path) -> pd.Series:
+    """Where each AI issuer's inclusion is backed: the deals that name it, the source articles.
+
+    An issuer named by neither keeps the project's curation as its only source, and says so.
+    """
+    text = summary.read_text(encoding="utf-8").lower() if summary.exists() else ""
+    parties = pd.concat([deals[["source_ticker", "deal_id"]].set_axis(["ticker", "deal_id"], axis=1),
+                         deals[["target_ticker", "deal_id"]].set_axis(["ticker", "deal_id"], axis=1)])
+    ids = parties[parties["ticker"] != ""].groupby("ticker")["deal_id"].agg(
+        lambda d: sorted({x.split("-")[0] for x in d}))
+    out = []
+    for row in ai.itertuples():
+        tickers = [norm_symbol(t) for t in row.symbols.split(";")]
+        found = sorted({d for t in tickers for d in ids.get(t, [])})
+        parts = []
+        if found:
+            shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+            parts.append(f"deal table {shown}")
+        word = row.issuer.split()[0].lower()
+        if re.search(rf"\b{re.escape(word)}\b", text) or (row.magnificent7 == "true"):
+            parts.append("the source articles name it")
+        out.append("; ".join(parts) or f"curated list v{AI_UNIVERSE['version']} only: "
+                   "no deal or source article names it")
+    return pd.Series(out, index=ai.index)
+
+
 def read_curated(name: str) -> pd.DataFrame:
     return pd.read_csv(CURATED / name, dtype=str, keep_default_na=False)
 
@@ -266,14 +417,17 @@ def _split_local_listings(c: Collector, attrs: pd.DataFrame, us_symbols: set[str
         (attrs["source_fund"] == "ACWI") & attrs["country"].ne("United States"))
     local = intl & attrs["symbol"].isin(us_symbols)
     attrs.loc[local, "symbol"] = attrs.loc[local, "symbol"] + ".X"
-    first_word = attrs["name"].map(clean_name).str.split().str[0].fillna("")
+    first_word = attrs["name"].map(clean_name).str.replace(r"^(?:PT|[A-Z]) ", "", regex=True)
+    first_word = first_word.str.split().str[0].fillna("")
     named = attrs[first_word != ""].assign(word=first_word)
     votes = (named.groupby(["symbol", "word"]).agg(n=("priority", "size"), best=("priority", "min"))
              .reset_index().sort_values(["symbol", "n", "best"], ascending=[True, False, True]))
     votes["rank"] = votes.groupby("symbol").cumcount()
     rank = attrs.assign(word=first_word).merge(votes[["symbol", "word", "rank"]], how="left",
                                                on=["symbol", "word"])["rank"].fillna(0).astype(int)
-    other = (rank > 0).to_numpy()
+    # a US ticker names one company at a time: US funds' rows of one ticker are never split,
+    # whatever their spelling (Schlumberger and SLB, j2 Global and Ziff Davis)
+    other = ((rank > 0) & intl.to_numpy()).to_numpy()
     attrs.loc[other, "symbol"] = attrs.loc[other, "symbol"] + ".X" + rank[other].astype(str).to_numpy()
     moved = attrs.loc[local | other, "symbol"]
     if len(moved):
@@ -283,10 +437,75 @@ def _split_local_listings(c: Collector, attrs: pd.DataFrame, us_symbols: set[str
     return attrs
 
 
+SPELLING_WORDS = {"CIA", "COMPANHIA", "AL", "PT", "TBK", "NYRT", "PJSC", "GROUP", "HOLDINGS",
+                  "HOLDING", "HLDS", "SHS"}
+
+
+def _same_company(a: str, b: str) -> bool:
+    """Two names spelling one company: equal letters, or nearly equal sorted words."""
+    wa = [w for w in clean_name(a).split() if w not in SPELLING_WORDS]
+    wb = [w for w in clean_name(b).split() if w not in SPELLING_WORDS]
+    if not wa or not wb:
+        return False
+    if "".join(wa) == "".join(wb):
+        return True
+    return difflib.SequenceMatcher(None, " ".join(sorted(wa)), " ".join(sorted(wb))).ratio() >= 0.9
+
+
+def _collapse_made_up(c: Collector, sec: pd.DataFrame, funds: set[str]) -> pd.DataFrame:
+    """Give a made-up ``.X`` symbol its ticker back when no other company needs the ticker.
+
+    The split is undone where the issuer merge found the two rows to be one company (VOO's
+    "Facebook Inc" under META, SPY's "AT+T INC" under T), and where the ticker itself names no
+    security (a local code listed by international funds only). ``c.collapsed`` maps each
+    made-up symbol to the ticker it gets back; the holdings follow it.
+    """
+    base = pd.Series(sec.index.str.replace(r"(?:\.X\d*)+$", "", regex=True), index=sec.index)
+    made_up = base[base != base.index]
+    # an international fund's local line whose name is a spelling of the ticker's company
+    # (Richter Gedeon Nyrt and GEDEON RICHTER, Puregold and PURE GOLD) is that company
+    # a ticker known by no name of its own (a top-10 or price file's US line: MT, ARGX) is the
+    # company its international local line names
+    alike = [x for x, b in made_up.items() if b in sec.index
+             and (_same_company(sec.at[x, "name"], sec.at[b, "name"])
+                  or (x == b + ".X" and sec.at[b, "name"] in ("", b)))]
+    moved = {sec.at[x, "issuer_id"]: sec.at[made_up[x], "issuer_id"] for x in alike}
+    sec = sec.assign(issuer_id=sec["issuer_id"].map(lambda s: moved.get(s, s)))
+    issuer = sec["issuer_id"]
+    same = made_up.index[made_up.isin(sec.index) & (issuer.reindex(made_up.to_numpy()).to_numpy()
+                                                    == issuer[made_up.index].to_numpy())]
+    free = made_up[~made_up.isin(sec.index) & ~made_up.isin(funds)]  # VEA the fund stays VEA
+    free_issuers = pd.DataFrame({"base": free, "issuer": issuer[free.index]})
+    one_company = free_issuers.groupby("base")["issuer"].transform("nunique") == 1
+    back = {**{s: made_up[s] for s in same}, **dict(free[one_company.to_numpy()])}
+    c.collapsed = back
+    renamed = sec.rename(index=back)
+    grouped = renamed.groupby(level=0)
+    known_sector = grouped["sector"].agg(lambda s: next((x for x in s if x != "Unknown"), "Unknown"))
+    known_country = grouped["country"].agg(lambda s: next((x for x in s if x), ""))
+    renamed = renamed[~renamed.index.duplicated(keep="first")]  # a base row comes first
+    renamed["sector"] = known_sector.reindex(renamed.index)
+    renamed["country"] = known_country.reindex(renamed.index)
+    renamed.index.name = "symbol"
+    # the issuer id follows its symbol when the made-up symbol named the issuer
+    renamed["issuer_id"] = renamed["issuer_id"].map(lambda s: back.get(s, s))
+    left = int(renamed.index.str.contains(r"[.]X[0-9]*$").sum())
+    c.notes.append(f"{len(back)} made-up symbols got their ticker back (the same company under "
+                   f"another name, or a ticker no other company uses); {left} remain for "
+                   "companies whose ticker another company uses")
+    return renamed.sort_index()
+
+
 def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
                      aliases: pd.DataFrame, last_prices: pd.DataFrame,
-                     us_symbols: set[str], name_aliases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Securities master and issuer table."""
+                     us_symbols: set[str], name_aliases: pd.DataFrame,
+                     same_issuer: list[list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Securities master and issuer table.
+
+    Issuers are merged by stable identifier first (``same_issuer``: tickers whose CUSIPs share
+    the issuer number, such as GOOGL and GOOG), then by listing (the curated aliases: ASML.AS is
+    ASML), then by cleaned name with the curated former names (Facebook Inc is Meta).
+    """
     attrs = pd.concat(c.attrs, ignore_index=True)
     attrs["name"] = attrs["name"].fillna("").astype(str)
     attrs["orig"] = attrs["symbol"]
@@ -321,10 +540,17 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     ai_rows["issuer_id"] = ai_rows["issuer"].map(ai_primary)
     alias = dict(zip(aliases["symbol"].map(norm_symbol), aliases["issuer_symbol"].map(norm_symbol)))
     alias.update(dict(zip(ai_rows["symbol"], ai_rows["issuer_id"])))
+    for group in same_issuer:  # one issuer number: one issuer, named as the curated tables do
+        named_as = [alias[s] for s in group if s in alias]
+        primary = named_as[0] if named_as else min(group, key=lambda s: (len(s), s))
+        alias.update({s: primary for s in group if s not in alias})
     issuer = issuer.where(~issuer.index.isin(list(alias)), issuer.index.to_series().map(alias))
     # a symbol merged by alias pulls its name-mates along
     issuer = issuer.map(lambda s: alias.get(s, s))
     sec["issuer_id"] = issuer
+    sec = _collapse_made_up(c, sec, set(instruments["symbol"]) | {"CASH"})
+    issuer = sec["issuer_id"]
+    mixed = sec["name"].map(lambda s: not str(s).isupper())
 
     # display names: curated, else a mixed-case name, else the titled upper-case name
     names = pd.DataFrame({"issuer_id": issuer, "name": sec["name"].map(display_name),
@@ -333,12 +559,12 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
     iss = (names.drop_duplicates("issuer_id").set_index("issuer_id")[["name"]]
            .rename(columns={"name": "issuer"}))
     curated = ai_rows.drop_duplicates("issuer").set_index("issuer_id")
-    for col in ("role", "magnificent7", "reason"):
+    for col in ("role", "magnificent7", "reason", "source"):
         iss[col] = curated[col].reindex(iss.index).fillna("")
     iss.loc[curated.index.intersection(iss.index), "issuer"] = curated["issuer"]
     missing = sorted(set(curated.index) - set(iss.index))
     if missing:
-        extra = curated.loc[missing, ["issuer", "role", "magnificent7", "reason"]]
+        extra = curated.loc[missing, ["issuer", "role", "magnificent7", "reason", "source"]]
         iss = pd.concat([iss, extra])
         c.notes.append("AI-universe issuers with no listing in any fund file: " + ", ".join(extra["issuer"]))
     by_issuer = sec.groupby("issuer_id")
@@ -389,6 +615,39 @@ def build_prices(raw: Path, anchors: list[str]) -> tuple[pd.DataFrame, pd.DataFr
     return out, last_prices
 
 
+SAME_INDEX_AS = {"VOO": "IVV", "SPLG": "IVV"}  # S&P 500 funds dated against IVV's dated file
+
+
+def infer_as_of(c: Collector, holdings: pd.DataFrame, prices: pd.DataFrame, fund: str,
+                ref: str) -> None:
+    """Date a fund's list by the prices its weights imply, against a dated list of one index.
+
+    Two funds of one index hold the same shares per unit, so a stock's weight ratio between
+    them is its price ratio between their dates (up to one constant). The date whose closes
+    explain the ratios of the 20-odd priced stocks above 0.2% best is the list's date; it
+    replaces the download date when the fit is close (spread under 2%).
+    """
+    meta = next(f for f in c.funds if f["fund"] == fund)
+    ref_meta = next(f for f in c.funds if f["fund"] == ref)
+    w = holdings[holdings["fund"] == fund].groupby("symbol")["weight"].sum()
+    r = holdings[holdings["fund"] == ref].groupby("symbol")["weight"].sum()
+    common = sorted(s for s in w.index.intersection(r.index).intersection(prices.columns)
+                    if w[s] > 0.002)
+    at = pd.Timestamp(ref_meta["as_of"])
+    window = prices.loc[at - pd.Timedelta(days=60):at + pd.Timedelta(days=60), common].dropna()
+    ratio = np.log(w[common] / r[common])
+    spread = (ratio - np.log(window / prices.loc[at, common])).std(axis=1)
+    date = spread.idxmin()
+    if spread[date] < 0.02 and date.date().isoformat() != meta["as_of"]:
+        c.notes.append(f"{fund}: holdings dated {date.date()} (not the download date "
+                       f"{meta['as_of']}): its weights match {ref}'s {ref_meta['as_of']} list "
+                       f"revalued at that day's closes ({len(common)} stocks, spread "
+                       f"{spread[date]:.1%})")
+        meta["as_of"] = date.date().isoformat()
+        meta["note"] = (meta["note"] + "; " if meta["note"] else "") + (
+            f"as-of date inferred from prices against {ref}")
+
+
 def scenario_anchors() -> list[str]:
     spec = tomllib.loads((DEFAULT_OUT / "scenarios.toml").read_text())
     dates = []
@@ -406,6 +665,11 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     instruments = read_curated("instruments.csv")
     instruments["symbol"] = instruments["symbol"].map(norm_symbol)
     ai = read_curated("ai_universe.csv")
+    sys.path.insert(0, str(HERE))
+    from deals import build_deals  # noqa: E402
+
+    deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
+    ai["source"] = ai_sources(ai, deals, raw.parent.parent / "articles" / "SUMMARY.md")
     aliases = read_curated("issuer_aliases.csv")
     name_aliases = read_curated("issuer_name_aliases.csv")
 
@@ -419,7 +683,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
                     priority=5, as_of="2025-01-08",
                     note="as-of date inferred from the file's prices")
     collect_major(c, raw)
-    collect_xray(c, raw, skip={"IVV"})
+    collect_research(c)
+    collect_xray(c, raw, skip={"IVV", "SPY"})
     collect_ark(c, raw)
     collect_top10(c, raw, have={f["fund"] for f in c.funds})
 
@@ -432,20 +697,27 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
                    .drop_duplicates("symbol")[["symbol", "price", "price_date"]])
 
     all_attrs = pd.concat(c.attrs, ignore_index=True)
+    # a ticker is a US ticker when a US fund lists it, or ACWI's iShares file places it in the
+    # US; international funds' own rows never make a ticker a US one
     us_rows = ~all_attrs["source_fund"].isin(INTERNATIONAL_FUNDS | {"ACWI"}) | (
-        all_attrs["country"] == "United States")
+        (all_attrs["source_fund"] == "ACWI") & (all_attrs["country"] == "United States"))
     us_symbols = (set(all_attrs.loc[us_rows, "symbol"].map(norm_symbol)) | set(prices.columns)
                   | set(instruments["symbol"]))
+    identifiers = read_identifiers()
+    same_issuer = [sorted(g) for _, g in identifiers.groupby("issuer_code")["symbol"] if len(g) > 1]
     securities, issuers = build_securities(c, instruments, ai, aliases, best_prices, us_symbols,
-                                           name_aliases)
+                                           name_aliases, same_issuer)
     holdings = pd.concat(c.rows, ignore_index=True)
     r = (c.renames.rename(columns={"source_fund": "fund", "symbol": "new"})
          .drop_duplicates(["fund", "orig", "name"]))
     holdings = holdings.merge(r, left_on=["fund", "symbol", "name"], right_on=["fund", "orig", "name"],
                               how="left")
     holdings["symbol"] = holdings["new"].fillna(holdings["symbol"])
+    holdings["symbol"] = holdings["symbol"].map(lambda s: c.collapsed.get(s, s))
     holdings = holdings.drop(columns=["orig", "new", "name"])
     holdings["symbol"] = holdings["symbol"].map(norm_symbol)
+    for fund, ref in SAME_INDEX_AS.items():
+        infer_as_of(c, holdings, prices, fund, ref)
     # funds that track another fund's index hold that fund
     tracks = instruments[instruments["tracks"] != ""]
     with_holdings = {f["fund"] for f in c.funds}
@@ -456,10 +728,13 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
         tracked = {"fund": row.symbol, "symbol": norm_symbol(row.tracks), "weight": 1.0}
         holdings = pd.concat([holdings, pd.DataFrame([tracked])])
         target = next(f for f in c.funds if f["fund"] == norm_symbol(row.tracks))
-        c.funds.append({"fund": row.symbol, "as_of": target["as_of"], "source": f"tracks {row.tracks}",
+        approx = "approximate" in row.note
+        c.funds.append({"fund": row.symbol, "as_of": target["as_of"],
+                        "source": (f"approximated by {row.tracks}" if approx else f"tracks {row.tracks}"),
                         "coverage": target["coverage"], "holdings": 1, "weight_sum": 1.0,
-                        "note": f"look-through uses {row.tracks}'s holdings "
-                                f"({row.name} tracks the same index)"})
+                        "note": (row.note if approx else
+                                 f"look-through uses {row.tracks}'s holdings "
+                                 f"({row.name} tracks the same index)")})
     holdings = holdings.groupby(["fund", "symbol"], sort=True, as_index=False)["weight"].sum()
     funds = pd.DataFrame(c.funds).sort_values("fund")
 
@@ -474,6 +749,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
                                                     "sector": "Unknown", "country": ""})])
         issuers = issuers.fillna("").sort_values("issuer_id")
 
+    ids = identifiers[identifiers["isin"].ne("") & identifiers["symbol"].isin(securities["symbol"])]
+    write_csv(ids[["symbol", "isin"]].drop_duplicates().sort_values("symbol"), out / "identifiers.csv")
     write_csv(securities, out / "securities.csv")
     write_csv(issuers, out / "issuers.csv")
     write_csv(funds, out / "funds.csv")
@@ -483,10 +760,6 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     with gzip.GzipFile(out / "prices.csv.gz", "wb", mtime=0) as fh:
         fh.write(buf.getvalue().encode())
 
-    sys.path.insert(0, str(HERE))
-    from deals import build_deals  # noqa: E402
-
-    deals = build_deals(raw / "ai_deals_2025.csv", CURATED / "deals_extra.csv")
     write_csv(deals, out / "deals.csv")
 
     fx = pd.read_csv(CURATED / "fx_reference.csv", dtype=str, keep_default_na=False)
@@ -494,17 +767,22 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
 
     manifest = {
         "schema": "bubbleguard.snapshot/1",
+        "themes": {"ai": {**AI_UNIVERSE, "issuers": len(ai)}},
         "built_from": "the raw reference data beside the repository, by snapshot/build.py",
         "as_of": {
             "fund_holdings": funds.loc[funds["coverage"] == "full", "as_of"].mode().iloc[0],
             "deals": str(deals["date"].max()),
             "prices": str(prices.index.max().date()),
+            "ai_universe": AI_UNIVERSE["date"],
         },
         "tables": {
             "securities.csv": {"rows": len(securities), "source": "fund holdings files; curated "
                                "snapshot/curated/instruments.csv, ai_universe.csv, issuer_aliases.csv, "
                                "issuer_name_aliases.csv"},
             "issuers.csv": {"rows": len(issuers), "source": "derived from securities; AI roles curated"},
+            "identifiers.csv": {"rows": len(ids), "source": "ISINs of SSGA's SPY (2026-04-10) and DIA "
+                                "(2024-02-14) files and a SOXX N-PORT table, via "
+                                "snapshot/research/us_funds/issuer_identifiers.csv"},
             "funds.csv": {"rows": len(funds), "source": "per-fund source and as-of date inside"},
             "fund_holdings.csv": {"rows": len(holdings), "source": "issuer holdings files (see funds.csv)"},
             "prices.csv.gz": {"rows": len(prices), "columns": prices.shape[1],
@@ -521,8 +799,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     write_json(manifest, out / "manifest.json")
     # summaries computed with the package itself on the tables just written
     sys.path.insert(0, str(ROOT / "src"))
-    from bubbleguard.exposures import market_context
     from bubbleguard.deals._counterparties import network_summary
+    from bubbleguard.exposures import market_context
     from bubbleguard.reference._snapshot import load_snapshot
 
     write_json(network_summary(), out / "deal_network.json")

@@ -76,6 +76,27 @@ ATTRIBUTED: dict[tuple[str, str, str], tuple[float, str]] = {
         30e9, "the description gives SoftBank's effective share as up to $30B, with $10B "
               "syndicated to unnamed co-investors"),
 }
+#: Per-party shares the source articles give (/work/shared/articles, summarised in SUMMARY.md).
+ARTICLE_001 = ("source article 001 (Chinese financial press, 2025-10/11, in the project's "
+               "articles): of the first $100B of Stargate, OpenAI and SoftBank fund $19B each, "
+               "Oracle and MGX $7B together, $45B in all")
+ATTRIBUTED.update({
+    ("2025-01-21", "OpenAI", "Stargate"): (19e9, ARTICLE_001),
+    ("2025-01-21", "SoftBank Group", "Stargate"): (19e9, ARTICLE_001),
+})
+#: Parties of a multi-party cell that share a stated amount between them, with no split.
+JOINT: dict[tuple[str, str, str], str] = {
+    ("2025-01-21", "Oracle", "Stargate"): ARTICLE_001 + "; the split between Oracle and MGX is "
+                                                        "not given, so no amount is set",
+    ("2025-01-21", "MGX", "Stargate"): ARTICLE_001 + "; the split between Oracle and MGX is not "
+                                                     "given, so no amount is set",
+}
+#: (raw date, from party, to party) -> (deal_type, why) where the wording misleads the rules.
+TYPED: dict[tuple[str, str, str], tuple[str, str]] = {
+    ("2025-10-28", "Microsoft", "OpenAI"): (
+        "valuation", "the amount is the value of Microsoft's stake after OpenAI's "
+                     "recapitalisation; the row itself says 'not new cash'"),
+}
 #: deal_type rules, tried on the wording before any parenthesis, then on the whole wording.
 DEAL_TYPE_RULES: list[tuple[str, str]] = [
     (r"warrant", "warrants"),
@@ -155,6 +176,10 @@ def _normalise(n: int, rec: dict[str, str]) -> list[dict[str, object]]:
             row["deal_id"] = "-".join([f"D{n:03d}", *(_slug(p) for p in named)])
             if shared:
                 row.update(_share(rec, amount, src, dst, named[0] if named else src))
+            if (rec["date"], src, dst) in TYPED:
+                kind, why = TYPED[(rec["date"], src, dst)]
+                row["deal_type"] = kind
+                row["description"] = f"{row['description']} [bubbleguard: typed {kind}: {why}.]"
             rows.append(row)
     return rows
 
@@ -173,6 +198,11 @@ def _share(rec: dict[str, str], amount: float | None, src: str, dst: str,
         note = (f"[bubbleguard: raw total {total} for '{cell}'; amount_usd is {party}'s share: "
                 f"{why}.]")
         return {"amount_usd": value, "amount_shared": False,
+                "description": f"{rec['description']} {note}"}
+    if (rec["date"], src, dst) in JOINT:
+        note = (f"[bubbleguard: raw total {total} is shared by '{cell}'; "
+                f"{JOINT[(rec['date'], src, dst)]}.]")
+        return {"amount_usd": None, "amount_shared": True,
                 "description": f"{rec['description']} {note}"}
     note = (f"[bubbleguard: raw total {total} is shared by '{cell}'; the source gives no "
             "per-party amount, so amount_usd is left empty.]")

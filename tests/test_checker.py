@@ -52,11 +52,11 @@ def test_qdii_and_mutual_fund_classes_look_through_to_the_tracked_fund():
 
 
 def test_top10_fund_keeps_an_explicit_remainder():
-    r = bubbleguard.check({"SMH": 1.0})
+    r = bubbleguard.check({"AIQ": 1.0})
     (un,) = r.exposures.unresolved
-    assert un.symbol == "SMH" and "top 10" in un.reason
+    assert un.symbol == "AIQ" and "top 10" in un.reason
     assert un.weight == pytest.approx(1 - sum(i.weight for i in r.exposures.issuers))
-    assert 0.2 < un.weight < 0.4
+    assert 0.5 < un.weight < 0.65  # AIQ's top 10 are 42.8% of the fund
 
 
 def test_non_equity_funds_are_asset_classes():
@@ -91,10 +91,13 @@ def test_example_findings_and_context(example):
 def test_json_contract(example):
     data = json.loads(render(example, "json"))
     assert data["schema"] == "bubbleguard.report/1"
-    assert set(data["data_as_of"]) == {"fund_holdings", "fund_holdings_newest", "deals", "prices"}
+    assert set(data["data_as_of"]) == {"fund_holdings", "fund_holdings_newest", "deals", "prices",
+                                       "ai_universe"}
     assert {"symbol", "market_value", "weight", "kind"} <= set(data["positions"][0])
     first = data["exposures"]["issuers"][0]
     assert {"issuer", "symbols", "weight", "direct_weight", "via_funds_weight", "themes"} <= set(first)
+    assert first["issuer"] == "NVIDIA" and first["reason"].startswith("Dominant supplier of AI")
+    assert first["source"].startswith("deal table D006")  # what backs its place in the AI list
     assert set(data["exposures"]["themes"]) == {"magnificent7", "ai", "circular_deals"}
     assert {"symbol", "weight", "reason"} <= set(data["exposures"]["unresolved"][0])
     assert {"code", "severity", "subject", "value", "limit", "message"} <= set(data["findings"][0])
@@ -165,7 +168,7 @@ def test_report_holds_plain_validated_values(example):
 
 def test_findings_render_as_a_list_with_limits(example):
     table = render(example, "table", width=100)
-    assert "error    issuer_cap_exceeded  NVIDIA 28.0%, limit 8.0%" in table
+    assert "error    issuer_cap_exceeded  NVIDIA 27.7%, limit 8.0%" in table
     nvda = next(f for f in example.findings if f.code == "issuer_cap_exceeded" and f.subject == "NVIDIA")
     assert " ".join(nvda.message.split()[:4]) in table  # the sentence saying what to do, indented
 

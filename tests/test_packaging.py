@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ["manifest.json", "securities.csv", "issuers.csv", "funds.csv", "fund_holdings.csv",
+DATA = ["manifest.json", "securities.csv", "issuers.csv", "identifiers.csv", "funds.csv", "fund_holdings.csv",
         "prices.csv.gz", "deals.csv", "deal_network.json", "scenarios.toml"]
 
 

@@ -96,6 +96,9 @@ class Exposures:
             "sector": iss["sector"].fillna("Unknown").to_numpy(),
             "role": iss["role"].fillna("").to_numpy(),
             "themes": [[t for t in THEMES if i in themes[t]] for i in ids],
+            # why an issuer is in the AI universe, and what backs it (empty for the others)
+            "reason": iss.get("reason", pd.Series("", index=iss.index)).fillna("").to_numpy(),
+            "source": iss.get("source", pd.Series("", index=iss.index)).fillna("").to_numpy(),
         })
         out["via_funds_weight"] = out["via_funds_weight"].clip(lower=0.0)
         return out.sort_values(["weight", "issuer_id"], ascending=[False, True]).reset_index(drop=True)
@@ -265,7 +268,8 @@ def fund_exposures(symbol: str, snapshot: Snapshot) -> dict[str, Any]:
         "note": meta("note"),
         "issuers": [{"issuer": r.issuer, "issuer_id": r.issuer_id, "symbols": list(r.symbols),
                      "weight": float(r.weight), "sector": r.sector, "role": r.role,
-                     "themes": list(r.themes)} for r in cast("Iterator[Any]", iss.itertuples())],
+                     "themes": list(r.themes), "reason": r.reason, "source": r.source}
+                    for r in cast("Iterator[Any]", iss.itertuples())],
         "themes": ex.themes,
         "asset_classes": ex.asset_classes,
         "non_equity": classes,

@@ -52,6 +52,8 @@ class IssuerExposure(Model):
     sector: str
     role: str = ""
     themes: list[str]
+    reason: str = ""
+    source: str = ""
 
 
 @dataclass(kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -163,3 +164,20 @@ def test_terminal_shows_sectors_fund_data_dates_and_snapshot_prices(run):
     assert "Fund data: whose holdings, and when" in out
     assert "│ ARKK │ 2024-06-04" in out
     assert "Valued at snapshot prices, not the file's: QQQ (2026-08-03)" in out
+
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "holdings.csv")
+
+
+def test_check_and_rebalance_take_a_theme_file(run, tmp_path):
+    path = tmp_path / "themes.csv"
+    path.write_text("symbol,theme,member\nNVDA,ai,false\nNVDA,circular_deals,false\n", encoding="utf-8")
+    base = json.loads(run("check", EXAMPLE, "-f", "json").stdout)
+    mine = json.loads(run("check", EXAMPLE, "--themes", str(path), "-f", "json").stdout)
+    nvda = next(i for i in base["exposures"]["issuers"] if i["issuer_id"] == "NVDA")["weight"]
+    assert base["exposures"]["themes"]["ai"] - mine["exposures"]["themes"]["ai"] == pytest.approx(nvda)
+    assert run("rebalance", EXAMPLE, "--themes", str(path)).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("symbol,theme\nNVDA,bubble\n", encoding="utf-8")
+    result = run("check", EXAMPLE, "--themes", str(bad))
+    assert result.exit_code == 2 and "theme 'bubble'" in result.output

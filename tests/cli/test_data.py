@@ -321,7 +321,7 @@ def test_refresh_matches_local_tickers_of_international_funds(runner, server, tm
     df = read_fund_holdings(tmp_path / "funds" / "ACWI.csv").set_index("name")
     assert df["symbol"].to_dict() == {
         "APPLE INC": "AAPL", "NVIDIA CORP": "NVDA", "TAIWAN SEMICONDUCTOR MANUFACTURING": "2330",
-        "ROYAL BANK OF CANADA": "RY.X", "AT&T INC": "T", "TELUS CORP": "T.X",
+        "ROYAL BANK OF CANADA": "RY", "AT&T INC": "T", "TELUS CORP": "T.X",
         "SHOPIFY SUBORDINATE VOTING INC CLA": "SHOP"}
     table = runner.invoke(cli, ["data", "info", "--width", "200"]).stdout
     assert "Local fund files in" in table

@@ -316,8 +316,12 @@ def test_build_deals_splits_parties_without_dividing_amounts(snapshot_deals):
     stargate = df.loc[["D001-softbank-group", "D001-openai", "D001-oracle", "D001-mgx"]]
     assert (stargate["target_party"] == "Stargate").all()
     assert list(stargate["source_ticker"]) == ["9984", "", "ORCL", ""]
-    assert stargate["amount_usd"].isna().all() and stargate["amount_shared"].all()
-    assert "$500B is shared" in stargate["description"].iloc[0]
+    # the articles give OpenAI's and SoftBank's shares of the first $100B; Oracle and MGX's $7B
+    # is joint, so theirs stay empty and shared: an amount is never divided
+    assert list(stargate["amount_usd"].fillna(0)) == [19e9, 19e9, 0, 0]
+    assert list(stargate["amount_shared"]) == [False, False, True, True]
+    assert "$7B together" in stargate.at["D001-oracle", "description"]
+    assert "$500B is shared" in stargate.at["D001-mgx", "description"]
     softbank = df.loc["D002"]
     assert (softbank["source_party"], softbank["amount_usd"], softbank["amount_shared"]) == (
         "SoftBank Group", 30_000_000_000, False)
@@ -379,3 +383,15 @@ def test_cycles_and_scores_agree_with_networkx(edges):
     assert on_cycle == in_component
     for party in g.parties:
         assert 0.0 <= g.dependence(party).score <= 1.0
+
+
+def test_a_stake_valuation_is_no_flow():
+    deals = load_deals()
+    d022 = deals.set_index("deal_id").loc["D022"]
+    assert (d022["deal_type"], d022["amount_usd"]) == ("valuation", 135e9)  # shown with its value
+    graph = DealGraph(deals)
+    msft = graph.dependence("MSFT")
+    assert msft.flow_total == pytest.approx(325.1e9, rel=1e-3)  # $460.1B with the valuation
+    loop = next(c for c in graph.cycles() if c.parties == ("OpenAI", "Microsoft"))
+    assert "D022" in set(loop.deals["deal_id"])
+    assert loop.flow_usd == pytest.approx(263e9)  # D023 $250B + D024 $13B, not D022's $135B

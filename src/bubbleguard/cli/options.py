@@ -120,11 +120,14 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def holdings_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--broker``, ``--funds``, ``--fx`` and ``--base-currency``: how holdings are read."""
+    """``--broker``, ``--funds``, ``--themes``, ``--fx`` and ``--base-currency``: how holdings are read."""
     opts = [
         click.option("--broker", help="Force a broker export format (default: detected from the header)."),
         click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="CSV of extra or replacement fund holdings (fund,symbol,weight)."),
+        click.option("--themes", "themes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="CSV of your own theme lists (symbol,theme[,member]): adds issuers to "
+                          "magnificent7, ai or circular_deals, or takes them out with member=false."),
         click.option("--fx", multiple=True, metavar="CUR=RATE",
                      help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14."),
         click.option("--base-currency", metavar="CUR",
@@ -162,6 +165,11 @@ def load_inputs(holdings: Path, kw: dict[str, Any]) -> Inputs:
     policy = build_policy(kw) if "profile" in kw else load_policy()
     funds_file, broker, fx = kw.pop("funds_file"), kw.pop("broker"), parse_fx(kw.pop("fx"))
     snapshot = load_snapshot()
+    themes_file = kw.pop("themes_file", None)
+    if themes_file:
+        from ..reference._themes import read_themes
+
+        snapshot = snapshot.with_themes(read_themes(themes_file, snapshot), f"themes from {themes_file.name}")
     extra = read_fund_holdings(funds_file) if funds_file else None
     portfolio = load_holdings(holdings, broker=broker, snapshot=snapshot, fx=fx,
                               base_currency=kw.pop("base_currency"))

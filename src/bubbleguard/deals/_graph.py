@@ -28,7 +28,16 @@ import pandas as pd
 from .._model import ResultModel
 from .._output import json_text, write_atomic
 from ..errors import DealsError
-from ._table import CERTAINTIES, COLUMNS, DEAL_TYPES, TYPE_COLORS, load_deals, party_label, validate_deals
+from ._table import (
+    CERTAINTIES,
+    COLUMNS,
+    DEAL_TYPES,
+    NOT_A_FLOW,
+    TYPE_COLORS,
+    load_deals,
+    party_label,
+    validate_deals,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -67,6 +76,15 @@ class Cycle:
     parties: tuple[str, ...]
     tickers: tuple[str | None, ...]
     deals: pd.DataFrame
+
+    @property
+    def flow_usd(self) -> float:
+        """Disclosed money flow on the cycle's deals (NaN when none discloses an amount).
+
+        Stake valuations (:data:`NOT_A_FLOW`) are not money moving and are left out.
+        """
+        flows = self.deals[~self.deals["deal_type"].isin(NOT_A_FLOW)]
+        return float(flows["amount_usd"].sum(min_count=1))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (one element of :func:`cycles_payload`'s ``cycles``)."""
@@ -248,7 +266,8 @@ class DealGraph:
         basis
             ``"amount"`` sums disclosed USD amounts (deals without one are left out and counted
             in ``n_undisclosed``); ``"count"`` counts deals; ``"auto"`` uses amounts when at
-            least one of the party's deals discloses one, else counts.
+            least one of the party's deals discloses one, else counts. Stake valuations are no
+            flow and are left out on every basis.
 
         Returns
         -------
@@ -257,6 +276,7 @@ class DealGraph:
         """
         name = self._resolve(party)
         deals = self.party(name)
+        deals = deals[~deals["deal_type"].isin(NOT_A_FLOW)]  # a stake's value is not a flow
         component = next((c for c in self.components() if name in c), [name])
         inside = deals["counterparty"].isin(component)
         amounts = deals["amount_usd"]

@@ -21,7 +21,10 @@ from ..reference._snapshot import packaged
 from ..symbols import printable
 
 DEAL_TYPES = ("equity_investment", "purchase_commitment", "cloud_contract", "warrants",
-              "joint_venture", "financing", "other")
+              "joint_venture", "financing", "valuation", "other")
+#: Deal types whose amount is not money moving between the parties (the value of a stake they
+#: already hold): shown with the deal, left out of flow sums and of dependence.
+NOT_A_FLOW = ("valuation",)
 CERTAINTIES = ("confirmed", "reported", "uncertain", "superseded")
 DATE_PRECISIONS = ("day", "month", "year", "range")
 COLUMNS = ("deal_id", "date", "date_precision", "source_party", "target_party", "source_ticker",
@@ -241,4 +244,4 @@ def party_label(party: str, ticker: str) -> list[str]:
 #: One colour per deal type, shared by the DOT export and the drawn picture.
 TYPE_COLORS = {"equity_investment": "#2ca02c", "purchase_commitment": "#ff7f0e",
                "cloud_contract": "#1f77b4", "warrants": "#9467bd", "joint_venture": "#8c564b",
-               "financing": "#e377c2", "other": "#7f7f7f"}
+               "financing": "#e377c2", "valuation": "#bcbd22", "other": "#7f7f7f"}

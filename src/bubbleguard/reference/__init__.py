@@ -7,4 +7,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
                    "read_fund_holdings"],
     "._fund_files": ["FundFile", "parse_ishares"],
     "._providers": ["LocalFundFiles", "Provider", "merge_fund_holdings"],
+    "._themes": ["read_themes"],
 })

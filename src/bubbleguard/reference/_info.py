@@ -42,7 +42,7 @@ def fund_list(snapshot: Snapshot) -> pd.DataFrame:
     info = sec.reindex(symbols)
     meta = funds.reindex(symbols)
     has = pd.Index(symbols).isin(funds.index)
-    tracks = meta["source"].fillna("").str.extract(r"^tracks (\S+)$")[0].fillna("")
+    tracks = meta["source"].fillna("").str.extract(r"^(?:tracks|approximated by) (\S+)$")[0].fillna("")
     source = meta["source"].fillna("").where(has, [
         "no holdings data" if c == "equity" else f"counted as {str(c).replace('_', ' ')}"
         for c in info["asset_class"].fillna("equity")])
@@ -100,8 +100,10 @@ def data_info(today: dt.date | None = None, folder: Path | None = None) -> dict[
     tables = [{"table": name, "rows": t.get("rows"), "source": t.get("source", ""),
                "as_of": t.get("as_of", "")} for name, t in man["tables"].items()]
     tracking = funds["source"].str.startswith("tracks ")
+    approximated = funds["source"].str.startswith("approximated by ")
     dated = funds[funds["as_of"] != ""].sort_values("as_of")
-    sources = (funds.assign(src=funds["source"].where(~tracking, "tracks another fund"))
+    sources = (funds.assign(src=funds["source"].where(~tracking, "tracks another fund")
+                            .where(~approximated, "approximated by another fund (a similar index)"))
                .groupby("src").agg(funds=("as_of", "size"), oldest=("as_of", "min"),
                                    newest=("as_of", "max"))
                .sort_values("funds", ascending=False))
@@ -111,6 +113,7 @@ def data_info(today: dt.date | None = None, folder: Path | None = None) -> dict[
         "full": int((funds["coverage"] == "full").sum()),
         "top10": int((funds["coverage"] == "top10").sum()),
         "tracking_another_fund": int(tracking.sum()),
+        "approximated_by_another_fund": int(approximated.sum()),
         "without_holdings": {str(k): int(v) for k, v in
                              no_holdings["asset_class"].value_counts().sort_index().items()},
         "oldest": {"fund": str(dated.index[0]), "as_of": str(dated["as_of"].iloc[0]),

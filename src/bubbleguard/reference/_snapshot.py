@@ -67,6 +67,8 @@ class Snapshot:
     holdings: pd.DataFrame
     manifest: dict[str, Any]
     overrides: tuple[str, ...] = field(default=())
+    #: (issuer_id, theme, member) from a user's theme file, applied over the bundled lists
+    theme_overrides: tuple[tuple[str, str, bool], ...] = field(default=())
 
     # ------------------------------------------------------------------ lookups
     @cached_property
@@ -94,11 +96,14 @@ class Snapshot:
         iss = self.issuers
         sec = self.securities
         listed = sec.loc[sec.index.intersection(sorted(self.deal_tickers)), "issuer_id"]
-        return {
-            "magnificent7": frozenset(iss.index[iss["magnificent7"] == "true"]),
-            "ai": frozenset(iss.index[iss["role"] != ""]),
-            "circular_deals": frozenset(x for x in listed if x),
+        bundled = {
+            "magnificent7": set(iss.index[iss["magnificent7"] == "true"]),
+            "ai": set(iss.index[iss["role"] != ""]),
+            "circular_deals": {x for x in listed if x},
         }
+        for issuer, theme, member in self.theme_overrides:
+            (bundled[theme].add if member else bundled[theme].discard)(issuer)
+        return {t: frozenset(members) for t, members in bundled.items()}
 
     @cached_property
     def deal_network(self) -> dict[str, Any]:
@@ -128,6 +133,22 @@ class Snapshot:
         return dict(self.manifest["as_of"])
 
     # ------------------------------------------------------------------ user data
+    def with_themes(self, themes: pd.DataFrame, source: str = "user theme file") -> Snapshot:
+        """Return a snapshot whose theme lists include (or leave out) the given issuers.
+
+        Parameters
+        ----------
+        themes
+            Columns issuer_id, theme, member (bool), as :func:`~bubbleguard.reference._themes.read_themes`
+            returns them; later rows win.
+        source
+            Where the lists came from, shown in reports.
+        """
+        rows = tuple((str(i), str(t), bool(m)) for i, t, m in
+                     zip(themes["issuer_id"], themes["theme"], themes["member"], strict=True))
+        return replace(self, theme_overrides=self.theme_overrides + rows,
+                       overrides=self.overrides + (source,))
+
     def with_fund_holdings(self, extra: pd.DataFrame, source: str = "user file") -> Snapshot:
         """Return a snapshot where the funds in ``extra`` use the given holdings.
 

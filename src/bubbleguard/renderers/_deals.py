@@ -96,7 +96,7 @@ def cycles_view(sel: Selection, cycles: list[Any],
     """One table per cycle (with the holdings in it, given an exposure), then the circles."""
     blocks: list[Block] = []
     for n, c in enumerate(cycles, 1):
-        total = c.deals["amount_usd"].sum(min_count=1)
+        total = c.flow_usd
         title = (f"{n}. {_loop(c.parties)} · "
                  + ("no amount disclosed" if total != total else f"disclosed {_money(total)}")
                  + f" · weakest link: {_weakest(c.deals, c.parties)}")
