@@ -25,9 +25,9 @@ def extracted() -> dict[str, list[str]]:
     """msgid → where it is used, as ``pybabel extract -F babel.cfg`` finds them in the package."""
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(str(PACKAGE)):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural: by its singular
+        if msgid:
+            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
     return found
 
 

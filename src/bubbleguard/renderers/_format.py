@@ -6,18 +6,31 @@ import io
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_, format_money, format_percent
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.text import Text
 
-__all__ = ["FORMATS", "THEME_NAMES", "bar", "csv_text", "md", "money", "pct", "to_text"]
+__all__ = ["FORMATS", "LABELS", "THEME_NAMES", "bar", "csv_text", "label", "md", "money", "pad", "pct",
+           "theme_name", "to_text"]
 
 #: Output formats of the check report.
 FORMATS = ("table", "json", "csv", "markdown", "html")
 #: Display names of the themes (and the top-10 share).
-THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe",
-               "circular_deals": "Circular-deal parties", "top10": "Top-10 issuers"}
+THEME_NAMES = {"magnificent7": N_("Magnificent 7"), "ai": N_("AI universe"),
+               "circular_deals": N_("Circular-deal parties"), "top10": N_("Top-10 issuers")}
 
+
+#: Words shown as they are in English and translated otherwise: theme tags, asset classes, the
+#: reference data's sectors, the deal-certainty levels, severities and trade sides (``_(key)`` looks them up).
+LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("bond"), N_("gold"),
+          N_("real_estate"), N_("cash"), N_("commodity"), N_("other"), N_("Information Technology"),
+          N_("Communication Services"), N_("Consumer Discretionary"), N_("Consumer Staples"),
+          N_("Energy"), N_("Financials"), N_("Health Care"), N_("Industrials"), N_("Materials"),
+          N_("Real Estate"), N_("Utilities"), N_("Unknown"), N_("confirmed"), N_("reported"),
+          N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"), N_("buy"),
+          N_("sell"))
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -42,23 +55,44 @@ def csv_text(frame: pd.DataFrame, **options: Any) -> str:
     return str(out.to_csv(index=False, lineterminator="\n", **options))
 
 
+def label(key: str) -> str:
+    """One of :data:`LABELS` in the active language (any other text as it is)."""
+    from ..i18n import _
+
+    return _(key) if key else key
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def theme_name(theme: str) -> str:
+    """The display name of a theme in the active language (the theme's key when it has none)."""
+    from ..i18n import _
+
+    return _(THEME_NAMES[theme]) if theme in THEME_NAMES else theme
+
+
 def md(text: object) -> str:
     """Text for a Markdown table cell: ``|`` escaped, line breaks folded."""
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def pct(x: float | None, signed: bool = False) -> str:
-    """``12.3%`` (``+12.3%`` when signed); empty for None."""
+    """``12.3%`` (``+12.3%`` when signed) in the active language; empty for None."""
     if x is None:
         return ""
-    return f"{x:+.1%}" if signed else f"{x:.1%}"
+    return format_percent(x, 1, signed)
 
 
 def money(x: float | None, currency: str = "", decimals: int = 2) -> str:
-    """``1,234.50 USD`` (without a currency when none is given); empty for None."""
+    """``1,234.50 USD`` (``¥1,234.50`` in Chinese; no currency when none is given); empty for None."""
     if x is None:
         return ""
-    return f"{x:,.{decimals}f}" + (f" {currency}" if currency else "")
+    return format_money(x, currency, decimals)
 
 
 def bar(value: float, limit: float | None, width: int = 24, scale: float | None = None) -> Text:
