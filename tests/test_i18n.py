@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import string
 from pathlib import Path
@@ -73,6 +74,23 @@ def test_the_shipped_mo_is_compiled_from_the_po(catalogue):
         else:
             assert shipped.gettext(entry.id) == entry.string, entry.id
     assert len(shipped._catalog) == len([e for e in catalogue if e.id and not e.fuzzy]) + 1  # type: ignore[attr-defined]
+
+
+def test_no_module_that_translates_rebinds_the_underscore():
+    """``for _ in …`` or ``a, _ = …`` in a module that imports ``_`` breaks its messages at run time."""
+    rebound = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports = any(isinstance(n, ast.ImportFrom) and (n.module or "").endswith("i18n")
+                      and any(a.name == "_" for a in n.names) for n in ast.walk(tree))
+        if not imports:
+            continue
+        inner = {id(g) for c in ast.walk(tree) if isinstance(c, ast.comprehension)
+                 for g in ast.walk(c.target)}
+        rebound += [f"{path.name}:{n.lineno}" for n in ast.walk(tree)
+                    if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+                    and id(n) not in inner]
+    assert rebound == []
 
 
 def test_language_from_the_locale():

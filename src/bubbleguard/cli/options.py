@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import BubbleguardError
+from ..i18n import N_, _
 from ..renderers._format import FORMATS
 
 if TYPE_CHECKING:
@@ -38,6 +39,24 @@ def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
                             show_default=True, help="Output format.")(f)
 
     return deco
+
+
+def lang_option() -> click.Option:
+    """``--lang zh|en``: the language of the output, help and errors (default: from the locale).
+
+    Every command and group has it (the command line adds it to each); the locale's language is
+    set before the command line is parsed, so ``--help`` without ``--lang`` follows it too.
+    """
+    from ..i18n import set_language
+
+    def chosen(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            set_language(value)
+
+    return click.Option(["--lang"], type=click.Choice(["zh", "en"]), default=None, is_eager=True,
+                        expose_value=False, callback=chosen,
+                        help=N_("Language of the output, help and errors (default: from LC_ALL, "
+                                "LC_MESSAGES or LANG; zh_CN, zh_HK and zh_TW give zh)."))
 
 
 def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -149,11 +168,12 @@ def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
     """Turn ``("CNY=0.14",)`` into ``{"CNY": 0.14}``."""
     out = {}
     for v in values:
-        cur, _, rate = v.partition("=")
+        cur, _sep, rate = v.partition("=")
         try:
             out[cur.strip().upper()] = float(rate)
         except ValueError:
-            raise click.BadParameter(f"'{v}' is not CUR=RATE (e.g. CNY=0.14)", param_hint="--fx") from None
+            raise click.BadParameter(_("'{value}' is not CUR=RATE (e.g. CNY=0.14)").format(value=v),
+                                     param_hint="--fx") from None
     return out or None
 
 
@@ -169,7 +189,8 @@ def write(text: str, output: Path | None) -> None:
         return
     data = text.encode("utf-8")
     replaced = write_atomic(output, data)
-    click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
+    said = _("replaced {path} ({n} bytes)") if replaced else _("wrote {path} ({n} bytes)")
+    click.echo(said.format(path=output, n=f"{len(data):,}"), err=True)
 
 
 def write_atomic(output: Path, data: bytes) -> bool:
@@ -182,16 +203,18 @@ def write_atomic(output: Path, data: bytes) -> bool:
 
     folder = output.parent
     if not folder.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: the folder {folder} does not exist. "
-                               "Create it or choose another --output path.")
+        raise BubbleguardError(_("Cannot write {path}: the folder {folder} does not exist. Create it or "
+                                 "choose another --output path.").format(path=output, folder=folder))
     if output.is_dir():
-        raise BubbleguardError(f"Cannot write {output}: it is a folder. Give a file name.")
+        raise BubbleguardError(_("Cannot write {path}: it is a folder. Give a file name.").format(
+            path=output))
     existed = output.exists()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=folder)
     except OSError as exc:
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror} in {folder}. Check the "
-                               "folder's permissions or choose another --output path.") from None
+        raise BubbleguardError(_("Cannot write {path}: {error} in {folder}. Check the folder's permissions "
+                                 "or choose another --output path.").format(
+            path=output, error=exc.strerror, folder=folder)) from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -203,8 +226,9 @@ def write_atomic(output: Path, data: bytes) -> bool:
         os.replace(tmp, output)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise BubbleguardError(f"Cannot write {output}: {exc.strerror}. Nothing was written; free "
-                               "some space or choose another --output path.") from None
+        raise BubbleguardError(_("Cannot write {path}: {error}. Nothing was written; free some space or "
+                                 "choose another --output path.").format(
+            path=output, error=exc.strerror)) from None
     return existed
 
 

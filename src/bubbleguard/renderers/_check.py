@@ -152,7 +152,8 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
                     _("source"): "text"})
     for p in report.positions:
         if p.holdings_as_of:
-            funds.add_row(p.symbol, p.holdings_as_of, p.holdings_coverage or "", p.holdings_source or "")
+            funds.add_row(p.symbol, p.holdings_as_of, label(p.holdings_coverage or ""),
+                          p.holdings_source or "")
     priced = [p for p in report.positions if p.value_source.startswith("snapshot price")]
 
     parts: list[RenderableType] = [head, _verdict(report, fail_on), _findings(report.findings),

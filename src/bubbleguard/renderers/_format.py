@@ -23,14 +23,15 @@ THEME_NAMES = {"magnificent7": N_("Magnificent 7"), "ai": N_("AI universe"),
 
 
 #: Words shown as they are in English and translated otherwise: theme tags, asset classes, the
-#: reference data's sectors, the deal-certainty levels, severities and trade sides (``_(key)`` looks them up).
+#: reference data's sectors, deal certainty, severities, trade sides and fund coverage
+#: (``_(key)`` looks them up).
 LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("bond"), N_("gold"),
           N_("real_estate"), N_("cash"), N_("commodity"), N_("other"), N_("Information Technology"),
           N_("Communication Services"), N_("Consumer Discretionary"), N_("Consumer Staples"),
           N_("Energy"), N_("Financials"), N_("Health Care"), N_("Industrials"), N_("Materials"),
-          N_("Real Estate"), N_("Utilities"), N_("Unknown"), N_("confirmed"), N_("reported"),
-          N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"), N_("buy"),
-          N_("sell"))
+          N_("Real Estate"), N_("Utilities"), N_("Unknown"), N_("Unresolved"), N_("confirmed"),
+          N_("reported"), N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"),
+          N_("buy"), N_("sell"), N_("full"), N_("top10"))
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")

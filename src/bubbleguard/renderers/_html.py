@@ -405,7 +405,7 @@ def _scoped_css() -> str:
     """The page's rules for sections, cards and tables, scoped to ``.bubbleguard`` (no page chrome)."""
     rules = []
     for rule in CSS.replace("\n", "").split("}"):
-        selector, _, body = rule.partition("{")
+        selector, _brace, body = rule.partition("{")
         selector = selector.strip()
         if not body or selector.startswith(("@", "*", "body", "header", "nav", "main", "footer")):
             continue
