@@ -147,7 +147,7 @@ def _summary(report: Report, scenarios: ScenarioResults | None) -> str:
                        "bad" if lim10 is not None and top10 > lim10 else "good"))
     if scenarios and scenarios.scenarios:
         worst = min(scenarios.scenarios, key=lambda s: s.return_)
-        cards.append(_card(_("Worst scenario"), pct(worst.return_, True), worst.name,
+        cards.append(_card(_("Worst scenario"), pct(worst.return_, True), _(worst.name),
                            "bad" if worst.return_ < -0.2 else ""))
     n = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
     cards.append(_card(_("Findings"), str(len(report.findings)),
@@ -242,7 +242,7 @@ def _deals(report: Report, deals: DealGraph | None) -> str:
 def _scenario_row(s: ScenarioResult, after: float | None, with_plan: bool) -> list[Any]:
     window = (_Raw(f'<span class="nw">{_e(s.start)} → {_e(s.end)}</span>') if s.start
               else _("hypothetical"))
-    row = [s.name, window, pct(s.return_, True), money(s.value_change, decimals=0)]
+    row = [_(s.name), window, pct(s.return_, True), money(s.value_change, decimals=0)]
     if with_plan:
         row.append(pct(after, True))
     row.append(", ".join(f"{c.key if c.kind == 'holding' else c.name} {pct(c.contribution, True)}"
@@ -270,14 +270,14 @@ def _scenarios(results: ScenarioResults | None) -> str:
         if s.kind == "hypothetical":
             lines = [(c.name or c.key, pct(c.weight), pct(c.return_, True),
                       pct(c.contribution, True), c.source) for c in s.by_issuer]
-            parts.append(_details(_("{scenario}: shocks by issuer").format(scenario=s.name),
+            parts.append(_details(_("{scenario}: shocks by issuer").format(scenario=_(s.name)),
                                   f'<p class="note">{_e(s.assumptions or s.description)}</p>'
                                   + _table([N_("line"), N_("weight"), N_("shock"), N_("contribution"),
                                             N_("rule")],
                                            lines, numeric=(1, 2, 3))))
-    notes = [(s.name, n) for s in results.scenarios for n in s.notes]
+    notes = [(_(s.name), n) for s in results.scenarios for n in s.notes]
     if results.after is not None:
-        notes += [(_("{scenario}, after the plan").format(scenario=s.name), n)
+        notes += [(_("{scenario}, after the plan").format(scenario=_(s.name)), n)
                   for s in results.after.scenarios for n in s.notes]
     parts += [f'<p class="note">{_e(name)}: {_e(n)}</p>' for name, n in notes]
     return _section("scenarios", _("Stress scenarios"), "".join(parts))
