@@ -20,8 +20,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
-__all__ = ["LANGUAGES", "N_", "_", "format_money", "format_percent", "get_language", "language",
+__all__ = ["LANGUAGES", "N_", "_", "extract", "format_money", "format_percent", "get_language", "language",
            "language_from_env", "ngettext", "set_language"]
 
 #: Languages there is a catalogue for (``en`` is the source text) → their gettext/Babel locale.
@@ -123,3 +124,25 @@ def format_money(x: float, currency: str = "", decimals: int = 2) -> str:
         return format_decimal(x, format=f"#,##0{digits}", locale=locale, decimal_quantization=True)
     return format_currency(x, currency, format=f"¤#,##0{digits}", locale=locale, currency_digits=False,
                            decimal_quantization=True)
+
+
+def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel extraction method: Python's ``_()``/``N_()`` messages, plus click commands' help.
+
+    A command's help is its function's docstring (cleaned as click shows it), so it has no
+    ``_()`` call; the command line translates it where it writes the help (see ``babel.cfg``).
+    """
+    import ast
+    import io
+
+    from babel.messages.extract import extract_python
+
+    data = fileobj.read()
+    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(data)):
+        if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                and d.func.attr in ("command", "group") for d in node.decorator_list):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:
+                yield node.lineno, None, doc.partition("\f")[0], []

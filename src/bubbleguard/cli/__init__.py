@@ -44,13 +44,49 @@ class _HelpFormatter(click.HelpFormatter):
         super().write_usage(prog, args, prefix if prefix is not None else _("Usage: "))
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(_(heading))
+        if get_language() == "en":
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{_(heading)}：\n")  # a full-width colon after Chinese
 
     def write_text(self, text: str) -> None:
-        super().write_text(_(text))
+        text = _(text)
+        if get_language() != "en":  # click wraps by characters; a Chinese character takes two cells
+            text = _wrapped(text, self.width - self.current_indent)
+        super().write_text(text)
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _option_help(text)) for term, text in rows], col_max, col_spacing)
+        rows = [(term, _option_help(text)) for term, text in rows]
+        if get_language() != "en" and rows:
+            first = min(max(len(term) for term, _text in rows), col_max) + col_spacing
+            rows = [(term, _wrapped(text, max(self.width - first - 2, 10))) for term, text in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+
+_CLOSING = "）。，；：、！？”"  # never at the start of a line
+_TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.")  # an ASCII word, a run of spaces, or one character
+
+
+def _wrapped(text: str, width: int) -> str:
+    """``text`` wrapped to ``width`` terminal cells, each paragraph marked for click to keep as is."""
+    import unicodedata
+
+    def cells(token: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in token)
+
+    out = []
+    for para in text.split("\n\n"):
+        if para.startswith("\b"):
+            out.append(para)
+            continue
+        lines, line = [], ""
+        for token in _TOKEN.findall(" ".join(para.split())):
+            if line and cells(line) + cells(token) > width and not token.isspace() and token not in _CLOSING:
+                lines.append(line.rstrip())
+                line = ""
+            if line or not token.isspace():
+                line += token
+        out.append("\b\n" + "\n".join([*lines, line.rstrip()]))
+    return "\n\n".join(out)
 
 
 def _option_help(text: str) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..i18n import N_
 from . import cli
 from .options import build_policy, policy_options, write, write_atomic
 
@@ -47,18 +48,18 @@ def _emit(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
 @cli.command()
 @click.argument("accounts", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
-              help="Output format (also of --findings).")
+              help=N_("Output format (also of --findings)."))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the accounts table to this file (default: the terminal, for csv and jsonl).")
+              help=N_("Write the accounts table to this file (default: the terminal, for csv and jsonl)."))
 @click.option("--findings", "findings_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the long table of findings (account, code, severity, subject, value, "
-                   "limit) to this file.")
+              help=N_("Also write the long table of findings (account, code, severity, subject, value, "
+                   "limit) to this file."))
 @click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
+              help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight)."))
 @policy_options
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="error",
-              show_default=True, help="Exit with 1 when any account has a finding at or above this "
-                                      "severity.")
+              show_default=True, help=N_("Exit with 1 when any account has a finding at or above this "
+                                      "severity."))
 def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | None,
           funds_file: Path | None, fail_on: str, **kw: Any) -> None:
     """Check every account of ACCOUNTS in one pass: one row per account.

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import click
 
+from ..i18n import N_
 from . import cli
 from .options import output_options, show, write
 
-_DIR_HELP = ("Fund-files folder (default: $BUBBLEGUARD_FUNDS_DIR, else ~/.bubbleguard/funds); "
-             "'bubbleguard check' reads fund holdings from it.")
+_DIR_HELP = N_("Fund-files folder (default: $BUBBLEGUARD_FUNDS_DIR, else ~/.bubbleguard/funds); "
+               "'bubbleguard check' reads fund holdings from it.")
 
 
 @cli.group()
@@ -34,7 +35,7 @@ def data() -> None:
 @data.command("info")
 @output_options(("table", "json"))
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) -> None:
     """Show the reference snapshot: tables, sources, as-of dates and ages, fund coverage, notes.
 
@@ -69,19 +70,19 @@ def _default_targets(folder: Path) -> list[str]:
 
 @data.command("refresh")
 @click.option("--fund", "funds", multiple=True, metavar="SYMBOL",
-              help="Fund to refresh (repeatable; default: every supported fund the snapshot or "
-                   "the folder already has).")
+              help=N_("Fund to refresh (repeatable; default: every supported fund the snapshot or "
+                   "the folder already has)."))
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
 @click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read an iShares holdings CSV you downloaded yourself instead of downloading "
-                   "(needs one --fund).")
+              help=N_("Read an iShares holdings CSV you downloaded yourself instead of downloading "
+                   "(needs one --fund)."))
 @click.option("--base-url", metavar="URL",
-              help="Scheme and host to download from instead of https://www.ishares.com "
-                   "(a mirror or proxy; also $BUBBLEGUARD_ISHARES_URL).")
+              help=N_("Scheme and host to download from instead of https://www.ishares.com "
+                   "(a mirror or proxy; also $BUBBLEGUARD_ISHARES_URL)."))
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, help="Seconds to wait for the issuer's server.")
+              show_default=True, help=N_("Seconds to wait for the issuer's server."))
 @click.option("--list", "list_only", is_flag=True,
-              help="List the funds that can be refreshed and their addresses; download nothing.")
+              help=N_("List the funds that can be refreshed and their addresses; download nothing."))
 def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base_url: str | None,
             timeout: float, list_only: bool) -> None:
     """Download current fund holdings from the issuers into the fund-files folder.

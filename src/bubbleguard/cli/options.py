@@ -34,9 +34,9 @@ def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
 
     def deco(f: Callable[..., Any]) -> Callable[..., Any]:
         f = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                         help="Write to this file instead of the terminal.")(f)
+                         help=N_("Write to this file instead of the terminal."))(f)
         return click.option("--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
-                            show_default=True, help="Output format.")(f)
+                            show_default=True, help=N_("Output format."))(f)
 
     return deco
 
@@ -63,23 +63,25 @@ def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--profile``, ``--policy`` and the cap/floor overrides."""
     opts = [
         click.option("--profile", type=click.Choice(["conservative", "balanced", "growth"]),
-                     default=None, help="Guardrail profile (default: balanced, or the policy file's)."),
+                     default=None, help=N_("Guardrail profile (default: balanced, or the policy file's).")),
         click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="TOML policy file overriding the profile."),
-        click.option("--max-issuer", type=float, help="Cap on one issuer's look-through weight (fraction)."),
-        click.option("--max-mag7", type=float, help="Cap on the Magnificent 7 (fraction)."),
-        click.option("--max-ai", type=float, help="Cap on the AI universe (fraction)."),
-        click.option("--max-circular", type=float, help="Cap on circular-deal counterparties (fraction)."),
+                     help=N_("TOML policy file overriding the profile.")),
+        click.option("--max-issuer", type=float,
+                     help=N_("Cap on one issuer's look-through weight (fraction).")),
+        click.option("--max-mag7", type=float, help=N_("Cap on the Magnificent 7 (fraction).")),
+        click.option("--max-ai", type=float, help=N_("Cap on the AI universe (fraction).")),
+        click.option("--max-circular", type=float,
+                     help=N_("Cap on circular-deal counterparties (fraction).")),
         click.option("--max-over-market", type=float,
-                     help="Cap on each theme's share beyond the market's own share of your equity "
-                          "(fraction of the portfolio, e.g. 0.05)."),
-        click.option("--max-top10", type=float, help="Cap on the ten largest issuers (fraction)."),
-        click.option("--min-bond", type=float, help="Floor for bonds (fraction)."),
-        click.option("--min-gold", type=float, help="Floor for gold (fraction)."),
-        click.option("--min-real-estate", type=float, help="Floor for real estate (fraction)."),
+                     help=N_("Cap on each theme's share beyond the market's own share of your equity "
+                          "(fraction of the portfolio, e.g. 0.05).")),
+        click.option("--max-top10", type=float, help=N_("Cap on the ten largest issuers (fraction).")),
+        click.option("--min-bond", type=float, help=N_("Floor for bonds (fraction).")),
+        click.option("--min-gold", type=float, help=N_("Floor for gold (fraction).")),
+        click.option("--min-real-estate", type=float, help=N_("Floor for real estate (fraction).")),
         click.option("--max-data-age", "max_data_age_days", type=click.IntRange(min=1),
-                     help="Warn when a held fund's holdings are older than this many days "
-                          "(default 180)."),
+                     help=N_("Warn when a held fund's holdings are older than this many days "
+                          "(default 180).")),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -118,14 +120,15 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def holdings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--broker``, ``--funds``, ``--fx`` and ``--base-currency``: how holdings are read."""
     opts = [
-        click.option("--broker", help="Force a broker export format (default: detected from the header)."),
+        click.option("--broker",
+                     help=N_("Force a broker export format (default: detected from the header).")),
         click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="CSV of extra or replacement fund holdings (fund,symbol,weight)."),
+                     help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight).")),
         click.option("--fx", multiple=True, metavar="CUR=RATE",
-                     help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14."),
+                     help=N_("Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14.")),
         click.option("--base-currency", metavar="CUR",
-                     help="Report values in this currency, e.g. CNY or HKD (default: the file's "
-                          "own; USD when it mixes currencies)."),
+                     help=N_("Report values in this currency, e.g. CNY or HKD (default: the file's "
+                          "own; USD when it mixes currencies).")),
     ]
     for opt in reversed(opts):
         f = opt(f)

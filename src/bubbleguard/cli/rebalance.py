@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_, _
 from . import cli
 from .options import input_options, load_inputs, output_options, show, write
 
@@ -24,35 +25,35 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @output_options(PLAN_FORMATS)
 @input_options
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="min-change", show_default=True,
-              help="min-change: least turnover meeting the guardrails (ties: lower risk); "
-                   "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio.")
+              help=N_("min-change: least turnover meeting the guardrails (ties: lower risk); "
+                   "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio."))
 @click.option("--max-turnover", type=float,
-              help="Cap on value bought (beyond new cash) as a fraction of the portfolio.")
+              help=N_("Cap on value bought (beyond new cash) as a fraction of the portfolio."))
 @click.option("--universe", "universe_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with a symbol column: the only instruments that may be bought.")
+              help=N_("CSV with a symbol column: the only instruments that may be bought."))
 @click.option("--lock", multiple=True, metavar="SYMBOL",
-              help="Do not trade this symbol (repeatable).")
+              help=N_("Do not trade this symbol (repeatable)."))
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
-              help="Do not sell this symbol (repeatable).")
+              help=N_("Do not sell this symbol (repeatable)."))
 @click.option("--cash", type=float, default=0.0, show_default=True, metavar="AMOUNT",
-              help="New cash to invest; negative to withdraw.")
+              help=N_("New cash to invest; negative to withdraw."))
 @click.option("--cash-account", metavar="NAME",
-              help="Account receiving new cash or paying a withdrawal (default: the one with the "
-                   "most cash, else the first taxable one).")
+              help=N_("Account receiving new cash or paying a withdrawal (default: the one with the "
+                   "most cash, else the first taxable one)."))
 @click.option("--whole-shares", is_flag=True,
-              help="Trade whole shares only (mixed-integer program).")
-@click.option("--min-trade", type=float, metavar="AMOUNT", help="No trade smaller than this value.")
+              help=N_("Trade whole shares only (mixed-integer program)."))
+@click.option("--min-trade", type=float, metavar="AMOUNT", help=N_("No trade smaller than this value."))
 @click.option("--tax-rate", type=float, default=0.15, show_default=True,
-              help="Weight of realised gains in taxable accounts (0 ignores taxes).")
+              help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
 @click.option("--solver", default="CLARABEL", show_default=True,
-              help="cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...).")
+              help=N_("cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...)."))
 @click.option("--allow-relax", is_flag=True,
-              help="If the guardrails conflict, show the plan under the smallest relaxation "
-                   "(exit 1).")
+              help=N_("If the guardrails conflict, show the plan under the smallest relaxation "
+                   "(exit 1)."))
 @click.option("--apply-to", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the post-trade holdings to this CSV (readable by check and rebalance).")
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+              help=N_("Write the post-trade holdings to this CSV (readable by check and rebalance)."))
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
               no_sell: tuple[str, ...], cash: float, cash_account: str | None, whole_shares: bool,
@@ -81,6 +82,8 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     else:
         write(render(plan, fmt, width=width or 120), output)
     if not plan.ok:
-        relaxed = "; ".join(f"{k} by {v:.2%}" for k, v in plan.relaxations.items())
-        click.echo(f"Warning: no plan meets every guardrail; this one relaxes {relaxed}.", err=True)
+        relaxed = "; ".join(_("{constraint} by {amount}").format(constraint=k, amount=f"{v:.2%}")
+                            for k, v in plan.relaxations.items())
+        click.echo(_("Warning: no plan meets every guardrail; this one relaxes {relaxed}.").format(
+            relaxed=relaxed), err=True)
         sys.exit(1)
