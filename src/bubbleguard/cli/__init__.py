@@ -62,31 +62,12 @@ class _HelpFormatter(click.HelpFormatter):
         super().write_dl(rows, col_max, col_spacing)
 
 
-_CLOSING = "）。，；：、！？”"  # never at the start of a line
-_TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.")  # an ASCII word, a run of spaces, or one character
-
-
 def _wrapped(text: str, width: int) -> str:
     """``text`` wrapped to ``width`` terminal cells, each paragraph marked for click to keep as is."""
-    import unicodedata
+    from ..renderers._format import wrap_cells
 
-    def cells(token: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in token)
-
-    out = []
-    for para in text.split("\n\n"):
-        if para.startswith("\b"):
-            out.append(para)
-            continue
-        lines, line = [], ""
-        for token in _TOKEN.findall(" ".join(para.split())):
-            if line and cells(line) + cells(token) > width and not token.isspace() and token not in _CLOSING:
-                lines.append(line.rstrip())
-                line = ""
-            if line or not token.isspace():
-                line += token
-        out.append("\b\n" + "\n".join([*lines, line.rstrip()]))
-    return "\n\n".join(out)
+    return "\n\n".join(p if p.startswith("\b") else "\b\n" + "\n".join(wrap_cells(p, width))
+                       for p in text.split("\n\n"))
 
 
 def _option_help(text: str) -> str:

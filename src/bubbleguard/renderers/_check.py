@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import _, format_percent, ngettext
-from ._format import bar, csv_text, label, md, money, pad, pct, theme_name, to_text
+from ..i18n import _, format_percent, get_language, ngettext
+from ._format import bar, csv_text, label, md, money, pad, pct, prose, theme_name, to_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -74,7 +74,7 @@ def _findings(findings: list[Finding]) -> RenderableType:
         if f.value is not None:
             limit = _(", limit {limit}").format(limit=pct(f.limit)) if f.limit is not None else ""
             head.append(f"  {f.subject} {pct(f.value)}{limit}")
-        parts += [head, Padding(Text(f.message), (0, 0, 0, 9))]
+        parts += [head, Padding(prose(f.message), (0, 0, 0, 9))]
     return Group(*parts)
 
 
@@ -193,7 +193,7 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
             style="grey50")
     for note in report.notes:
         foot.append("\n" + _("Note: {note}").format(note=note), style="grey50")
-    parts.append(foot)
+    parts.append(foot if get_language() == "en" else prose(foot.plain, "grey50"))
     return Group(*parts)
 
 

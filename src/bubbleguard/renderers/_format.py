@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 __all__ = ["FORMATS", "LABELS", "THEME_NAMES", "bar", "csv_text", "label", "md", "money", "pad", "pct",
-           "theme_name", "to_text"]
+           "prose", "theme_name", "to_text", "wrap_cells"]
 
 #: Output formats of the check report.
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -112,6 +112,59 @@ def bar(value: float, limit: float | None, width: int = 24, scale: float | None 
             ch, style = "│", "bold white"
         t.append(ch, style=style)
     return t
+
+
+_CLOSING = "）。，；：、！？”"  # never at the start of a line
+_OPENING = "（“"  # never at the end of one
+_TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.")  # an ASCII word, a run of spaces, or one character
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` terminal cells, broken between Chinese characters.
+
+    rich and click break lines at spaces only, so a Chinese sentence (which has none) would be
+    pushed whole to the next line; here any character boundary may break, except inside an
+    ASCII word and before closing punctuation.
+    """
+    from rich.cells import cell_len
+
+    lines, line = [], ""
+    for token in _TOKEN.findall(" ".join(text.split())):
+        if line and cell_len(line) + cell_len(token) > width and not token.isspace():
+            carry = ""
+            while line and (line[-1] in _OPENING or (token in _CLOSING and not carry)):
+                carry, line = line[-1] + carry, line[:-1]  # no opening at an end, no closing at a start
+            if line.strip():
+                lines.append(line.rstrip())
+                line = carry
+            else:
+                line += carry
+        if line or not token.isspace():
+            line += token
+    return [*lines, line.rstrip()]
+
+
+class Prose:
+    """A paragraph that rich wraps at its width with :func:`wrap_cells` (for Chinese text)."""
+
+    def __init__(self, text: str, style: str | None = None) -> None:
+        self.text, self.style = text, style
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        for part in self.text.split("\n"):
+            for line in wrap_cells(part, options.max_width):
+                yield Text(line, style=self.style or "")
+
+
+def prose(text: str, style: str | None = None) -> Any:
+    """A paragraph for the terminal: rich's own wrapping in English, :class:`Prose` otherwise."""
+    from rich.text import Text
+
+    from ..i18n import get_language
+
+    return Text(text, style=style or "") if get_language() == "en" else Prose(text, style)
 
 
 def to_text(renderable: Any, width: int = 120) -> str:
