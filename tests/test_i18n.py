@@ -94,6 +94,19 @@ def test_no_module_that_translates_rebinds_the_underscore():
     assert rebound == []
 
 
+def test_no_message_hides_inside_an_f_string():
+    """Babel does not look inside f-strings: ``f"{_('Trades')}"`` would never reach the catalogue."""
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                hidden += [f"{path.name}:{call.lineno}" for call in ast.walk(node)
+                           if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                           and call.func.id in ("_", "N_", "ngettext")
+                           and any(isinstance(a, ast.Constant) for a in call.args)]
+    assert hidden == []
+
+
 def test_language_from_the_locale():
     assert i18n.language_from_env({"LANG": "zh_CN.UTF-8"}) == "zh"
     assert i18n.language_from_env({"LC_ALL": "zh_HK.UTF-8", "LANG": "en_US.UTF-8"}) == "zh"

@@ -168,7 +168,8 @@ def _summary(report: Report, scenarios: ScenarioResults | None) -> str:
 
 def _findings(report: Report) -> str:
     if not report.findings:
-        return _section("findings", _("Findings"), f"<p>{_e(_('No findings: every guardrail holds.'))}</p>")
+        return _section("findings", _("Findings"),
+                        "<p>" + _e(_("No findings: every guardrail holds.")) + "</p>")
     rows = [(_Raw(f'<span class="sev {_e(f.severity)}">{_e(label(f.severity))}</span>'), f.code,
              pct(f.value), pct(f.limit), f.message) for f in report.findings]
     table = _table([N_("severity"), N_("code"), N_("value"), N_("limit"), N_("what to do")], rows,
@@ -235,7 +236,7 @@ def _deals(report: Report, deals: DealGraph | None) -> str:
             for c in report.exposures.counterparties]
     table = (_table([N_("party"), N_("your weight"), N_("through"), N_("a cycle it sits in"),
                      N_("dependence")], rows, numeric=(1, 4))
-             if rows else f"<p>{_e(_('You hold none of the listed deal parties.'))}</p>")
+             if rows else "<p>" + _e(_("You hold none of the listed deal parties.")) + "</p>")
     return _section("deals", _("Circular deals and your exposure"), graph + table)
 
 
@@ -252,7 +253,7 @@ def _scenario_row(s: ScenarioResult, after: float | None, with_plan: bool) -> li
 
 def _scenarios(results: ScenarioResults | None) -> str:
     if results is None or not results.scenarios:
-        return _section("scenarios", _("Stress scenarios"), f"<p>{_e(_('No scenarios were run.'))}</p>")
+        return _section("scenarios", _("Stress scenarios"), "<p>" + _e(_("No scenarios were run.")) + "</p>")
     from ._charts import scenarios_chart
 
     plan = {p.id: p.after for p in results.plan}
@@ -325,12 +326,12 @@ def _plan(plan: Any, report: Report) -> str:
     rows = [(label(t.side), t.symbol, t.account, "" if t.shares is None else money(t.shares),
              money(t.value, decimals=0)) for t in trades]
     body = [f'<div class="cards">{"".join(cards)}</div>', _plan_charts(plan, report),
-            f"<h3>{_e(_('Trades'))}</h3>",
+            "<h3>" + _e(_("Trades")) + "</h3>",
             _table([N_("side"), N_("symbol"), N_("account"), N_("shares"), N_("value")], rows, numeric=(3, 4))
-            if rows else f"<p>{_e(_('No trades needed.'))}</p>"]
+            if rows else "<p>" + _e(_("No trades needed.")) + "</p>"]
     guard = list(getattr(plan, "guardrails", None) or [])
     if guard:
-        body += [f"<h3>{_e(_('Guardrails'))}</h3>", _table(
+        body += ["<h3>" + _e(_("Guardrails")) + "</h3>", _table(
             [N_("constraint"), N_("before"), N_("after"), N_("limit"), N_("met")],
             [(g.constraint, pct(g.before), pct(g.after), pct(g.limit), _("yes") if g.met else _("no"))
              for g in guard], numeric=(1, 2, 3))]
@@ -345,7 +346,7 @@ def _data(report: Report) -> str:
     body = [f"<p>{_e(dates)}</p>"]
     un = report.exposures.unresolved
     if un:
-        body += [f"<h3>{_e(_('Unresolved value (kept, not dropped)'))}</h3>", _table(
+        body += ["<h3>" + _e(_("Unresolved value (kept, not dropped)")) + "</h3>", _table(
             [N_("holding"), N_("origin"), N_("weight"), N_("reason")],
             [(u.symbol, u.origin, pct(u.weight), u.reason) for u in un], numeric=(2,))]
     if report.notes:

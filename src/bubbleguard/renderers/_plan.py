@@ -151,7 +151,7 @@ def markdown(plan: Plan) -> str:
             "|---|---:|---:|---:|---|"]
     out += [f"| {_label(g.constraint)} | {pct(g.before)} | {pct(g.after)} | "
             f"{'≥' if g.kind == 'floor' else '≤'} {pct(g.limit)} | "
-            f"{_('yes') if g.met else _('relaxed')} |"
+            + (_("yes") if g.met else _("relaxed")) + " |"
             for g in plan.guardrails]
     out += ["", "## " + _("Holdings after"), "",
             "| {} | {} | {} | {} | {} |".format(_("symbol"), _("class"), _("before"), _("after"),
