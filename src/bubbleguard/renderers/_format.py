@@ -23,7 +23,7 @@ THEME_NAMES = {"magnificent7": N_("Magnificent 7"), "ai": N_("AI universe"),
 
 
 #: Words shown as they are in English and translated otherwise: theme tags, asset classes, the
-#: reference data's sectors, deal certainty, severities, trade sides and fund coverage
+#: reference data's sectors and AI roles, deal certainty, severities, trade sides, fund coverage
 #: (``_(key)`` looks them up).
 LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("bond"), N_("gold"),
           N_("real_estate"), N_("cash"), N_("commodity"), N_("other"), N_("Information Technology"),
@@ -31,7 +31,9 @@ LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("
           N_("Energy"), N_("Financials"), N_("Health Care"), N_("Industrials"), N_("Materials"),
           N_("Real Estate"), N_("Utilities"), N_("Unknown"), N_("Unresolved"), N_("confirmed"),
           N_("reported"), N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"),
-          N_("buy"), N_("sell"), N_("full"), N_("top10"))
+          N_("buy"), N_("sell"), N_("full"), N_("top10"), N_("hyperscaler cloud"),
+          N_("ai infrastructure power"), N_("foundry equipment"), N_("chips"), N_("networking"),
+          N_("memory"), N_("servers"), N_("ai software"), N_("model lab partner"))
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -82,11 +84,11 @@ def md(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def pct(x: float | None, signed: bool = False) -> str:
+def pct(x: float | None, signed: bool = False, decimals: int = 1) -> str:
     """``12.3%`` (``+12.3%`` when signed) in the active language; empty for None."""
     if x is None:
         return ""
-    return format_percent(x, 1, signed)
+    return format_percent(x, decimals, signed)
 
 
 def money(x: float | None, currency: str = "", decimals: int = 2) -> str:

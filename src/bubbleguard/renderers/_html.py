@@ -187,7 +187,7 @@ def _issuers(report: Report) -> str:
                                      "funds.")) + "</p>")
     chart = _svg(issuers_chart(report, title=None), "iss", _("Top issuers, direct and via funds"))
     rows = [(i.issuer, " ".join(i.symbols), pct(i.weight), pct(i.direct_weight),
-             pct(i.via_funds_weight), i.role.replace("_", " "),
+             pct(i.via_funds_weight), label(i.role.replace("_", " ")),
              ", ".join(theme_name(t) for t in i.themes)) for i in issuers]
     table = _table([N_("issuer"), N_("symbols"), N_("weight"), N_("direct"), N_("via funds"), N_("AI role"),
                     N_("themes")],
