@@ -38,7 +38,7 @@ def _worst(s: ScenarioResult, n: int = 3) -> str:
 def _proxied(s: ScenarioResult) -> list[tuple[str, str]]:
     if s.kind != "historical":
         return []
-    return [(k, v) for k, v in s.proxies.items() if v not in ("own prices", "cash (0%)")]
+    return [(k, v) for k, v in s.proxies.items() if v not in (_("own prices"), _("cash (0%)"))]
 
 
 def _notes(results: ScenarioResults) -> list[tuple[str, str]]:
