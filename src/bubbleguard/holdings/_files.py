@@ -408,8 +408,9 @@ def _frame(records: list[dict[str, str]], columns: dict[str, str], decimal: str,
             total = None if quantity is None or average is None else quantity * average
             rec["cost_basis"] = "" if total is None else _format(total, decimal)
             done += total is not None
-        notes.append(f"cost_basis = quantity x '{columns[AVG_COST]}' (average cost per unit) "
-                     f"for {done} of {len(records)} row(s); left empty where either is missing")
+        notes.append(_("cost_basis = quantity x '{column}' (average cost per unit) for {n} of {rows} row(s); "
+                       "left empty where either is missing").format(column=columns[AVG_COST], n=done,
+                                                                    rows=len(records)))
         columns = {**columns, "cost_basis": columns[AVG_COST]}
     filled = {key for rec in records for key, value in rec.items() if value}
     present = [c for c in CANONICAL if c in columns or c in filled]
