@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..i18n import N_
+from ..i18n import N_, _
 from . import cli
 from .options import output_options, show, write
 
@@ -102,17 +102,17 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
         snap_funds = load_snapshot().funds
         for fund in supported_funds():
             row = snap_funds.loc[fund] if fund in snap_funds.index else None
-            have = (f"snapshot {row['coverage']} as of {row['as_of']}" if row is not None
-                    else "not in snapshot")
+            have = (_("snapshot {coverage} as of {date}").format(coverage=row["coverage"], date=row["as_of"])
+                    if row is not None else _("not in snapshot"))
             click.echo(f"{fund:<5} {have:<34} {holdings_url(fund, base_url)}")
         return
     targets = list(dict.fromkeys(f.strip().upper() for f in funds if f.strip()))
     if file is not None and len(targets) != 1:
-        raise click.UsageError("--file holds one fund's holdings; name that fund with one --fund.")
+        raise click.UsageError(_("--file holds one fund's holdings; name that fund with one --fund."))
     if not targets:
         targets = _default_targets(target_dir)
     if not targets:
-        click.echo("Nothing to refresh: name funds with --fund (see --list).", err=True)
+        click.echo(_("Nothing to refresh: name funds with --fund (see --list)."), err=True)
         return
     if file is None:
         for fund in targets:
@@ -120,8 +120,9 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
     written, failed = [], []
     for fund in targets:
         where = str(file) if file is not None else holdings_url(fund, base_url)
-        click.echo(f"{'Reading' if file is not None else 'Downloading'} {fund} holdings from "
-                   f"{where}", err=True)
+        said = _("Reading {fund} holdings from {where}") if file is not None else _(
+            "Downloading {fund} holdings from {where}")
+        click.echo(said.format(fund=fund, where=where), err=True)
         try:
             ff = fetch_fund(fund, base_url=base_url, timeout=timeout, file=file)
             path = write_fund_file(ff, target_dir)
@@ -130,16 +131,17 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
             continue
         written.append((ff, path))
     for ff, path in written:
-        click.echo(f"{ff.fund}: {len(ff.holdings)} holdings ({ff.weight_sum:.2%} of the fund) "
-                   f"as of {ff.as_of or 'an undated file'} → {path}")
+        click.echo(_("{fund}: {n} holdings ({share} of the fund) as of {date} → {path}").format(
+            fund=ff.fund, n=len(ff.holdings), share=f"{ff.weight_sum:.2%}",
+            date=ff.as_of or _("an undated file"), path=path))
         for note in ff.notes:
-            click.echo(f"  note: {note}")
+            click.echo("  " + _("note: {note}").format(note=note))
     if written:
-        click.echo(f"'bubbleguard check' reads these files from {target_dir}.")
+        click.echo(_("'bubbleguard check' reads these files from {folder}.").format(folder=target_dir))
     if len(failed) == 1 and not written:
         raise DataError(failed[0][1])
     if failed:
-        done = (f"{len(written)} fund(s) were written to {target_dir}" if written
-                else "nothing was written")
-        raise DataError(f"Could not refresh {len(failed)} of {len(targets)} funds ({done}). "
-                        + " ".join(msg for _, msg in failed))
+        done = (_("{n} fund(s) were written to {folder}").format(n=len(written), folder=target_dir)
+                if written else _("nothing was written"))
+        raise DataError(_("Could not refresh {n} of {total} funds ({done}). ").format(
+            n=len(failed), total=len(targets), done=done) + " ".join(msg for _fund, msg in failed))

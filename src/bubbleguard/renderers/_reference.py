@@ -107,54 +107,60 @@ def info_renderable(info: dict[str, Any]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    parts: list[Any] = [Text(f"Reference snapshot ({info['snapshot_schema']}), built from "
-                             f"{info['built_from']}", style="bold")]
-    t = Table(title="Data dates", title_justify="left")
-    for h in ("data", "as of", "age (days)"):
-        t.add_column(h, justify="right" if h.startswith("age") else "left")
+    parts: list[Any] = [Text(_("Reference snapshot ({schema}), built from {source}").format(
+        schema=info["snapshot_schema"], source=info["built_from"]), style="bold")]
+    t = Table(title=_("Data dates"), title_justify="left")
+    for h in (N_("data"), N_("as of"), N_("age (days)")):
+        t.add_column(_(h), justify="right" if h.startswith("age") else "left")
     for name, d in info["as_of"].items():
         age = "" if d["age_days"] is None else str(d["age_days"])
         t.add_row(name.replace("_", " "), d["date"], age)
     parts.append(t)
-    t = Table(title="Tables", title_justify="left")
-    for h in ("table", "rows", "source"):
-        t.add_column(h, justify="right" if h == "rows" else "left")
+    t = Table(title=_("Tables"), title_justify="left")
+    for h in (N_("table"), N_("rows"), N_("source")):
+        t.add_column(_(h), justify="right" if h == "rows" else "left")
     for row in info["tables"]:
         src = row["source"] + (f" (as of {row['as_of']})" if row["as_of"] else "")
         t.add_row(row["table"], f"{row['rows']:,}" if row["rows"] is not None else "", src)
     parts.append(t)
     c = info["fund_coverage"]
-    t = Table(title=f"Fund holdings: {c['funds']} funds ({c['full']} full lists, of which "
-                    f"{c['tracking_another_fund']} use the fund they track; {c['top10']} top 10 "
-                    "only)", title_justify="left")
-    for h in ("source", "funds", "oldest", "newest"):
-        t.add_column(h, justify="right" if h == "funds" else "left")
+    title = _("Fund holdings: {funds} funds ({full} full lists, of which {tracking} use the fund they track; "
+              "{top10} top 10 only)").format(funds=c["funds"], full=c["full"],
+                                             tracking=c["tracking_another_fund"], top10=c["top10"])
+    t = Table(title=title, title_justify="left")
+    for h in (N_("source"), N_("funds"), N_("oldest"), N_("newest")):
+        t.add_column(_(h), justify="right" if h == "funds" else "left")
     for s in c["sources"]:
         t.add_row(s["source"], str(s["funds"]), s["oldest"], s["newest"])
     parts.append(t)
     lines = []
     if c["oldest"]:
-        lines.append(f"Oldest holdings: {c['oldest']['fund']} as of {c['oldest']['as_of']} "
-                     f"({c['oldest']['age_days']} days); newest: {c['newest']['fund']} as of "
-                     f"{c['newest']['as_of']} ({c['newest']['age_days']} days).")
+        old, new = c["oldest"], c["newest"]
+        lines.append(_("Oldest holdings: {oldest} as of {oldest_date} ({oldest_days} days); newest: {newest} "
+                       "as of {newest_date} ({newest_days} days).").format(
+            oldest=old["fund"], oldest_date=old["as_of"], oldest_days=old["age_days"],
+            newest=new["fund"], newest_date=new["as_of"], newest_days=new["age_days"]))
     if c["without_holdings"]:
         kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["without_holdings"].items())
-        lines.append(f"Funds counted as their asset class, not looked through: {kinds}.")
+        lines.append(_("Funds counted as their asset class, not looked through: {kinds}.").format(
+            kinds=kinds))
     parts.append(Text("\n".join(lines)))
     if info["notes"]:
-        parts.append(Text("Notes from the build:", style="bold"))
+        parts.append(Text(_("Notes from the build:"), style="bold"))
         parts.append(Text("\n".join(f"- {n}" for n in info["notes"])))
     local = info["local_fund_files"]
     if not local["exists"]:
-        parts.append(Text(f"Local fund files: {local['folder']} does not exist (none used).",
-                          style="dim"))
+        parts.append(Text(_("Local fund files: {folder} does not exist (none used).").format(
+            folder=local["folder"]), style="dim"))
     else:
-        t = Table(title=f"Local fund files in {local['folder']}", title_justify="left")
-        for h in ("fund", "as of", "holdings", "weight sum", "file", "in snapshot"):
-            t.add_column(h, justify="right" if h in ("holdings", "weight sum") else "left")
+        t = Table(title=_("Local fund files in {folder}").format(folder=local["folder"]),
+                  title_justify="left")
+        for h in (N_("fund"), N_("as of"), N_("holdings"), N_("weight sum"), N_("file"), N_("in snapshot")):
+            t.add_column(_(h), justify="right" if h in ("holdings", "weight sum") else "left")
         for f in local["funds"]:
             t.add_row(f["fund"], f["as_of"], str(f["holdings"]), f"{f['weight_sum']:.2%}",
-                      f["file"], "yes" if f["in_snapshot"] else "")
+                      f["file"], _("yes") if f["in_snapshot"] else "")
         parts.append(t)
-        parts += [Text(f"Unreadable: {p}", style="red") for p in local["problems"]]
+        parts += [Text(_("Unreadable: {problem}").format(problem=p), style="red")
+                  for p in local["problems"]]
     return Group(*parts)
