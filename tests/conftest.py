@@ -23,8 +23,8 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep every test (and the commands it runs) apart from the user's environment.
 
     No fund files from ``~/.bubbleguard/funds`` or ``$BUBBLEGUARD_FUNDS_DIR``, no installed
-    plugins, a snapshot cache of the test session's own and no issuer-URL override. A test that
-    wants one of them sets it itself.
+    plugins, a snapshot cache of the test session's own, no issuer-URL override and no locale.
+    A test that wants one of them sets it itself.
     """
     root = tmp_path_factory.mktemp("isolated")
     with pytest.MonkeyPatch.context() as mp:  # session-wide, before any module fixture runs
@@ -32,6 +32,17 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("BUBBLEGUARD_NO_PLUGINS", "1")
         mp.setenv("BUBBLEGUARD_CACHE_DIR", str(root / "cache"))
         mp.delenv("BUBBLEGUARD_ISHARES_URL", raising=False)
+        for name in ("LC_ALL", "LC_MESSAGES", "LANG"):  # English unless a test asks for a language
+            mp.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Every test starts, and leaves the next one, in English (the library's default)."""
+    from bubbleguard import i18n
+
+    with i18n.language("en"):
         yield
 
 

@@ -57,7 +57,7 @@ def test_top_level_holds_one_concept_modules_only() -> None:
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert len(top) <= 16, top
     stages = {"holdings", "reference", "deals", "scenarios", "planner", "renderers", "cli",
-              "integrations", "data", "batch"}
+              "integrations", "data", "batch", "locale"}
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == stages
 
 

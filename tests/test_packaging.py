@@ -30,6 +30,7 @@ def test_wheel_contains_the_snapshot_and_is_small(wheel):
     for name in DATA:
         assert f"bubbleguard/data/{name}" in names
     assert "bubbleguard/py.typed" in names
+    assert "bubbleguard/locale/zh_CN/LC_MESSAGES/bubbleguard.mo" in names  # the Chinese messages
     assert not any(n.startswith(("tests/", "snapshot/")) for n in names)
     assert wheel.stat().st_size < 5 * 1024 * 1024
 

@@ -98,9 +98,11 @@ def _by_hand(weights: dict[str, float]) -> dict[str, dict[str, float]]:
         elif cls != "equity":
             out["asset"][cls] += w
         elif held[symbol]:
+            total = sum(h for _, h in held[symbol])
+            scale = 1.0 / total if total > 1.0 else 1.0  # a list over 100% (round-off) is scaled
             for s, h in held[symbol]:
-                walk(s, w * h)
-            rest = 1.0 - sum(h for _, h in held[symbol])
+                walk(s, w * h * scale)
+            rest = 1.0 - total * scale
             if rest > 0:
                 out["unresolved"][symbol] += w * rest
         else:

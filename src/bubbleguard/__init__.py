@@ -8,6 +8,7 @@ The public API::
     bubbleguard.render(report, "markdown")             # any result as text
     plan = bubbleguard.rebalance("holdings.csv")         # imports the optimizer on first use
     bubbleguard.run_scenarios("holdings.csv")          # stress replays and shocks
+    bubbleguard.set_language("zh")                     # findings and reports in Chinese from now on
 
 Nothing heavy loads at import: each part (pandas-based check, optimizer, deal graph, plotting)
 loads when one of its names is first used.
@@ -42,6 +43,7 @@ _getattr, __dir__, _lazy = lazy_exports(__name__, {
     ".scenarios._run": ["run_scenarios"],
     ".renderers": ["render"],
     ".plugins": ["hookimpl"],
+    ".i18n": ["set_language"],
 })
 
 __all__ = ["BubbleguardError", "DataError", "DealsError", "HoldingsError", "OptimizationError",

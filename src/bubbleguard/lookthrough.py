@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .i18n import _
 from .reference._snapshot import NON_EQUITY, Snapshot
 
 __all__ = ["LookThrough", "look_through"]
@@ -142,7 +143,7 @@ def look_through(symbols: Sequence[str] | pd.Index, snapshot: Snapshot,
     row, col = np.flatnonzero(known), pos[known]
     val = np.ones(len(row))
     leaf_parts, resid_parts = [], []
-    for _ in range(MAX_DEPTH):
+    for _depth in range(MAX_DEPTH):
         fund = expand[col]
         leaf_parts.append((row[~fund], col[~fund], val[~fund]))
         if not fund.any():
@@ -203,13 +204,15 @@ def look_through(symbols: Sequence[str] | pd.Index, snapshot: Snapshot,
 def _reason(origin: str, snapshot: Snapshot, unknown: list[str]) -> str:
     if origin in unknown:
         close = difflib.get_close_matches(origin, snapshot.index, n=1, cutoff=0.75)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        return f"unknown symbol: not in the reference data{hint}"
+        hint = _("; did you mean {symbol}?").format(symbol=close[0]) if close else ""
+        return _("unknown symbol: not in the reference data") + hint
     funds = snapshot.funds
     if origin in funds.index:
         info = funds.loc[origin]
         if info["coverage"] == "top10":
-            return f"{origin} publishes only its top 10 holdings (as of {info['as_of']})"
-        return f"part of {origin} not itemised in its holdings file (as of {info['as_of']})"
-    return f"no holdings data for fund {origin}"
+            return _("{fund} publishes only its top 10 holdings (as of {date})").format(
+                fund=origin, date=info["as_of"])
+        return _("part of {fund} not itemised in its holdings file (as of {date})").format(
+            fund=origin, date=info["as_of"])
+    return _("no holdings data for fund {fund}").format(fund=origin)
 

@@ -47,6 +47,7 @@ from typing import Any
 
 from ._model import Model
 from .errors import PolicyError
+from .i18n import N_, _
 from .reference._snapshot import ASSET_CLASSES, THEMES
 
 __all__ = ["PROFILES", "Policy", "load_policy"]
@@ -151,7 +152,7 @@ class Policy(Model):
 
     def override(self, **changes: Any) -> Policy:
         """A copy with some fields changed (dict fields are merged, not replaced)."""
-        return self._with(changes, "the overrides")
+        return self._with(changes, N_("the overrides"))
 
     def _with(self, changes: dict[str, Any], where: str) -> Policy:
         """Merge ``changes`` (None: keep, except ``max_turnover``) and validate them with pydantic."""
@@ -198,12 +199,14 @@ def _validated(data: dict[str, Any], where: str) -> Policy:
                 import difflib
 
                 close = difflib.get_close_matches(str(err["loc"][-1]), Policy.field_names(), n=1)
-                msg = "unknown setting" + (f"; did you mean '{close[0]}'?" if close else "")
+                hint = _("; did you mean '{name}'?").format(name=close[0]) if close else ""
+                msg = _("unknown setting") + hint
             parts.append(f"{loc}: {msg}" if loc else msg)
         body = "; ".join(parts)
-        stop = "" if body.endswith(("?", ".")) else "."
-        raise PolicyError(f"Invalid policy in {where}: {body}{stop} Fix these settings "
-                          "(see 'bubbleguard check --help' for the fields).") from None
+        stop = "" if body.endswith(("?", ".", "？")) else "."
+        raise PolicyError(_("Invalid policy in {where}: {problems}{stop} Fix these settings (see "
+                            "'bubbleguard check --help' for the fields).").format(
+            where=_(where), problems=body, stop=stop)) from None
 
 
 def load_policy(profile: str | None = None, path: str | Path | None = None, **overrides: Any) -> Policy:
@@ -225,24 +228,28 @@ def load_policy(profile: str | None = None, path: str | Path | None = None, **ov
         Unknown profile, unreadable file, typo'd key or out-of-range value.
     """
     data: dict[str, Any] = {}
-    where = "the policy"
+    where = N_("the policy")
     if path is not None:
         where = str(path)
         try:
             data = tomllib.loads(_text(Path(path)))
         except OSError as exc:
-            raise PolicyError(f"Cannot read policy file {path}: {exc.strerror}.") from None
+            raise PolicyError(_("Cannot read policy file {path}: {error}.").format(
+                path=path, error=exc.strerror)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{path} is not valid TOML ({exc}); fix the syntax.") from None
+            raise PolicyError(_("{path} is not valid TOML ({error}); fix the syntax.").format(
+                path=path, error=exc)) from None
         data = data.get("policy", data)
         if not isinstance(data, dict):
-            raise PolicyError(f"{path}: 'policy' is {type(data).__name__} {data!r:.40}, not a table of "
-                              "settings; write the settings at the top level or under [policy].")
+            raise PolicyError(_("{path}: 'policy' is {type} {value}, not a table of settings; write the "
+                                "settings at the top level or under [policy].").format(
+                path=path, type=type(data).__name__, value=f"{data!r:.40}"))
         file_profile = data.pop("profile", None)
         profile = profile or file_profile
     profile = profile or "balanced"
     if not isinstance(profile, str) or profile not in PROFILES:
-        raise PolicyError(f"Unknown profile {profile!r:.40}; choose one of {', '.join(PROFILES)}.")
+        raise PolicyError(_("Unknown profile {profile}; choose one of {profiles}.").format(
+            profile=f"{profile!r:.40}", profiles=", ".join(PROFILES)))
     policy = Policy(profile=profile, **PROFILES[profile])  # the built-in settings: no pydantic needed
     if data:
         policy = policy._with(data, where)
@@ -259,5 +266,5 @@ def _text(path: Path) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read); save "
-                          "it as UTF-8 and run again.") from None
+        raise PolicyError(_("{path} is not UTF-8 text (byte {byte} cannot be read); save it as UTF-8 and "
+                            "run again.").format(path=path, byte=exc.start + 1)) from None

@@ -159,7 +159,9 @@ class Report(Model):
         """The held funds' holdings dates as words: ``from 2024-06-04 to 2025-11-18`` (or one date)."""
         a = self.data_as_of
         first, last = a.get("fund_holdings", ""), a.get("fund_holdings_newest", "")
-        return f"from {first} to {last}" if last and last != first else first
+        from .i18n import _
+
+        return _("from {first} to {last}").format(first=first, last=last) if last and last != first else first
 
     def counts(self) -> dict[str, int]:
         """Number of findings per severity, worst first."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._model import Model
 from .guardrails import Cap, caps
+from .i18n import N_, _, format_percent
 
 if TYPE_CHECKING:
     from .exposures import Exposures
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from .reference._snapshot import Snapshot
 
 __all__ = ["BUILTIN_RULES", "SEVERITIES", "Finding", "Rule", "RuleContext", "run_rules"]
+
+#: Sums of float weights carry round-off (40% can come out as 0.4000000000000001): a cap is
+#: broken only beyond it.
+NOISE = 1e-12
 
 SEVERITIES = ("info", "warning", "error")
 Severity = Literal["info", "warning", "error"]
@@ -81,8 +86,13 @@ class RuleContext:
 Rule = Callable[[RuleContext], Iterable[Finding]]
 
 
-THEME_LABELS = {"magnificent7": "the Magnificent 7", "ai": "AI-concentrated issuers",
-                "circular_deals": "circular-deal counterparties"}
+THEME_LABELS = {"magnificent7": N_("the Magnificent 7"), "ai": N_("AI-concentrated issuers"),
+                "circular_deals": N_("circular-deal counterparties")}
+
+
+def _p(x: float, decimals: int = 1) -> str:
+    """A weight in a message: ``12.3%`` (in the active language)."""
+    return format_percent(x, decimals)
 
 
 def _cap_severity(value: float, limit: float, margin: float) -> Literal["error", "warning"]:
@@ -94,14 +104,17 @@ def issuer_caps(ctx: RuleContext) -> Iterator[Finding]:
     cap = ctx.caps["max_issuer"]
     weight = dict(zip(cap.labels, cap.values(ctx.exposures.weights)))
     iss = ctx.exposures.issuers
-    for row in cast("Iterator[Any]", iss[iss["issuer_id"].map(weight) > cap.limit].itertuples()):
+    for row in cast("Iterator[Any]", iss[iss["issuer_id"].map(weight) > cap.limit + NOISE]
+                    .itertuples()):
         value = weight[row.issuer_id]
         yield Finding(
             code="issuer_cap_exceeded", severity=_cap_severity(value, cap.limit, ctx.policy.error_margin),
             subject=row.issuer, value=value, limit=cap.limit,
-            message=(f"{row.issuer} is {value:.1%} of the portfolio ({row.direct_weight:.1%} held "
-                     f"directly, {row.via_funds_weight:.1%} through funds), above the {cap.limit:.0%} "
-                     "single-issuer cap; trim the direct holding or the funds that concentrate it."))
+            message=_("{issuer} is {value} of the portfolio ({direct} held directly, {via_funds} through "
+                      "funds), above the {limit} single-issuer cap; trim the direct holding or the funds "
+                      "that concentrate it.").format(
+                issuer=row.issuer, value=_p(value), direct=_p(row.direct_weight),
+                via_funds=_p(row.via_funds_weight), limit=_p(cap.limit, 0)))
 
 
 def position_cap(ctx: RuleContext) -> Iterator[Finding]:
@@ -110,25 +123,27 @@ def position_cap(ctx: RuleContext) -> Iterator[Finding]:
     if cap is None:
         return
     for symbol, value in zip(cap.labels, cap.values(ctx.exposures.weights)):
-        if value > cap.limit:
+        if value > cap.limit + NOISE:
             yield Finding(
                 code="position_cap_exceeded", severity="warning", subject=symbol, value=float(value),
                 limit=cap.limit,
-                message=(f"{symbol} alone is {value:.1%} of the portfolio, above the {cap.limit:.0%} "
-                         "cap on one holding; spread new money over other funds."))
+                message=_("{symbol} alone is {value} of the portfolio, above the {limit} cap on one "
+                          "holding; spread new money over other funds.").format(
+                    symbol=symbol, value=_p(value), limit=_p(cap.limit, 0)))
 
 
 def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
     """Themes above their caps."""
     for theme, limit in ctx.policy.max_theme.items():
         value = ctx.value(f"max_theme.{theme}")
-        if value > limit:
+        if value > limit + NOISE:
             yield Finding(
                 code="theme_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
                 subject=theme, value=value, limit=limit,
-                message=(f"{value:.1%} of the portfolio rides on {THEME_LABELS[theme]}, above the "
-                         f"{limit:.0%} cap; move part of it into broad index, bond or gold funds "
-                         "('bubbleguard rebalance' proposes the trades)."))
+                message=_("{value} of the portfolio rides on {theme}, above the {limit} cap; move part "
+                          "of it into broad index, bond or gold funds ('bubbleguard rebalance' proposes "
+                          "the trades).").format(value=_p(value), theme=_(THEME_LABELS[theme]),
+                                                 limit=_p(limit, 0)))
 
 
 def theme_over_market(ctx: RuleContext) -> Iterator[Finding]:
@@ -136,29 +151,31 @@ def theme_over_market(ctx: RuleContext) -> Iterator[Finding]:
     equity = ctx.exposures.asset_classes.get("equity", 0.0)
     for theme, limit in ctx.policy.max_theme_over_market.items():
         value = ctx.value(f"max_theme_over_market.{theme}")
-        if value > limit:
+        if value > limit + NOISE:
             yield Finding(
                 code="theme_over_market_exceeded",
                 severity=_cap_severity(value, limit, ctx.policy.error_margin), subject=theme,
                 value=value, limit=limit,
-                message=(f"{ctx.exposures.themes[theme]:.1%} of the portfolio rides on "
-                         f"{THEME_LABELS[theme]}, {value * 100:.1f} points more than a market-weight "
-                         f"holding of your {equity:.0%} in equity would ({ctx.market_themes[theme]:.1%} "
-                         f"of the S&P 500), above the {limit * 100:.0f}-point cap; move the excess "
-                         "into a broad index fund, bonds or gold ('bubbleguard rebalance' proposes "
-                         "the trades)."))
+                message=_("{share} of the portfolio rides on {theme}, {points} points more than a "
+                          "market-weight holding of your {equity} in equity would ({market} of the "
+                          "S&P 500), above the {limit}-point cap; move the excess into a broad index "
+                          "fund, bonds or gold ('bubbleguard rebalance' proposes the trades).").format(
+                    share=_p(ctx.exposures.themes[theme]), theme=_(THEME_LABELS[theme]),
+                    points=f"{value * 100:.1f}", equity=_p(equity, 0), market=_p(ctx.market_themes[theme]),
+                    limit=f"{limit * 100:.0f}"))
 
 
 def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
     """The ten largest issuers together above ``max_top10``."""
     value = ctx.value("max_top10")
     limit = ctx.policy.max_top10
-    if value > limit:
+    if value > limit + NOISE:
         yield Finding(
             code="top10_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
             subject="top10", value=value, limit=limit,
-            message=(f"The ten largest issuers are {value:.1%} of the portfolio, above the "
-                     f"{limit:.0%} cap; add broadly diversified or equal-weight funds."))
+            message=_("The ten largest issuers are {value} of the portfolio, above the {limit} cap; add "
+                      "broadly diversified or equal-weight funds.").format(value=_p(value),
+                                                                           limit=_p(limit, 0)))
 
 
 def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
@@ -169,24 +186,36 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 code="asset_class_floor_missed", severity="warning", subject=cls, value=value,
                 limit=floor,
-                message=(f"{cls.replace('_', ' ').capitalize()} is {value:.1%} of the portfolio, below "
-                         f"the {floor:.0%} floor; {_FLOOR_ADVICE.get(cls, 'add to it')}."))
+                message=_("{asset_class} is {value} of the portfolio, below the {floor} floor; "
+                          "{advice}.").format(asset_class=_class_name(cls), value=_p(value),
+                                              floor=_p(floor, 0),
+                                              advice=_(_FLOOR_ADVICE.get(cls, _ADD_TO_IT))))
     for cls, cap in ctx.policy.max_asset_class.items():
         value = ctx.value(f"max_asset_class.{cls}")
         if value > cap + 1e-9:
             yield Finding(
                 code="asset_class_cap_exceeded", severity="warning", subject=cls, value=value,
                 limit=cap,
-                message=f"{cls.replace('_', ' ').capitalize()} is {value:.1%}, above the {cap:.0%} cap.")
+                message=_("{asset_class} is {value}, above the {limit} cap.").format(
+                    asset_class=_class_name(cls), value=_p(value), limit=_p(cap, 0)))
 
 
 _FLOOR_ADVICE = {
-    "bond": ("bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund "
-             "(BND, AGG, IEF)"),
-    "gold": "gold tends to hold up when stocks fall; add a low-cost gold fund (GLDM, IAU)",
-    "real_estate": "real estate gives steady income; add a REIT index fund (VNQ, SCHH)",
-    "cash": "keep some cash or a treasury-bill fund (SGOV, BIL) for needs and opportunities",
+    "bond": N_("bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund "
+               "(BND, AGG, IEF)"),
+    "gold": N_("gold tends to hold up when stocks fall; add a low-cost gold fund (GLDM, IAU)"),
+    "real_estate": N_("real estate gives steady income; add a REIT index fund (VNQ, SCHH)"),
+    "cash": N_("keep some cash or a treasury-bill fund (SGOV, BIL) for needs and opportunities"),
 }
+_ADD_TO_IT = N_("add to it")
+#: Asset classes as a message's subject (``Real estate is 2.0% of the portfolio``).
+_CLASS_NAMES = {"equity": N_("Equity"), "bond": N_("Bond"), "gold": N_("Gold"),
+                "real_estate": N_("Real estate"), "cash": N_("Cash"), "commodity": N_("Commodity"),
+                "other": N_("Other")}
+
+
+def _class_name(cls: str) -> str:
+    return _(_CLASS_NAMES[cls]) if cls in _CLASS_NAMES else cls.replace("_", " ").capitalize()
 
 
 def broad_index(ctx: RuleContext) -> Iterator[Finding]:
@@ -200,32 +229,35 @@ def broad_index(ctx: RuleContext) -> Iterator[Finding]:
     if share == 0.0:
         yield Finding(
             code="no_broad_index_fund", severity="warning", subject="broad_index", value=0.0,
-            limit=None, message=("No low-cost broad index fund is held; make one (a total-market or "
-                                 "S&P 500 fund such as VTI or VOO, plus a total-bond fund) the core."))
+            limit=None, message=_("No low-cost broad index fund is held; make one (a total-market or "
+                                  "S&P 500 fund such as VTI or VOO, plus a total-bond fund) the core."))
 
 
 def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
     """Too much value that could not be looked through."""
     value = ctx.value("max_unresolved")
     limit = ctx.policy.max_unresolved
-    if value > limit:
+    if value > limit + NOISE:
         un = ctx.exposures.unresolved
         top = un.groupby("symbol")["weight"].sum().sort_values(ascending=False).head(3)
-        names = ", ".join(f"{s} {w:.1%}" for s, w in top.items())
+        names = _(", ").join(f"{s} {_p(w)}" for s, w in top.items())
         yield Finding(
             code="unresolved_high", severity="warning", subject="unresolved", value=value, limit=limit,
-            message=(f"{value:.1%} of the portfolio could not be looked through ({names}); the "
-                     "exposures above may be understated. Add those funds' holdings with --funds FILE."))
+            message=_("{value} of the portfolio could not be looked through ({names}); the exposures above "
+                      "may be understated. Add those funds' holdings with --funds FILE.").format(
+                value=_p(value), names=names))
 
 
 def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
     """Symbols the reference data does not know (kept as unresolved value)."""
     un = ctx.exposures.unresolved
-    unknown = un[un["reason"].str.startswith("unknown symbol")]
+    unknown = un[~un["origin"].isin(ctx.snapshot.index)]  # its own leaf: not a fund's remainder
     for row in cast("Iterator[Any]", unknown.itertuples()):
         yield Finding(code="unknown_symbol", severity="info", subject=row.symbol, value=row.weight,
-                      limit=None, message=f"{row.symbol} ({row.weight:.1%}): {row.reason}; it is kept "
-                      "as unresolved equity. Give it an asset_class column or its fund holdings.")
+                      limit=None, message=_("{symbol} ({weight}): {reason}; it is kept as unresolved "
+                                            "equity. Give it an asset_class column or its fund "
+                                            "holdings.").format(symbol=row.symbol, weight=_p(row.weight),
+                                                                reason=row.reason))
 
 
 def data_age(ctx: RuleContext) -> Iterator[Finding]:
@@ -249,20 +281,22 @@ def data_age(ctx: RuleContext) -> Iterator[Finding]:
     from .reference.refresh import supported_funds
 
     can = set(supported_funds())
-    listed = ", ".join(f"{s} ({d}, {a} days)" for s, d, a in old)
-    renew = [s for s, _, _ in old if s in can]
-    cannot = [s for s, _, _ in old if s not in can]
+    listed = _(", ").join(_("{symbol} ({date}, {days} days)").format(symbol=s, date=d, days=a)
+                       for s, d, a in old)
+    renew = [s for s, *_when in old if s in can]
+    cannot = [s for s, *_when in old if s not in can]
     how = []
     if renew:
-        how.append("Refresh " + ", ".join(renew) + " with 'bubbleguard data refresh "
-                   + " ".join(f"--fund {s}" for s in renew) + "'.")
+        command = "bubbleguard data refresh " + " ".join(f"--fund {s}" for s in renew)
+        how.append(_("Refresh {funds} with '{command}'.").format(funds=_(", ").join(renew), command=command))
     if cannot:
-        how.append(", ".join(cannot) + " cannot be refreshed automatically yet: save the issuer's "
-                   "current holdings as a CSV and pass it with --funds FILE.")
+        how.append(_("{funds} cannot be refreshed automatically yet: save the issuer's current holdings as "
+                     "a CSV and pass it with --funds FILE.").format(funds=_(", ").join(cannot)))
     yield Finding(code="data_stale", severity="warning", subject="fund_holdings", value=None,
                   limit=None,
-                  message=(f"Holdings data older than {ctx.policy.max_data_age_days} days for {listed}; "
-                           f"the weights may have drifted. {' '.join(how)}"))
+                  message=_("Holdings data older than {max_days} days for {funds}; the weights may have "
+                            "drifted. {how}").format(max_days=ctx.policy.max_data_age_days, funds=listed,
+                                                     how=" ".join(how)))
 
 
 def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
@@ -271,8 +305,9 @@ def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
     for row in cast("Iterator[Any]", ov[ov["overlap"] >= 0.5].head(5).itertuples()):
         yield Finding(code="fund_overlap", severity="info", subject=f"{row.fund_a}/{row.fund_b}",
                       value=row.overlap, limit=0.5,
-                      message=(f"{row.fund_a} and {row.fund_b} overlap by {row.overlap:.0%}: holding "
-                               "both adds little diversification."))
+                      message=_("{fund_a} and {fund_b} overlap by {overlap}: holding both adds little "
+                                "diversification.").format(fund_a=row.fund_a, fund_b=row.fund_b,
+                                                           overlap=_p(row.overlap, 0)))
 
 
 BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, position_cap, theme_caps, theme_over_market,

@@ -67,3 +67,56 @@ def test_funds_and_deals_read_the_same_inputs(tmp_path):
     deals = run("deals", "--holdings", str(EXAMPLE), "--funds", str(funds), "-f", "json")
     node = next(n for n in deals["nodes"] if n["id"] == "NVIDIA")
     assert node["exposure"] == nvda["weight"]
+
+
+ENGLISH_HEADINGS = ("Findings", "Verdict", "Themes (look-through)", "Top-10 issuers", "Asset classes",
+                    "Sectors", "Fund data", "Circular-deal", "Data as of", "Unresolved", "holdings;",
+                    "of the portfolio", "limit", "via funds")
+
+
+def test_check_in_chinese_has_no_english_heading():
+    res = CliRunner().invoke(cli, ["check", str(EXAMPLE), "--lang", "zh", "--width", "140"])
+    assert res.exit_code == 1, res.output
+    for word in ("七巨头", "AI 概念股", "循环交易参与方", "穿透", "发现的问题", "结论：", "资产类别",
+                 "数据日期", "US$356,222", "NVIDIA 占组合的 27.7%"):
+        assert word in res.stdout, word
+    assert [w for w in ENGLISH_HEADINGS if w in res.stdout] == []
+
+
+def test_the_locale_picks_chinese_and_lang_overrides_it(monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    zh = CliRunner().invoke(cli, ["check", str(EXAMPLE), "-f", "markdown"])
+    assert "## 发现的问题" in zh.stdout and "七巨头" in zh.stdout
+    en = CliRunner().invoke(cli, ["check", str(EXAMPLE), "-f", "markdown", "--lang", "en"])
+    assert "## Findings" in en.stdout and "七巨头" not in en.stdout
+    monkeypatch.setenv("LC_ALL", "C")  # LC_ALL wins over LANG
+    assert "## Findings" in CliRunner().invoke(cli, ["check", str(EXAMPLE), "-f", "markdown"]).stdout
+
+
+def test_json_in_chinese_is_pure_json_with_english_keys_and_chinese_messages():
+    zh = run("check", str(EXAMPLE), "-f", "json", "--lang", "zh")
+    en = run("check", str(EXAMPLE), "-f", "json")
+    assert keys(zh) == keys(en)
+    assert [f["code"] for f in zh["findings"]] == [f["code"] for f in en["findings"]]
+    assert zh["exposures"]["themes"] == en["exposures"]["themes"]
+    assert "七巨头" in next(f["message"] for f in zh["findings"] if f["subject"] == "magnificent7")
+    assert next(f["message"] for f in en["findings"] if f["subject"] == "magnificent7").startswith("51.4%")
+
+
+def test_errors_and_help_in_chinese(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["check", str(empty), "--lang", "zh"])
+    assert res.exit_code == 2
+    assert res.stderr == ("错误：empty.csv 是空文件。请重新导出持仓，或写一个带表头（如 symbol,quantity）"
+                          "的 CSV。\n")
+    helped = CliRunner().invoke(cli, ["check", "--help", "--lang", "zh"]).stdout
+    assert helped.startswith("用法：cli check [OPTIONS] HOLDINGS") and "显示本帮助并退出。" in helped
+    assert "--lang [zh|en]" in helped and "选项" in helped
+
+
+def test_the_command_line_leaves_the_library_in_english():
+    from bubbleguard import i18n
+
+    CliRunner().invoke(cli, ["check", str(EXAMPLE), "--lang", "zh"])
+    assert i18n.get_language() == "en"

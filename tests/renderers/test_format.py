@@ -121,3 +121,17 @@ def test_hostile_scenario_names_through_every_text_format(tmp_path):
     assert "\x1b" not in run() and "\x07" not in run()
     assert "| Chip ]8;;http://xglut\\|&lt;b> (`=evil`) |" in run("-f", "markdown")
     assert run("-f", "csv").splitlines()[1].startswith("'=evil,Chip ]8;;http://xglut|<b>,hypothetical")
+def test_wrap_cells_breaks_chinese_between_characters_within_the_width():
+    from rich.cells import cell_len
+
+    from bubbleguard.renderers._format import wrap_cells
+
+    text = ("以下基金的持仓数据已超过 180 天：513100（2025-10-03，425 天）、513500（2025-11-18，379 天）；"
+            "权重可能已经漂移。请用 --funds FILE 传入。")
+    for width in (20, 33, 40, 71):
+        lines = wrap_cells(text, width)
+        assert all(cell_len(line) <= width for line in lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost or added
+        assert not any(line[0] in "）。，；：、" or line[-1] in "（“" for line in lines)
+        assert "--funds" in " ".join(lines).split()  # an ASCII word is never split
+    assert wrap_cells("one two three", 7) == ["one two", "three"]

@@ -37,7 +37,7 @@ from ..guardrails import caps
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
 from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
-from ..rules import SEVERITIES
+from ..rules import NOISE, SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
 
@@ -53,11 +53,11 @@ INFO, WARNING, ERROR = (SEVERITIES.index(s) for s in ("info", "warning", "error"
 #: policy field → (code, severity; None: error beyond the policy's error margin, else warning;
 #: tolerance the rule allows)
 RULES: dict[str, tuple[str, int | None, float]] = {
-    "max_issuer": ("issuer_cap_exceeded", None, 0.0),
-    "max_position": ("position_cap_exceeded", WARNING, 0.0),
-    "max_theme": ("theme_cap_exceeded", None, 0.0),
-    "max_theme_over_market": ("theme_over_market_exceeded", None, 0.0),
-    "max_top10": ("top10_cap_exceeded", None, 0.0),
+    "max_issuer": ("issuer_cap_exceeded", None, NOISE),
+    "max_position": ("position_cap_exceeded", WARNING, NOISE),
+    "max_theme": ("theme_cap_exceeded", None, NOISE),
+    "max_theme_over_market": ("theme_over_market_exceeded", None, NOISE),
+    "max_top10": ("top10_cap_exceeded", None, NOISE),
     "min_asset_class": ("asset_class_floor_missed", WARNING, 1e-9),
     "max_asset_class": ("asset_class_cap_exceeded", WARNING, 1e-9),
     "max_unresolved": ("unresolved_high", WARNING, 0.0),
@@ -268,11 +268,11 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     for code, mat, limit, subjects in plan.multi:
         part = sp.coo_matrix(w_sparse @ mat) if w_sparse is not None and sp.issparse(mat) else None
         if part is not None:
-            keep = part.data > limit
+            keep = part.data > limit + NOISE
             r, c, v = part.row[keep], part.col[keep], part.data[keep]
         else:
             y = np.asarray(w @ mat)
-            r, c = np.nonzero(y > limit)
+            r, c = np.nonzero(y > limit + NOISE)
             v = y[r, c]
         found.add(r, code, WARNING, subjects[c], v, limit)
     for col, code, sev, tol, limit, upper, subj in plan.single:
@@ -280,7 +280,7 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
         hit = np.flatnonzero(v > limit + tol) if upper else np.flatnonzero(v < limit - tol)
         found.add(hit, code, _cap_severity(v[hit], limit, pol.error_margin) if sev is None else sev,
                   subj, v[hit], limit)
-    hit = np.flatnonzero(big.top_k > plan.top10_limit)
+    hit = np.flatnonzero(big.top_k > plan.top10_limit + NOISE)
     found.add(hit, "top10_cap_exceeded", _cap_severity(big.top_k[hit], plan.top10_limit,
                                                        pol.error_margin), plan.top10_subject,
               big.top_k[hit], plan.top10_limit)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..rules import NOISE
+
 __all__ = ["IssuerWeights", "Largest"]
 
 #: Candidates per instrument at each level before the last (every issuer).
@@ -127,7 +129,7 @@ class IssuerWeights:
             top_weight[done] = mx[ok]
             top_k[done] = (part if len(done) == len(y) else part[ok]).sum(axis=1)
             y_ok = y if len(done) == len(y) else y[ok]
-            rr, cc = np.nonzero(y_ok > threshold)
+            rr, cc = np.nonzero(y_ok > threshold + NOISE)  # as the rule: beyond round-off
             over.append((done[rr], lv.columns[cc], y_ok[rr, cc]))
             pending = pending[~ok]
         joined = tuple(np.concatenate(p) for p in zip(*over)) if over else (

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..i18n import N_
 from . import cli
 from .options import build_policy, policy_options, write, write_atomic
 
@@ -72,21 +73,21 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
 @cli.command()
 @click.argument("accounts", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True,
-              help="Output format (also of --findings).")
+              help=N_("Output format (also of --findings)."))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the accounts table (the trades with --rebalance) to this file (default: the "
                    "terminal, for csv and jsonl).")
 @click.option("--findings", "findings_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the long table of findings (account, code, severity, subject, value, "
-                   "limit) to this file.")
+              help=N_("Also write the long table of findings (account, code, severity, subject, value, "
+                   "limit) to this file."))
 @click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
+              help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight)."))
 @click.option("--fx", multiple=True, metavar="CUR=RATE",
               help="Exchange rate to USD for accounts that mix currencies, e.g. CNY=0.14.")
 @policy_options
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="error",
-              show_default=True, help="Exit with 1 when any account has a finding at or above this "
-                                      "severity.")
+              show_default=True, help=N_("Exit with 1 when any account has a finding at or above this "
+                                      "severity."))
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="local: this process's threads (--rebalance: its processes); dask: the same "
                    "engine per partition on Dask (pip install 'bubbleguard[batch]').")

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_
 from . import cli
 from .options import input_options, load_inputs, output_options, show, write
 
@@ -17,12 +18,12 @@ from .options import input_options, load_inputs, output_options, show, write
 @output_options()
 @input_options
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]), default="error",
-              show_default=True, help="Exit with 1 when a finding is at or above this severity.")
-@click.option("--include-superseded", is_flag=True, help="Count superseded deals in the deal graph.")
+              show_default=True, help=N_("Exit with 1 when a finding is at or above this severity."))
+@click.option("--include-superseded", is_flag=True, help=N_("Count superseded deals in the deal graph."))
 @click.option("--scenarios", "with_scenarios", is_flag=True,
-              help="Add the stress scenarios (historical replays and ai-unwind) to the report; "
-                   "the HTML format always has them.")
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+              help=N_("Add the stress scenarios (historical replays and ai-unwind) to the report; "
+                   "the HTML format always has them."))
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def check(holdings: Path, fmt: str, output: Path | None, fail_on: str, include_superseded: bool,
           with_scenarios: bool, width: int | None, **kw: Any) -> None:
     """Look through HOLDINGS and report AI concentration, circular-deal and concentration risks.

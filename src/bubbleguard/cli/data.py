@@ -12,11 +12,12 @@ from pathlib import Path
 import click
 
 from .._output import json_text
+from ..i18n import N_, _
 from . import cli
 from .options import output_options, show, write
 
-_DIR_HELP = ("Fund-files folder (default: $BUBBLEGUARD_FUNDS_DIR, else ~/.bubbleguard/funds); "
-             "'bubbleguard check' reads fund holdings from it.")
+_DIR_HELP = N_("Fund-files folder (default: $BUBBLEGUARD_FUNDS_DIR, else ~/.bubbleguard/funds); "
+               "'bubbleguard check' reads fund holdings from it.")
 
 
 @cli.group()
@@ -34,7 +35,7 @@ def data() -> None:
 @data.command("info")
 @output_options(("table", "json"))
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def info(fmt: str, output: Path | None, folder: Path | None, width: int | None) -> None:
     """Show the reference snapshot: tables, sources, as-of dates and ages, fund coverage, notes.
 
@@ -69,19 +70,19 @@ def _default_targets(folder: Path) -> list[str]:
 
 @data.command("refresh")
 @click.option("--fund", "funds", multiple=True, metavar="SYMBOL",
-              help="Fund to refresh (repeatable; default: every supported fund the snapshot or "
-                   "the folder already has).")
+              help=N_("Fund to refresh (repeatable; default: every supported fund the snapshot or "
+                   "the folder already has)."))
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), help=_DIR_HELP)
 @click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read an iShares holdings CSV you downloaded yourself instead of downloading "
-                   "(needs one --fund).")
+              help=N_("Read an iShares holdings CSV you downloaded yourself instead of downloading "
+                   "(needs one --fund)."))
 @click.option("--base-url", metavar="URL",
-              help="Scheme and host to download from instead of https://www.ishares.com "
-                   "(a mirror or proxy; also $BUBBLEGUARD_ISHARES_URL).")
+              help=N_("Scheme and host to download from instead of https://www.ishares.com "
+                   "(a mirror or proxy; also $BUBBLEGUARD_ISHARES_URL)."))
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, help="Seconds to wait for the issuer's server.")
+              show_default=True, help=N_("Seconds to wait for the issuer's server."))
 @click.option("--list", "list_only", is_flag=True,
-              help="List the funds that can be refreshed and their addresses; download nothing.")
+              help=N_("List the funds that can be refreshed and their addresses; download nothing."))
 def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base_url: str | None,
             timeout: float, list_only: bool) -> None:
     """Download current fund holdings from the issuers into the fund-files folder.
@@ -101,17 +102,17 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
         snap_funds = load_snapshot().funds
         for fund in supported_funds():
             row = snap_funds.loc[fund] if fund in snap_funds.index else None
-            have = (f"snapshot {row['coverage']} as of {row['as_of']}" if row is not None
-                    else "not in snapshot")
+            have = (_("snapshot {coverage} as of {date}").format(coverage=row["coverage"], date=row["as_of"])
+                    if row is not None else _("not in snapshot"))
             click.echo(f"{fund:<5} {have:<34} {holdings_url(fund, base_url)}")
         return
     targets = list(dict.fromkeys(f.strip().upper() for f in funds if f.strip()))
     if file is not None and len(targets) != 1:
-        raise click.UsageError("--file holds one fund's holdings; name that fund with one --fund.")
+        raise click.UsageError(_("--file holds one fund's holdings; name that fund with one --fund."))
     if not targets:
         targets = _default_targets(target_dir)
     if not targets:
-        click.echo("Nothing to refresh: name funds with --fund (see --list).", err=True)
+        click.echo(_("Nothing to refresh: name funds with --fund (see --list)."), err=True)
         return
     if file is None:
         for fund in targets:
@@ -119,8 +120,9 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
     written, failed = [], []
     for fund in targets:
         where = str(file) if file is not None else holdings_url(fund, base_url)
-        click.echo(f"{'Reading' if file is not None else 'Downloading'} {fund} holdings from "
-                   f"{where}", err=True)
+        said = _("Reading {fund} holdings from {where}") if file is not None else _(
+            "Downloading {fund} holdings from {where}")
+        click.echo(said.format(fund=fund, where=where), err=True)
         try:
             ff = fetch_fund(fund, base_url=base_url, timeout=timeout, file=file)
             path = write_fund_file(ff, target_dir)
@@ -129,16 +131,17 @@ def refresh(funds: tuple[str, ...], folder: Path | None, file: Path | None, base
             continue
         written.append((ff, path))
     for ff, path in written:
-        click.echo(f"{ff.fund}: {len(ff.holdings)} holdings ({ff.weight_sum:.2%} of the fund) "
-                   f"as of {ff.as_of or 'an undated file'} → {path}")
+        click.echo(_("{fund}: {n} holdings ({share} of the fund) as of {date} → {path}").format(
+            fund=ff.fund, n=len(ff.holdings), share=f"{ff.weight_sum:.2%}",
+            date=ff.as_of or _("an undated file"), path=path))
         for note in ff.notes:
-            click.echo(f"  note: {note}")
+            click.echo("  " + _("note: {note}").format(note=note))
     if written:
-        click.echo(f"'bubbleguard check' reads these files from {target_dir}.")
+        click.echo(_("'bubbleguard check' reads these files from {folder}.").format(folder=target_dir))
     if len(failed) == 1 and not written:
         raise DataError(failed[0][1])
     if failed:
-        done = (f"{len(written)} fund(s) were written to {target_dir}" if written
-                else "nothing was written")
-        raise DataError(f"Could not refresh {len(failed)} of {len(targets)} funds ({done}). "
-                        + " ".join(msg for _, msg in failed))
+        done = (_("{n} fund(s) were written to {folder}").format(n=len(written), folder=target_dir)
+                if written else _("nothing was written"))
+        raise DataError(_("Could not refresh {n} of {total} funds ({done}). ").format(
+            n=len(failed), total=len(targets), done=done) + " ".join(msg for _fund, msg in failed))

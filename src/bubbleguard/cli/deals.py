@@ -17,6 +17,7 @@ import click
 
 from .._output import json_text
 from ..deals._selection import LEVELS, Selection, select
+from ..i18n import N_, _
 from ..renderers import _deals as views
 from . import cli
 from .options import holdings_options, load_inputs, output_options, show, write, write_bytes
@@ -50,8 +51,8 @@ def _date_bound(ctx: click.Context, param: click.Parameter, value: str | None) -
         elif param.name == "until" and size == 4:
             day = day.replace(month=12, day=31)
         return day
-    raise click.BadParameter(f"'{value}' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY "
-                             "(e.g. 2025-09-22).")
+    raise click.BadParameter(_("'{value}' is not a date; write YYYY-MM-DD, YYYY-MM or YYYY (e.g. "
+                               "2025-09-22).").format(value=value))
 
 
 def _exposure(holdings: Path, graph: DealGraph, kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -81,37 +82,37 @@ def _resolve(sel: Selection, name: str) -> str:
     except DealsError:
         full = DealGraph.from_frame(sel.full)
         known = full.dependence(name).party  # raises the "known parties" message if unknown
-        raise DealsError(f"{known} has no deal among the ones selected (see --certainty, "
-                         f"--since, --until and --include-superseded); it has "
-                         f"{len(full.party(known))} deal(s) in {sel.origin}.") from None
+        raise DealsError(_("{party} has no deal among the ones selected (see --certainty, --since, --until "
+                           "and --include-superseded); it has {n} deal(s) in {origin}.").format(
+            party=known, n=len(full.party(known)), origin=_(sel.origin))) from None
 
 
 # --------------------------------------------------------------------------- the command
 @cli.command()
 @click.option("--cycles", "show_cycles", is_flag=True,
-              help="Show the cycles (circular deals) instead of the deal list.")
+              help=N_("Show the cycles (circular deals) instead of the deal list."))
 @click.option("--party", metavar="NAME_OR_TICKER",
-              help="One party's deals in and out, its cycles and its dependence score.")
+              help=N_("One party's deals in and out, its cycles and its dependence score."))
 @click.option("--certainty", multiple=True, type=click.Choice(LEVELS),
-              help="Certainty levels to use (repeatable; default: all three).")
+              help=N_("Certainty levels to use (repeatable; default: all three)."))
 @click.option("--include-superseded", is_flag=True,
-              help="Also use superseded deals (e.g. a letter of intent replaced by a later "
-                   "deal).")
+              help=N_("Also use superseded deals (e.g. a letter of intent replaced by a later "
+                   "deal)."))
 @click.option("--since", callback=_date_bound, metavar="DATE",
-              help="Only deals dated on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY).")
+              help=N_("Only deals dated on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)."))
 @click.option("--until", callback=_date_bound, metavar="DATE",
-              help="Only deals dated on or before DATE (a month or year counts to its end).")
+              help=N_("Only deals dated on or before DATE (a month or year counts to its end)."))
 @click.option("--deals", "deals_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Your own deal table (CSV in the bundled table's columns) instead of the "
-                   "bundled one.")
+              help=N_("Your own deal table (CSV in the bundled table's columns) instead of the "
+                   "bundled one."))
 @click.option("--holdings", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Holdings file: show your look-through exposure per party (and size the "
-                   "picture's nodes by it).")
+              help=N_("Holdings file: show your look-through exposure per party (and size the "
+                   "picture's nodes by it)."))
 @holdings_options
 @click.option("--max-length", type=click.IntRange(min=2), default=6, show_default=True,
-              help="Longest cycle searched, in parties.")
+              help=N_("Longest cycle searched, in parties."))
 @output_options(FORMATS)
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 @click.pass_context
 def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: tuple[str, ...],
           include_superseded: bool, since: dt.date | None, until: dt.date | None,
@@ -139,12 +140,14 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
     if ctx.get_parameter_source("fmt") == ParameterSource.DEFAULT and output is not None:
         fmt = _BY_SUFFIX.get(output.suffix.lower(), fmt)
     if fmt in _NEEDS_FILE and output is None:
-        raise click.UsageError(f"--format {fmt} writes a file; give it with --output PATH.")
+        raise click.UsageError(_("--format {format} writes a file; give it with --output PATH.").format(
+            format=fmt))
     if fmt in ("png", "svg") and output is not None and output.suffix.lower() != f".{fmt}":
-        raise click.UsageError(f"--format {fmt} needs an --output path ending in .{fmt}, "
-                               f"not '{output.name}'.")
+        raise click.UsageError(_("--format {format} needs an --output path ending in .{format}, not "
+                                 "'{name}'.").format(format=fmt, name=output.name))
     if since and until and since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}.",
+        raise click.BadParameter(_("--since {since} is after --until {until}.").format(since=since,
+                                                                                     until=until),
                                  param_hint="--since/--until")
 
     sel = select(deals_file, certainty or LEVELS, include_superseded, since, until)
@@ -211,12 +214,13 @@ def _export(sel: Selection, fmt: str, output: Path | None, view: pd.DataFrame,
     elif fmt == "dot":
         write("".join(f"// {line}\n" for line in sel.footer()) + g.to_dot(), output)
     elif output is None:
-        raise click.UsageError(f"--format {fmt} writes a file; give it with --output PATH.")
+        raise click.UsageError(_("--format {format} writes a file; give it with --output PATH.").format(
+            format=fmt))
     elif fmt == "graphml":
         write(g.graphml_text(), output)
     elif not len(view):
-        raise DealsError("no deal matches the filters, so there is nothing to draw; widen "
-                         "--certainty, --since or --until.")
+        raise DealsError(_("no deal matches the filters, so there is nothing to draw; widen --certainty, "
+                           "--since or --until."))
     else:
         what = f" around {name}" if name else (" (cycles only)" if show_cycles else "")
         weights = {p: e["weight"] for p, e in exposure.items()} if exposure is not None else None

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from .._output import json_text
+from ..i18n import N_
 from . import cli
 from .options import output_options, show, write
 
@@ -24,12 +25,12 @@ from .options import output_options, show, write
 @click.argument("symbol", required=False)
 @output_options(("table", "json", "csv"))
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True,
-              help="Issuers shown by the table format (json and csv list all of them).")
+              help=N_("Issuers shown by the table format (json and csv list all of them)."))
 @click.option("--coverage", type=click.Choice(["full", "top10", "none"]),
-              help="List only funds with this holdings coverage.")
+              help=N_("List only funds with this holdings coverage."))
 @click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of extra or replacement fund holdings (fund,symbol,weight).")
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+              help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight)."))
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def funds(symbol: str | None, fmt: str, output: Path | None, top: int, coverage: str | None,
           funds_file: Path | None, width: int | None) -> None:
     """List the funds in the reference data, or look through one fund (SYMBOL).

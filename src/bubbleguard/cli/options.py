@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .._output import write_atomic
+from ..i18n import N_, _
 from ..renderers._format import FORMATS
 
 if TYPE_CHECKING:
@@ -58,32 +59,52 @@ def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
                          help="Write to this file instead of the terminal (whole or not at all; an "
                               "existing file is replaced, and stderr says so).")(f)
         return click.option("--format", "-f", "fmt", type=click.Choice(formats), default=formats[0],
-                            show_default=True, help="Output format.")(f)
+                            show_default=True, help=N_("Output format."))(f)
 
     return deco
+
+
+def lang_option() -> click.Option:
+    """``--lang zh|en``: the language of the output, help and errors (default: from the locale).
+
+    Every command and group has it (the command line adds it to each); the locale's language is
+    set before the command line is parsed, so ``--help`` without ``--lang`` follows it too.
+    """
+    from ..i18n import set_language
+
+    def chosen(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            set_language(value)
+
+    return click.Option(["--lang"], type=click.Choice(["zh", "en"]), default=None, is_eager=True,
+                        expose_value=False, callback=chosen,
+                        help=N_("Language of the output, help and errors (default: from LC_ALL, "
+                                "LC_MESSAGES or LANG; zh_CN, zh_HK and zh_TW give zh)."))
 
 
 def policy_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--profile``, ``--policy`` and the cap/floor overrides."""
     opts = [
         click.option("--profile", type=click.Choice(["conservative", "balanced", "growth"]),
-                     default=None, help="Guardrail profile (default: balanced, or the policy file's)."),
+                     default=None, help=N_("Guardrail profile (default: balanced, or the policy file's).")),
         click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="TOML policy file overriding the profile."),
-        click.option("--max-issuer", type=float, help="Cap on one issuer's look-through weight (fraction)."),
-        click.option("--max-mag7", type=float, help="Cap on the Magnificent 7 (fraction)."),
-        click.option("--max-ai", type=float, help="Cap on the AI universe (fraction)."),
-        click.option("--max-circular", type=float, help="Cap on circular-deal counterparties (fraction)."),
+                     help=N_("TOML policy file overriding the profile.")),
+        click.option("--max-issuer", type=float,
+                     help=N_("Cap on one issuer's look-through weight (fraction).")),
+        click.option("--max-mag7", type=float, help=N_("Cap on the Magnificent 7 (fraction).")),
+        click.option("--max-ai", type=float, help=N_("Cap on the AI universe (fraction).")),
+        click.option("--max-circular", type=float,
+                     help=N_("Cap on circular-deal counterparties (fraction).")),
         click.option("--max-over-market", type=float,
-                     help="Cap on each theme's share beyond the market's own share of your equity "
-                          "(fraction of the portfolio, e.g. 0.05)."),
-        click.option("--max-top10", type=float, help="Cap on the ten largest issuers (fraction)."),
-        click.option("--min-bond", type=float, help="Floor for bonds (fraction)."),
-        click.option("--min-gold", type=float, help="Floor for gold (fraction)."),
-        click.option("--min-real-estate", type=float, help="Floor for real estate (fraction)."),
+                     help=N_("Cap on each theme's share beyond the market's own share of your equity "
+                          "(fraction of the portfolio, e.g. 0.05).")),
+        click.option("--max-top10", type=float, help=N_("Cap on the ten largest issuers (fraction).")),
+        click.option("--min-bond", type=float, help=N_("Floor for bonds (fraction).")),
+        click.option("--min-gold", type=float, help=N_("Floor for gold (fraction).")),
+        click.option("--min-real-estate", type=float, help=N_("Floor for real estate (fraction).")),
         click.option("--max-data-age", "max_data_age_days", type=click.IntRange(min=1),
-                     help="Warn when a held fund's holdings are older than this many days "
-                          "(default 180)."),
+                     help=N_("Warn when a held fund's holdings are older than this many days "
+                          "(default 180).")),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -122,17 +143,18 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def holdings_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--broker``, ``--funds``, ``--themes``, ``--fx`` and ``--base-currency``: how holdings are read."""
     opts = [
-        click.option("--broker", help="Force a broker export format (default: detected from the header)."),
+        click.option("--broker",
+                     help=N_("Force a broker export format (default: detected from the header).")),
         click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="CSV of extra or replacement fund holdings (fund,symbol,weight)."),
+                     help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight).")),
         click.option("--themes", "themes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="CSV of your own theme lists (symbol,theme[,member]): adds issuers to "
                           "magnificent7, ai or circular_deals, or takes them out with member=false."),
         click.option("--fx", multiple=True, metavar="CUR=RATE",
-                     help="Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14."),
+                     help=N_("Exchange rate to USD for mixed-currency holdings, e.g. CNY=0.14.")),
         click.option("--base-currency", metavar="CUR",
-                     help="Report values in this currency, e.g. CNY or HKD (default: the file's "
-                          "own; USD when it mixes currencies)."),
+                     help=N_("Report values in this currency, e.g. CNY or HKD (default: the file's "
+                          "own; USD when it mixes currencies).")),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -180,11 +202,12 @@ def parse_fx(values: tuple[str, ...]) -> dict[str, float] | None:
     """Turn ``("CNY=0.14",)`` into ``{"CNY": 0.14}``."""
     out = {}
     for v in values:
-        cur, _, rate = v.partition("=")
+        cur, _sep, rate = v.partition("=")
         try:
             out[cur.strip().upper()] = float(rate)
         except ValueError:
-            raise click.BadParameter(f"'{v}' is not CUR=RATE (e.g. CNY=0.14)", param_hint="--fx") from None
+            raise click.BadParameter(_("'{value}' is not CUR=RATE (e.g. CNY=0.14)").format(value=v),
+                                     param_hint="--fx") from None
     return out or None
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_, _
 from . import cli
 from .options import Number, input_options, load_inputs, output_options, show, write
 
@@ -24,47 +25,47 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @output_options(PLAN_FORMATS)
 @input_options
 @click.option("--objective", type=click.Choice(OBJECTIVES), default="min-change", show_default=True,
-              help="min-change: least turnover meeting the guardrails (ties: lower risk); "
-                   "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio.")
+              help=N_("min-change: least turnover meeting the guardrails (ties: lower risk); "
+                   "min-risk: least volatility; max-sharpe: best CAPM Sharpe ratio."))
 @click.option("--max-turnover", type=float,
-              help="Cap on value bought (beyond new cash) as a fraction of the portfolio.")
+              help=N_("Cap on value bought (beyond new cash) as a fraction of the portfolio."))
 @click.option("--universe", "universe_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with a symbol column: the only instruments that may be bought.")
+              help=N_("CSV with a symbol column: the only instruments that may be bought."))
 @click.option("--lock", multiple=True, metavar="SYMBOL",
-              help="Do not trade this symbol (repeatable).")
+              help=N_("Do not trade this symbol (repeatable)."))
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
-              help="Do not sell this symbol (repeatable).")
+              help=N_("Do not sell this symbol (repeatable)."))
 @click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
-              help="New cash to invest; negative to withdraw.")
+              help=N_("New cash to invest; negative to withdraw."))
 @click.option("--buy-only", is_flag=True,
-              help="Invest the new and held cash without selling: the plan that meets the "
-                   "guardrails, or the closest one with the shortfall stated (exit 1).")
+              help=N_("Invest the new and held cash without selling: the plan that meets the "
+                      "guardrails, or the closest one with the shortfall stated (exit 1)."))
 @click.option("--monthly", type=Number(), metavar="AMOUNT",
-              help="Invest AMOUNT of new money every month, buying only: the month-by-month "
-                   "schedule that reaches the guardrails without selling (at today's prices).")
+              help=N_("Invest AMOUNT of new money every month, buying only: the month-by-month "
+                      "schedule that reaches the guardrails without selling (at today's prices)."))
 @click.option("--suggest-swaps", is_flag=True,
-              help="Also list fund swaps for what drives a binding theme cap, each checked "
-                   "through the look-through, with what it removes and what it costs.")
+              help=N_("Also list fund swaps for what drives a binding theme cap, each checked "
+                      "through the look-through, with what it removes and what it costs."))
 @click.option("--cash-account", metavar="NAME",
-              help="Account receiving new cash or paying a withdrawal (default: the one with the "
-                   "most cash, else the first taxable one).")
+              help=N_("Account receiving new cash or paying a withdrawal (default: the one with the "
+                   "most cash, else the first taxable one)."))
 @click.option("--whole-shares/--fractional", default=None,
-              help="Trade whole shares only, or fractional shares (default: whole shares when the "
-                   "holdings give share counts).")
+              help=N_("Trade whole shares only, or fractional shares (default: whole shares when "
+                      "the holdings give share counts)."))
 @click.option("--min-trade", type=Number(0.0), metavar="AMOUNT",
-              help="No trade smaller than this value (default for whole shares: the larger of 100 "
-                   "and 0.25%% of the account; 0 for any size).")
+              help=N_("No trade smaller than this value (default for whole shares: the larger of "
+                      "100 and 0.25%% of the account; 0 for any size)."))
 @click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
-              help="Weight of realised gains in taxable accounts (0 ignores taxes).")
+              help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
 @click.option("--solver", default="CLARABEL", show_default=True,
-              help="cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...).")
+              help=N_("cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...)."))
 @click.option("--allow-relax", is_flag=True,
-              help="If the guardrails conflict, show the plan under the smallest relaxation "
-                   "(exit 1).")
+              help=N_("If the guardrails conflict, show the plan under the smallest relaxation "
+                   "(exit 1)."))
 @click.option("--apply-to", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the post-trade holdings to this CSV (readable by check and rebalance).")
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+              help=N_("Write the post-trade holdings to this CSV (readable by check and rebalance)."))
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
               max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
               no_sell: tuple[str, ...], cash: float, buy_only: bool, monthly: float | None,
@@ -104,8 +105,10 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
     else:
         write(render(plan, fmt, width=width or 120), output)
     if not plan.ok:
-        relaxed = "; ".join(f"{k} by {v:.2%}" for k, v in plan.relaxations.items())
-        what = ("the money is not enough to meet every guardrail without selling; short:"
-                if buy_only else "no plan meets every guardrail; this one relaxes")
-        click.echo(f"Warning: {what} {relaxed}.", err=True)
+        relaxed = "; ".join(_("{constraint} by {amount}").format(constraint=k, amount=f"{v:.2%}")
+                            for k, v in plan.relaxations.items())
+        warning = (_("Warning: the money is not enough to meet every guardrail without selling; "
+                     "short: {relaxed}.") if buy_only else
+                   _("Warning: no plan meets every guardrail; this one relaxes {relaxed}."))
+        click.echo(warning.format(relaxed=relaxed), err=True)
         sys.exit(1)

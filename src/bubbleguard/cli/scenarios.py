@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..i18n import N_
 from . import cli
 from .options import Number, input_options, load_inputs, output_options, show, write
 
@@ -20,19 +21,19 @@ FORMATS = ("table", "json", "csv", "markdown")
 @input_options
 @click.option("--scenarios", "scenario_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TOML file with your own scenarios ([[hypothetical]] shocks or [[historical]] "
-                   "windows).")
+              help=N_("TOML file with your own scenarios ([[hypothetical]] shocks or [[historical]] "
+                   "windows)."))
 @click.option("--scenario", "ids", multiple=True, metavar="ID",
-              help="Run only this scenario (repeatable): dotcom, gfc-2008, bear-2022, "
-                   "deepseek-2025, ai-selloff-2025-11, ai-unwind or one of your file's ids.")
+              help=N_("Run only this scenario (repeatable): dotcom, gfc-2008, bear-2022, "
+                   "deepseek-2025, ai-selloff-2025-11, ai-unwind or one of your file's ids."))
 @click.option("--top", type=click.IntRange(1, 500), default=15, show_default=True,
-              help="Issuer lines kept per hypothetical scenario before an 'other' line.")
+              help=N_("Issuer lines kept per hypothetical scenario before an 'other' line."))
 @click.option("--fail-below", type=Number(-1.0, 10.0), default=None, metavar="RETURN",
-              help="Exit with 1 when a scenario's portfolio return is below this (e.g. -0.3).")
+              help=N_("Exit with 1 when a scenario's portfolio return is below this (e.g. -0.3)."))
 @click.option("--rebalance", "with_plan", is_flag=True,
-              help="Also run the scenarios on the holdings after a rebalance plan (the guardrails "
-                   "below; 'bubbleguard rebalance' has every plan option).")
-@click.option("--width", type=int, default=None, help="Terminal width for the table format.")
+              help=N_("Also run the scenarios on the holdings after a rebalance plan (the guardrails "
+                   "below; 'bubbleguard rebalance' has every plan option)."))
+@click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def scenarios(holdings: Path, fmt: str, output: Path | None, scenario_file: Path | None,
               ids: tuple[str, ...], top: int, fail_below: float | None, with_plan: bool,
               width: int | None, **kw: Any) -> None:

@@ -111,15 +111,22 @@ class Dependence(ResultModel):
 
     def explain(self) -> str:
         """One sentence saying where the score comes from."""
+        from ..i18n import _
+
         if self.basis == "amount":
-            what = f"${self.flow_in_cycle / 1e9:,.1f}B of ${self.flow_total / 1e9:,.1f}B disclosed"
+            what = _("{in_cycle} of {total} disclosed").format(in_cycle=f"${self.flow_in_cycle / 1e9:,.1f}B",
+                                                               total=f"${self.flow_total / 1e9:,.1f}B")
             if self.n_undisclosed:
-                what += f"; {self.n_undisclosed} of {self.n_deals} deals have no amount"
+                what += _("; {n} of {deals} deals have no amount").format(n=self.n_undisclosed,
+                                                                          deals=self.n_deals)
         else:
-            what = f"{self.n_deals_in_cycle} of {self.n_deals} deals, counted: no amount disclosed"
+            what = _("{n} of {deals} deals, counted: no amount disclosed").format(n=self.n_deals_in_cycle,
+                                                                                deals=self.n_deals)
         circle = ", ".join(p for p in self.component if p != self.party)
-        where = f"with its circle of deals ({circle})" if circle else "in no circle of deals"
-        return f"{self.party}: {self.score:.0%} of its deal flow ({what}) is {where}."
+        where = (_("with its circle of deals ({parties})").format(parties=circle) if circle
+                 else _("in no circle of deals"))
+        return _("{party}: {score} of its deal flow ({what}) is {where}.").format(
+            party=self.party, score=f"{self.score:.0%}", what=what, where=where)
 
 
 def _deal_json(r: dict[Hashable, Any]) -> dict[str, Any]:
@@ -316,7 +323,7 @@ class DealGraph:
         import networkx as nx
 
         g = self.graph.copy()
-        for _, _, attrs in g.edges(data=True):
+        for _source, _target, attrs in g.edges(data=True):
             attrs["sources"] = " ; ".join(attrs["sources"])
             if attrs["amount_usd"] is None:
                 del attrs["amount_usd"]

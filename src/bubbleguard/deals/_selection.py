@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DealsError
+from ..i18n import N_, _
 from ..reference._snapshot import load_snapshot
 from ._graph import DealGraph
 from ._table import load_deals
@@ -37,26 +38,27 @@ class Selection:
     def footer(self) -> list[str]:
         """Sentences stating which deals were used, which were left out, and the data date."""
         counts = self.used["certainty"].value_counts()
-        kinds = ", ".join(f"{counts[c]} {c}" for c in (*LEVELS, "superseded") if c in counts)
-        lines = [f"Deals used: {len(self.used)} of {len(self.full)} in {self.origin}"
-                 + (f" ({kinds})." if kinds else ".")]
+        kinds = ", ".join(f"{counts[c]} {_(c)}" for c in (*LEVELS, "superseded") if c in counts)
+        lines = [_("Deals used: {n} of {total} in {origin}").format(n=len(self.used), total=len(self.full),
+                                                                     origin=_(self.origin))
+                 + (_(" ({kinds}).").format(kinds=kinds) if kinds else _("."))]
         allowed = set(self.certainty) | ({"superseded"} if self.include_superseded else set())
         left = self.full["certainty"].value_counts()
-        out = [f"{left[c]} {c}" for c in LEVELS if c not in allowed and c in left]
+        out = [f"{left[c]} {_(c)}" for c in LEVELS if c not in allowed and c in left]
         if out:
-            lines.append(f"Left out by --certainty: {', '.join(out)}.")
+            lines.append(_("Left out by --certainty: {levels}.").format(levels=", ".join(out)))
         sup = self.full[self.full["certainty"] == "superseded"]["deal_id"].tolist()
         if sup and not self.include_superseded:
-            lines.append(f"Superseded deals excluded: {len(sup)} ({', '.join(sup)}); "
-                         "--include-superseded adds them.")
+            lines.append(_("Superseded deals excluded: {n} ({ids}); --include-superseded adds them.").format(
+                n=len(sup), ids=", ".join(sup)))
         elif sup:
-            lines.append(f"Superseded deals included: {len(sup)} ({', '.join(sup)}).")
+            lines.append(_("Superseded deals included: {n} ({ids}).").format(n=len(sup), ids=", ".join(sup)))
         if self.since or self.until:
             dated = self.full[self.full["certainty"].isin(allowed)]
-            span = f"{self.since or 'the start'} to {self.until or 'the end'}"
-            lines.append(f"Dates from {span}: {len(dated) - len(self.used)} deal(s) outside "
-                         "them left out.")
-        lines.append(f"Data as of {self.as_of}{self.as_of_note}.")
+            lines.append(_("Dates from {since} to {until}: {n} deal(s) outside them left out.").format(
+                since=self.since or _("the start"), until=self.until or _("the end"),
+                n=len(dated) - len(self.used)))
+        lines.append(_("Data as of {date}{note}.").format(date=self.as_of, note=self.as_of_note))
         return lines
 
     def attrs(self) -> dict[str, Any]:
@@ -81,7 +83,7 @@ def select(path: Path | None, certainty: tuple[str, ...], include_superseded: bo
     used = load_deals(path, certainty=certainty, include_superseded=include_superseded,
                       since=since, until=until)
     if path is None:
-        as_of, origin = load_snapshot().as_of["deals"], "the bundled deal table"
+        as_of, origin = load_snapshot().as_of["deals"], N_("the bundled deal table")
     elif not len(full):
         raise DealsError(f"{path}: the deal table has a header but no deals; add one row per "
                          "deal ('bubbleguard deals --format csv' shows the columns).")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..i18n import N_, _
 from ._layout import (
     AVG_COST,
     GENERIC_ALIASES,
@@ -75,7 +76,7 @@ class _Etrade(TableFormat):
 
     def skip_row(self, cells: Sequence[str], keys: Sequence[str]) -> str | None:
         # a lot row carries its purchase date where the symbol goes: "     08/14/2023,304.83,..."
-        return "tax-lot detail" if cells and _DATE.match(cells[0].strip()) else None
+        return N_("tax-lot detail") if cells and _DATE.match(cells[0].strip()) else None
 
     def extract(self, rows: Sequence[Row], start: int, source: str) -> Extract:
         out = super().extract(rows, start, source)
@@ -91,10 +92,10 @@ class _IbkrFlex(TableFormat):
 
     def skip_row(self, cells: Sequence[str], keys: Sequence[str]) -> str | None:
         if cells and cells[0] in _FLEX_MARKERS:
-            return "Flex section marker"
+            return N_("Flex section marker")
         level = keys.index("levelofdetail") if "levelofdetail" in keys else None
         if level is not None and level < len(cells) and cells[level].upper() not in ("", "SUMMARY"):
-            return "tax-lot detail"
+            return N_("tax-lot detail")
         return None
 
 
@@ -191,13 +192,13 @@ class IbkrFormat:
             out.records.append(rec)
             out.lines.append(line)
         if dropped:
-            out.notes.append("skipped Open Positions total row(s) on line(s) "
-                             f"{list_lines(dropped)}")
+            out.notes.append(_("skipped Open Positions total row(s) on line(s) {lines}").format(
+                lines=list_lines(dropped)))
         if lots:
-            out.notes.append(f"skipped {lots} tax-lot detail row(s); the Summary rows are used")
+            out.notes.append(_("skipped {n} tax-lot detail row(s); the Summary rows are used").format(n=lots))
         if cash:
-            out.notes.append(f"added {len(cash)} cash balance(s) from the Cash Report "
-                             "(Ending Cash per currency)")
+            out.notes.append(_("added {n} cash balance(s) from the Cash Report (Ending Cash per "
+                               "currency)").format(n=len(cash)))
         return out
 
 

@@ -24,6 +24,7 @@ from typing import NoReturn
 import pandas as pd
 
 from ..errors import HoldingsError
+from ..i18n import _
 from ..symbols import printable
 from ._brokers import BROKERS, GENERIC, TRANSACTIONS
 from ._layout import AVG_COST, CANONICAL, GENERIC_ALIASES, NUMERIC, BrokerFormat, Row, missing_columns, norm
@@ -119,7 +120,7 @@ def parse_number(text: str, decimal: str = ".") -> float | None:
     negative = signed = False
     if s.startswith("(") and s.endswith(")"):
         negative, s = True, s[1:-1].strip()
-    for _ in range(2):  # sign and currency in either order: "-$5", "$-5", "US$ -5", "-5 USD"
+    for _attempt in range(2):  # sign and currency in either order: "-$5", "$-5", "US$ -5", "-5 USD"
         if s and s[0] in "+-\u2212" and not signed:
             negative, signed = negative ^ (s[0] != "+"), True
             s = s[1:].strip()
@@ -167,15 +168,16 @@ def read_holdings_file(path: str | os.PathLike[str], broker: str | None = None) 
     found = fmt.extract(rows, start, source)
     if not found.records:
         raise HoldingsError(
-            f"{source}: found the header on line {rows[start][0]} ({fmt.label}) but no position "
-            "rows below it. Export the positions again, or add one row per holding.",
+            _("{source}: found the header on line {line} ({layout}) but no position rows below it. Export "
+              "the positions again, or add one row per holding.").format(source=source, line=rows[start][0],
+                                                                         layout=fmt.label),
             problems=["no positions"])
     notes.extend(found.notes)
     decimal = _decimal_mark(found.records, delimiter, notes)
     renamed = [f"{c}='{found.columns[c]}'" for c in (*CANONICAL, AVG_COST)
                if c in found.columns and found.columns[c].strip().lower() != c]
     if renamed:
-        notes.append("columns read as: " + ", ".join(renamed))
+        notes.append(_("columns read as: {columns}").format(columns=", ".join(renamed)))
     frame = _frame(found.records, found.columns, decimal, notes)
     return RawHoldings(frame=frame, lines=list(found.lines), source=source, format=fmt.id,
                        decimal=decimal, notes=notes)
@@ -184,12 +186,12 @@ def read_holdings_file(path: str | os.PathLike[str], broker: str | None = None) 
 def _decimal_mark(records: list[dict[str, str]], delimiter: str, notes: list[str]) -> str:
     """Semicolon files use a decimal comma; others too when their numbers only read that way."""
     if delimiter == ";":
-        notes.append("semicolon-separated: numbers use a decimal comma (1.234,56)")
+        notes.append(_("semicolon-separated: numbers use a decimal comma (1.234,56)"))
         return ","
     cells = [v for rec in records for k, v in rec.items() if k in NUMERIC and v]
     fails = {mark: sum(_number_fails(v, mark) for v in cells) for mark in ".,"}
     if fails["."] and not fails[","]:
-        notes.append("numbers use a decimal comma (1.234,56)")
+        notes.append(_("numbers use a decimal comma (1.234,56)"))
         return ","
     return "."
 
@@ -207,11 +209,12 @@ def _lookup(broker: str, source: str) -> BrokerFormat:
     if key in BROKERS:
         return BROKERS[key]
     close = difflib.get_close_matches(key, list(BROKERS), n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
+    hint = _(" Did you mean '{broker}'?").format(broker=close[0]) if close else ""
     raise HoldingsError(
-        f"{source}: unknown broker format '{broker}'.{hint} Known formats: "
-        + "; ".join(f"{f.id} ({f.label})" for f in BROKERS.values())
-        + ". Pass one of these ids, or leave the broker out to detect it from the header.",
+        _("{source}: unknown broker format '{broker}'.{hint} Known formats: {formats}. Pass one of these "
+          "ids, or leave the broker out to detect it from the header.").format(
+            source=source, broker=broker, hint=hint,
+            formats="; ".join(f"{f.id} ({f.label})" for f in BROKERS.values())),
         problems=[f"unknown broker '{broker}'"])
 
 
@@ -220,19 +223,23 @@ def _read_bytes(p: Path, source: str) -> bytes:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise HoldingsError(
-                f"{source} is {size / 1e6:,.1f} MB, more than the {MAX_FILE_BYTES / 1e6:,.0f} MB a "
-                f"holdings file may have (about {MAX_FILE_BYTES // 100:,} positions; reading one takes "
-                "memory about 40 times its size). For a whole book of accounts use 'bubbleguard "
-                "batch', which reads large CSV or Parquet files in chunks.",
+                _("{source} is {size} MB, more than the {limit} MB a holdings file may have (about "
+                  "{positions} positions; reading one takes memory about 40 times its size). For a "
+                  "whole book of accounts use 'bubbleguard batch', which reads large CSV or Parquet "
+                  "files in chunks.").format(source=source, size=f"{size / 1e6:,.1f}",
+                                             limit=f"{MAX_FILE_BYTES / 1e6:,.0f}",
+                                             positions=f"{MAX_FILE_BYTES // 100:,}"),
                 problems=["file too large"])
         data = p.read_bytes()
     except FileNotFoundError:
-        raise HoldingsError(f"{source}: no such file ({p}). Check the path.") from None
+        raise HoldingsError(_("{source}: no such file ({path}). Check the path.").format(
+            source=source, path=p)) from None
     except OSError as exc:
-        raise HoldingsError(f"{source}: cannot be read ({exc.strerror or exc}).") from None
+        raise HoldingsError(_("{source}: cannot be read ({error}).").format(
+            source=source, error=exc.strerror or exc)) from None
     if not data.strip():
-        raise HoldingsError(f"{source} is empty. Export your positions again, or write a CSV "
-                            "with a header such as symbol,quantity.", problems=["empty file"])
+        raise HoldingsError(_("{source} is empty. Export your positions again, or write a CSV with a header "
+                              "such as symbol,quantity.").format(source=source), problems=["empty file"])
     for magic, what in _SIGNATURES.items():
         if data.startswith(magic):
             _binary(source, what)
@@ -241,8 +248,8 @@ def _read_bytes(p: Path, source: str) -> bytes:
 
 def _binary(source: str, what: str) -> NoReturn:
     raise HoldingsError(
-        f"{source} is not a text file (it looks like {what}). Export or save the positions as "
-        "CSV (comma- or tab-separated text) and pass that file instead.",
+        _("{source} is not a text file (it looks like {what}). Export or save the positions as CSV (comma- "
+          "or tab-separated text) and pass that file instead.").format(source=source, what=what),
         problems=["binary file"])
 
 
@@ -272,7 +279,8 @@ def _decode(data: bytes, source: str) -> tuple[str, list[str]]:
         if enc == "gb18030" and not _CJK_HINT.search(text):
             continue
         if enc not in ("utf-8", "utf-8-sig"):
-            notes.append(f"decoded as {enc.upper()}" + (" (GBK)" if enc == "gb18030" else ""))
+            notes.append(_("decoded as {encoding}").format(encoding=enc.upper())
+                         + (" (GBK)" if enc == "gb18030" else ""))
         break
     start = text[:4096]
     controls = sum(1 for ch in start if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f")
@@ -298,7 +306,7 @@ def _tokenize(text: str, source: str, notes: list[str]) -> tuple[list[Row], str]
         except csv.Error:
             delimiter = max(",;\t|", key=lambda d: sum(ln.count(d) > 0 for ln in lines[:60]))
     if delimiter == "\t":
-        notes.append("tab-separated")
+        notes.append(_("tab-separated"))
     rows: list[Row] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous = 0
@@ -308,10 +316,11 @@ def _tokenize(text: str, source: str, notes: list[str]) -> tuple[list[Row], str]
                 rows.append((previous + 1, [_clean(c) for c in cells]))
             previous = reader.line_num
     except csv.Error as exc:
-        raise HoldingsError(f"{source} line {previous + 1}: cannot be read as CSV ({exc}).",
-                            problems=[str(exc)]) from None
+        raise HoldingsError(_("{source} line {line}: cannot be read as CSV ({error}).").format(
+            source=source, line=previous + 1, error=exc), problems=[str(exc)]) from None
     if not any(cells for _, cells in rows):
-        raise HoldingsError(f"{source} has only blank lines.", problems=["empty file"])
+        raise HoldingsError(_("{source} has only blank lines.").format(source=source),
+                            problems=["empty file"])
     return rows, delimiter
 
 
@@ -339,13 +348,15 @@ def _detect(rows: list[Row], forced: BrokerFormat | None, source: str,
         best = max(range(limit), key=lambda i: -len(missing_columns(forced, cells[i])))
         gone = missing_columns(forced, cells[best])
         raise HoldingsError(
-            f"{source}: the broker format '{forced.id}' ({forced.label}) was requested, but no "
-            f"line looks like its header; the closest, line {rows[best][0]}, lacks "
-            f"{_quote(gone)}. Check that this is that broker's positions export, or leave the "
-            "broker out to detect the layout.", problems=[f"missing column {c}" for c in gone])
+            _("{source}: the broker format '{broker}' ({layout}) was requested, but no line looks like its "
+              "header; the closest, line {line}, lacks {columns}. Check that this is that broker's "
+              "positions export, or leave the broker out to detect the layout.").format(
+                source=source, broker=forced.id, layout=forced.label, line=rows[best][0],
+                columns=_quote(gone)), problems=[f"missing column {c}" for c in gone])
     for i in range(limit):  # a symbol column alone is enough: the next stage reports the rest
         if any(GENERIC_ALIASES.get(norm(c)) == "symbol" for c in cells[i]):
-            notes.append(f"the header on line {rows[i][0]} has no quantity or market value column")
+            notes.append(_("the header on line {line} has no quantity or market value column").format(
+                line=rows[i][0]))
             return GENERIC, i
     raise _no_header(rows[:limit], source)
 
@@ -356,9 +367,10 @@ def _refuse_transactions(header: list[str], line: int, source: str) -> None:
     for broker, (marks, instead) in TRANSACTIONS.items():
         if all(m in have for m in marks):
             raise HoldingsError(
-                f"{source}: this is a {broker} transactions (activity) history (header on line "
-                f"{line}), not a list of positions: it records trades, not what you hold now. "
-                f"Download your positions instead: {instead}.",
+                _("{source}: this is a {broker} transactions (activity) history (header on line {line}), "
+                  "not a list of positions: it records trades, not what you hold now. Download your "
+                  "positions instead: {instead}.").format(source=source, broker=broker, line=line,
+                                                          instead=instead),
                 problems=["transactions history, not positions"])
 
 
@@ -368,27 +380,29 @@ def _no_header(rows: list[Row], source: str) -> HoldingsError:
     for fmt in BROKERS.values():
         if fmt.id == "generic":
             continue
-        for _, cells in rows:
+        for _line, cells in rows:
             gone = missing_columns(fmt, cells)
             score = 1 - len(gone) / len(fmt.required)
             if best is None or score > best[0]:
                 best = (score, fmt, gone)
-    usage = ("Rename your columns so that one is called symbol and another quantity or "
-             "market_value (optional: price, currency, account, cost_basis, asset_class), or "
-             "pass --broker with one of: " + ", ".join(BROKERS) + ".")
+    usage = _("Rename your columns so that one is called symbol and another quantity or market_value "
+              "(optional: price, currency, account, cost_basis, asset_class), or pass --broker with one "
+              "of: {brokers}.").format(brokers=", ".join(BROKERS))
     if best is None or best[0] == 0:
         return HoldingsError(
-            f"{source}: no header row with a symbol column was found, and the file does not "
-            f"resemble any known broker export. {usage}", problems=["no symbol column"])
-    _, fmt, gone = best
+            _("{source}: no header row with a symbol column was found, and the file does not resemble any "
+              "known broker export. {usage}").format(source=source, usage=usage),
+            problems=["no symbol column"])
+    fmt, gone = best[1], best[2]
     return HoldingsError(
-        f"{source}: no header row with a symbol column was found. The closest known format is "
-        f"{fmt.label} ('{fmt.id}'), but the file lacks its columns {_quote(gone)}. {usage}",
+        _("{source}: no header row with a symbol column was found. The closest known format is {layout} "
+          "('{broker}'), but the file lacks its columns {columns}. {usage}").format(
+            source=source, layout=fmt.label, broker=fmt.id, columns=_quote(gone), usage=usage),
         problems=["no symbol column", *(f"missing column {c} for {fmt.id}" for c in gone)])
 
 
 def _quote(names: list[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names) or "nothing"
+    return ", ".join(f"'{n}'" for n in names) or _("nothing")
 
 
 def _frame(records: list[dict[str, str]], columns: dict[str, str], decimal: str,
@@ -402,8 +416,9 @@ def _frame(records: list[dict[str, str]], columns: dict[str, str], decimal: str,
             total = None if quantity is None or average is None else quantity * average
             rec["cost_basis"] = "" if total is None else _format(total, decimal)
             done += total is not None
-        notes.append(f"cost_basis = quantity x '{columns[AVG_COST]}' (average cost per unit) "
-                     f"for {done} of {len(records)} row(s); left empty where either is missing")
+        notes.append(_("cost_basis = quantity x '{column}' (average cost per unit) for {n} of {rows} row(s); "
+                       "left empty where either is missing").format(column=columns[AVG_COST], n=done,
+                                                                    rows=len(records)))
         columns = {**columns, "cost_basis": columns[AVG_COST]}
     filled = {key for rec in records for key, value in rec.items() if value}
     present = [c for c in CANONICAL if c in columns or c in filled]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from ..errors import HoldingsError
+from ..i18n import N_, _
 
 __all__ = [
     "AVG_COST", "CANONICAL", "GENERIC_ALIASES", "NUMERIC", "BrokerFormat", "Extract", "Row",
@@ -70,8 +71,10 @@ GENERIC_ALIASES = alias_map({
              "基金名称"),
     "description": ("description", "security description"),
 })
-_WORDS = {"market_value": "market value", "cost_basis": "cost basis", AVG_COST: "average cost",
-          "asset_class": "asset class"}
+_WORDS = {"market_value": N_("market value"), "cost_basis": N_("cost basis"),
+          AVG_COST: N_("average cost"), "asset_class": N_("asset class"), "symbol": N_("symbol"),
+          "quantity": N_("quantity"), "price": N_("price"), "currency": N_("currency"),
+          "account": N_("account")}
 _CURRENCY_NAMES = {"人民币": "CNY", "rmb": "CNY", "港币": "HKD", "港元": "HKD", "美元": "USD"}
 _TOTAL_FULL = re.compile(
     r"^(?:(?:account|positions?|portfolio|grand|sub)[ -]?)?totals?:?$|^pending activit(?:y|ies)$"
@@ -149,7 +152,7 @@ def column_map(fmt: BrokerFormat, header: Sequence[str], where: str,
             if canon not in best or (tier, order) < best[canon][0]:
                 best[canon] = ((tier, order), key)
     cmap: dict[int, str] = {}
-    for canon, (_, key) in best.items():
+    for canon, (_rank, key) in best.items():
         positions = [i for i, k in enumerate(keys) if k == key]
         data = {i: tuple(r[i] if i < len(r) else "" for r in body) for i in positions}
         distinct = {v for v in data.values() if any(v)}
@@ -158,9 +161,10 @@ def column_map(fmt: BrokerFormat, header: Sequence[str], where: str,
         if len(positions) > 1:
             name = header[positions[0]]
             raise HoldingsError(
-                f"{where}: the header has {len(positions)} columns named '{name}', so it is "
-                f"unclear which one holds the {_WORDS.get(canon, canon)}; rename or delete the "
-                "extra ones and try again.", problems=[f"duplicate column '{name}'"])
+                _("{where}: the header has {n} columns named '{name}', so it is unclear which one holds "
+                  "the {what}; rename or delete the extra ones and try again.").format(
+                    where=where, n=len(positions), name=name, what=_(_WORDS.get(canon, canon))),
+                problems=[f"duplicate column '{name}'"])
         cmap[positions[0]] = canon
     return cmap
 
@@ -223,17 +227,19 @@ class TableFormat:
         sym = next((i for i, c in cmap.items() if c == "symbol"), None)
         if sym is None:
             raise HoldingsError(
-                f"{source} line {hline}: the {self.label} has no column with the tickers (found: "
-                f"{', '.join(c for c in header if c) or 'none'}). Export it again with its symbol "
-                "column (a robin_stocks build_holdings() frame keeps its tickers in the index: "
-                "save it with to_csv(index_label='symbol')).")
+                _("{source} line {line}: the {layout} has no column with the tickers (found: {found}). "
+                  "Export it again with its symbol column (a robin_stocks build_holdings() frame keeps its "
+                  "tickers in the index: save it with to_csv(index_label='symbol')).").format(
+                    source=source, line=hline, layout=self.label,
+                    found=", ".join(c for c in header if c) or _("none")))
         account: str | None = None
         labels = [_filled(r) for _, r in rows[:start] if len(_filled(r)) == 1]
         if self.sectioned and labels:
             account = self.account_from_label(labels[-1][0])
         pre = sum(1 for _, r in rows[:start] if _filled(r))
         if pre:
-            out.notes.append(f"skipped {pre} preamble line(s) before the header on line {hline}")
+            out.notes.append(_("skipped {n} preamble line(s) before the header on line {line}").format(
+                n=pre, line=hline))
         last, blank, label = hline, False, None
         totals: list[int] = []
         no_symbol: list[int] = []
@@ -265,7 +271,7 @@ class TableFormat:
             text_only = len(filled) == 1 and any(ch.isalpha() for ch in filled[0])
             if (blank or text_only) and not _looks_like_position(symbol, cells, cmap):
                 rest = sum(1 for _, r in rows[k:] if _filled(r))
-                out.notes.append(f"skipped {rest} footer line(s) after line {last}")
+                out.notes.append(_("skipped {n} footer line(s) after line {line}").format(n=rest, line=last))
                 break
             blank = False
             if not symbol:
@@ -281,21 +287,24 @@ class TableFormat:
             last = line
         if lost:
             raise HoldingsError(
-                f"{source}: line(s) {list_lines(lost)} hold a quantity or value but no symbol, so "
-                "that money cannot be looked through. Fill in each row's ticker (or 'CASH'), or "
-                "delete the row if it is not a position.",
+                _("{source}: line(s) {lines} hold a quantity or value but no symbol, so that money cannot "
+                  "be looked through. Fill in each row's ticker (or 'CASH'), or delete the row if it is not "
+                  "a position.").format(source=source, lines=list_lines(lost)),
                 problems=[f"line {n}: value without a symbol" for n in lost])
         if totals:
-            out.notes.append(f"skipped total/pending row(s) on line(s) {list_lines(totals)}")
+            out.notes.append(_("skipped total/pending row(s) on line(s) {lines}").format(
+                lines=list_lines(totals)))
         if no_symbol:
-            out.notes.append(f"skipped row(s) without a symbol on line(s) {list_lines(no_symbol)}")
+            out.notes.append(_("skipped row(s) without a symbol on line(s) {lines}").format(
+                lines=list_lines(no_symbol)))
         for reason, lines in skipped.items():
-            out.notes.append(f"skipped {len(lines)} {reason} row(s) on line(s) {list_lines(lines)}")
+            out.notes.append(_("skipped {n} {reason} row(s) on line(s) {lines}").format(
+                n=len(lines), reason=_(reason), lines=list_lines(lines)))
         return out
 
     @staticmethod
     def _header_follows(rows: Sequence[Row], k: int, keys: list[str]) -> bool:
-        for _, cells in rows[k + 1:]:
+        for _line, cells in rows[k + 1:]:
             if _filled(cells):
                 return _trim([norm(c) for c in cells]) == keys
         return False

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HoldingsError
+from ..i18n import N_, _
 from ..reference._snapshot import ASSET_CLASSES, Snapshot, load_snapshot
 from ..symbols import market_currency, normalize, normalize_symbols, printable
 
@@ -138,8 +139,8 @@ def load_holdings(source: HoldingsInput, *, broker: str | None = None,
         raw = read_holdings_file(Path(source), broker=broker)
         return _validate(raw.frame, raw.lines, raw.source, raw.format, raw.decimal,
                          list(raw.notes), snapshot, fx, base_currency)
-    raise HoldingsError(f"Cannot read holdings from a {type(source).__name__}; pass a file path, "
-                        "a pandas DataFrame or a {ticker: weight} dict.")
+    raise HoldingsError(_("Cannot read holdings from a {type}; pass a file path, a pandas DataFrame or a "
+                          "{{ticker: weight}} dict.").format(type=type(source).__name__))
 
 
 def _weights_frame(weights: dict[Any, Any]) -> tuple[pd.DataFrame, list[str]]:
@@ -154,12 +155,13 @@ def _weights_frame(weights: dict[Any, Any]) -> tuple[pd.DataFrame, list[str]]:
     values = pd.to_numeric(pd.Series(given, dtype=object), errors="coerce").to_numpy(float)
     noise = (values < 0) & (values >= -NOISE)
     if noise.any():
-        notes.append(f"{int(noise.sum())} weight(s) between -{NOISE:g} and 0 read as solver noise "
-                     "and set to 0: " + ", ".join(np.asarray(symbols)[noise][:5]))
+        notes.append(_("{n} weight(s) between -{noise} and 0 read as solver noise and set to 0: "
+                       "{symbols}").format(n=int(noise.sum()), noise=f"{NOISE:g}",
+                                           symbols=", ".join(np.asarray(symbols)[noise][:5])))
     total = float(values[values > 0].sum())
     if 0 < total < 1.5 and abs(total - 1.0) > NOISE:
-        notes.append(f"the weights add up to {total:.4g}, not 1; they are kept as given, so every "
-                     "share in this report is of that total")
+        notes.append(_("the weights add up to {total}, not 1; they are kept as given, so every share in "
+                       "this report is of that total").format(total=f"{total:.4g}"))
     cells = [0.0 if n else v for v, n in zip(given, noise)]
     return pd.DataFrame({"symbol": symbols, "market_value": pd.Series(cells, dtype=object)}), notes
 
@@ -171,8 +173,9 @@ def _canonical_columns(columns: list[str], where: str) -> list[str]:
     out = [GENERIC_ALIASES.get(norm(c), norm(c)) for c in columns]
     dup = sorted({c for c in out if out.count(c) > 1 and c in GENERIC_ALIASES.values()})
     if dup:
-        raise HoldingsError(f"{where}: more than one column means {', '.join(dup)}; keep one "
-                            "column per meaning (for example one 'market_value').")
+        raise HoldingsError(_("{where}: more than one column means {columns}; keep one column per "
+                              "meaning (for example one 'market_value').").format(where=where,
+                                                                                  columns=", ".join(dup)))
     return out
 
 
@@ -204,26 +207,29 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
               base: str | None = None) -> Portfolio:
     where = source
     if "symbol" not in frame.columns:
-        found = ", ".join(map(str, frame.columns)) or "none"
-        raise HoldingsError(f"{where}: no symbol column (found: {found}). "
-                            "Name the column with the tickers 'symbol' (or 'ticker').")
+        found = ", ".join(map(str, frame.columns)) or _("none")
+        raise HoldingsError(_("{where}: no symbol column (found: {found}). Name the column with the "
+                              "tickers 'symbol' (or 'ticker').").format(where=where, found=found))
     if "quantity" not in frame.columns and "market_value" not in frame.columns:
-        raise HoldingsError(f"{where}: neither a quantity nor a market_value column. Add one of them "
-                            "(with only quantity, prices come from a price column or the snapshot).")
+        raise HoldingsError(_("{where}: neither a quantity nor a market_value column. Add one of them (with "
+                              "only quantity, prices come from a price column or the snapshot).").format(
+            where=where))
     if frame.empty:
-        raise HoldingsError(f"{where}: no positions found. Add one row per position with a symbol "
-                            "and a quantity or market_value.")
+        raise HoldingsError(_("{where}: no positions found. Add one row per position with a symbol and a "
+                              "quantity or market_value.").format(where=where))
     frame = frame.reset_index(drop=True)
     n = len(frame)
     line = np.asarray(lines if lines is not None else np.arange(1, n + 1), dtype=int)
-    label = "line" if lines is not None else "row"
+    label = _("line {n}: ") if lines is not None else _("row {n}: ")
     cells = {k: frame[k].tolist() for k in frame.columns if isinstance(k, str)}
     problems: list[str] = []
 
-    def report(mask: np.ndarray, text: str) -> None:
+    def report(mask: np.ndarray, text: str, of: str = "", **extra: Any) -> None:
+        """One problem per row of ``mask``: ``text`` with the row's cells (``{cell}``: column ``of``'s)."""
         for i in np.flatnonzero(mask):  # cells quoted in a message are cut to a readable length
             quoted = {k: _short(v[i]) for k, v in cells.items()}
-            problems.append(f"{label} {line[i]}: " + text.format(**quoted))
+            cell = {"cell": quoted.get(of, "")} if of else {}
+            problems.append(label.format(n=line[i]) + text.format(**{**quoted, **cell, **extra}))
 
     def text(col: str) -> np.ndarray:
         if col not in frame:
@@ -236,19 +242,20 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     for col in NUMERIC:
         if col in frame:
             num[col], bad = _number(frame[col], decimal)
-            report(bad, f"{col} '{{{col}}}' is not a number")
+            report(bad, _("{column} '{cell}' is not a number"), col, column=col)
             unreadable |= bad
         else:
             num[col] = np.full(n, np.nan)
     qty, value, price = num["quantity"], num["market_value"], num["price"]
     named = ~np.isin(symbol, ["", "NAN", "NONE"])
-    report(~named, "the symbol is empty; fill it in or delete the row")
-    for col, what in (("quantity", "quantity"), ("market_value", "market value")):
-        report(num[col] < 0, f"{what} '{{{col}}}' is negative; short positions are not supported")
+    report(~named, _("the symbol is empty; fill it in or delete the row"))
+    for col, what in (("quantity", N_("quantity")), ("market_value", N_("market value"))):
+        report(num[col] < 0, _("{what} '{cell}' is negative; short positions are not supported"), col,
+               what=_(what))
     for col in NUMERIC:
         report(np.abs(num[col]) > MAX_AMOUNT,
-               f"{col} '{{{col}}}' is beyond {MAX_AMOUNT:.0e}; no position is that large: check the "
-               "column and the decimal separator")
+               _("{column} '{cell}' is beyond {max}; no position is that large: check the column and the "
+                 "decimal separator"), col, column=col, max=f"{MAX_AMOUNT:.0e}")
 
     snap = snapshot if snapshot is not None else load_snapshot()
     sec = snap.securities
@@ -272,28 +279,29 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     dates = sec["price_date"].reindex(symbol).to_numpy(object)
     source_of[use] = ["snapshot price " + str(d) for d in dates[use]]
     report(need & ~use & named & ~unreadable,
-           "no price for {symbol}: the snapshot has no price for it; add a market_value or price column")
+           _("no price for {symbol}: the snapshot has no price for it; add a market_value or price column"))
     report(np.isnan(value) & np.isnan(qty) & named & ~unreadable,
-           "{symbol} has neither a quantity nor a market value; fill in one of them, or delete the "
-           "row if the position is closed")
+           _("{symbol} has neither a quantity nor a market value; fill in one of them, or delete the row if "
+             "the position is closed"))
 
     report((value > MAX_AMOUNT) & (source_of != "market_value"),  # given values are judged above
-           f"{{symbol}} is worth more than {MAX_AMOUNT:.0e} (quantity x price); check the quantity")
+           _("{symbol} is worth more than {max} (quantity x price); check the quantity"),
+           max=f"{MAX_AMOUNT:.0e}")
     currency = text("currency")
     implied = np.array([market_currency(s) for s in text("symbol")], dtype=object)
     currency = np.where(currency == "", implied, currency)
     currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)
     report(~np.isin(asset_class, ("", *ASSET_CLASSES)),
-           f"asset_class '{{asset_class}}' is not one of {', '.join(ASSET_CLASSES)}")
+           _("asset_class '{asset_class}' is not one of {classes}"), classes=", ".join(ASSET_CLASSES))
     kinds = text("instrument_type")
     from_type = np.array([INSTRUMENT_TYPES.get(k.lower(), "") for k in kinds], dtype=object)
     given = (asset_class == "") & (from_type != "")
     asset_class[given] = from_type[given]
     ignored = sorted({k for k, t in zip(kinds, from_type) if k and not t})
     if ignored:
-        notes.append("instrument types " + ", ".join(f"'{k}'" for k in ignored[:6])
-                     + " name no asset class; the snapshot classifies those symbols")
+        notes.append(_("instrument types {types} name no asset class; the snapshot classifies those "
+                       "symbols").format(types=", ".join(f"'{k}'" for k in ignored[:6])))
     if problems:
         raise HoldingsError(_paragraph(where, problems), problems)
 
@@ -306,12 +314,12 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
     })[~np.isnan(value)]
     currency_out = _convert(out, fx, where, snap, notes, base)
     if out["market_value"].sum() <= 0:
-        raise HoldingsError(f"{where}: the positions are worth nothing in total. Check the "
-                            "quantity and market_value columns.")
+        raise HoldingsError(_("{where}: the positions are worth nothing in total. Check the quantity and "
+                              "market_value columns.").format(where=where))
     zero = out["market_value"] == 0
     if zero.any():
-        notes.append(f"{int(zero.sum())} position(s) with zero value kept: "
-                     + ", ".join(out.loc[zero, "symbol"].head(5)))
+        notes.append(_("{n} position(s) with zero value kept: {symbols}").format(
+            n=int(zero.sum()), symbols=", ".join(out.loc[zero, "symbol"].head(5))))
     return Portfolio(positions=out[POSITION_COLUMNS].reset_index(drop=True), source=str(source),
                      format=fmt, currency=currency_out, notes=tuple(notes))
 
@@ -339,12 +347,14 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
         ref = 1.0 / float(cast(float, reference.at[cur, "per_usd"]))
         off = max(rate / ref, ref / rate)
         if off > 5:
-            hint = (f" It looks inverted: {rate:g} {cur} to the dollar is --fx {cur}={1 / rate:.4f}."
-                    if max(rate * ref, 1 / (rate * ref)) < 5 else "")
-            raise HoldingsError(
-                f"{where}: --fx {cur}={rate:g} is {off:,.0f}x away from the bundled rate "
-                f"({ref:.4f} USD per {cur}, {reference.at[cur, 'date']!s}). Rates are USD per unit of "
-                f"the currency.{hint}")
+            hint = (_(" It looks inverted: {rate} {cur} to the dollar is --fx {cur}={inverse}.").format(
+                rate=f"{rate:g}", cur=cur, inverse=f"{1 / rate:.4f}")
+                    if rate > 0 and max(rate * ref, 1 / (rate * ref)) < 5 else "")
+            raise HoldingsError(_(
+                "{where}: --fx {cur}={rate} is {off}x away from the bundled rate ({ref} USD per {cur}, "
+                "{date}). Rates are USD per unit of the currency.").format(
+                where=where, cur=cur, rate=f"{rate:g}", off=f"{off:,.0f}", ref=f"{ref:.4f}",
+                date=reference.at[cur, "date"]) + hint)
     if currencies == [target]:
         return target
     rates = {"USD": 1.0, **given}
@@ -352,15 +362,17 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
         if cur not in rates and cur in reference.index:
             row = reference.loc[cur]
             rates[cur] = 1.0 / float(row["per_usd"])
-            notes.append(f"{cur} converted at the bundled reference rate of {row['per_usd']:g} {cur} "
-                         f"per USD ({row['date']}); give --fx {cur}=RATE (USD per {cur}) for today's")
+            notes.append(_("{cur} converted at the bundled reference rate of {rate} {cur} per USD ({date}); "
+                           "give --fx {cur}=RATE (USD per {cur}) for today's").format(
+                cur=cur, rate=f"{row['per_usd']:g}", date=row["date"]))
     missing = [c for c in dict.fromkeys([*currencies, target]) if c not in rates]
     if missing:
-        several = f"positions are in several currencies ({', '.join(currencies)})" \
-            if len(currencies) > 1 else f"the report is asked for in {target}"
-        raise HoldingsError(f"{where}: {several} and there is no exchange rate for "
-                            f"{', '.join(missing)}. Give rates to USD, e.g. --fx {missing[0]}=1.10 "
-                            f"(USD per {missing[0]}).")
+        several = _("positions are in several currencies ({currencies})").format(
+            currencies=", ".join(currencies)) if len(currencies) > 1 else _(
+            "the report is asked for in {currency}").format(currency=target)
+        raise HoldingsError(_("{where}: {several} and there is no exchange rate for {missing}. Give rates "
+                              "to USD, e.g. --fx {first}=1.10 (USD per {first}).").format(
+            where=where, several=several, missing=", ".join(missing), first=missing[0]))
     row_rate = out["currency"].map(rates) / rates[target]
     for col in ("market_value", "price", "cost_basis"):
         out[col] = out[col] * row_rate
@@ -371,7 +383,8 @@ def _convert(out: pd.DataFrame, fx: Mapping[str, float] | None, where: str, snap
                             "the --fx rates (USD per unit of the currency) and the values.")
     out["currency"] = target
     if base:
-        notes.append(f"values reported in {target} (from {', '.join(currencies)})")
+        notes.append(_("values reported in {currency} (from {currencies})").format(
+            currency=target, currencies=", ".join(currencies)))
     return target
 
 
@@ -383,7 +396,7 @@ def _short(value: Any, limit: int = 40) -> Any:
 
 def _paragraph(where: str, problems: list[str]) -> str:
     shown = "; ".join(problems[:12])
-    more = f"; and {len(problems) - 12} more" if len(problems) > 12 else ""
-    return (f"{where}: {len(problems)} problem(s) in the holdings: {shown}{more}. "
-            "Fix these rows and run again.")
+    more = _("; and {n} more").format(n=len(problems) - 12) if len(problems) > 12 else ""
+    return _("{where}: {n} problem(s) in the holdings: {problems}{more}. Fix these rows and run "
+             "again.").format(where=where, n=len(problems), problems=shown, more=more)
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ..i18n import N_, _
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -39,7 +41,7 @@ class LocalFundFiles:
     401(k) funds, QDII funds or any fund the bundled snapshot does not cover.
     """
 
-    name = "local fund files"
+    name = N_("local fund files")
 
     def __init__(self, folder: str | Path | None = None) -> None:
         default = Path.home() / ".bubbleguard" / "funds"
@@ -82,6 +84,7 @@ def merge_fund_holdings(snapshot: Snapshot, symbols: list[str], fund_holdings: p
         if extra is not None and len(extra):
             snapshot = snapshot.with_fund_holdings(extra, source=provider.name)
             funds = set(extra["fund"])
-            notes.append(f"holdings of {', '.join(sorted(funds))} from {provider.name}")
+            notes.append(_("holdings of {funds} from {provider}").format(funds=", ".join(sorted(funds)),
+                                                                        provider=_(provider.name)))
             wanted = [s for s in wanted if s not in funds]
     return snapshot, notes

@@ -13,7 +13,8 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._format import csv_text, md, md_document, pct
+from ..i18n import N_, _
+from ._format import csv_text, label, md, md_document, pct
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +36,7 @@ _RIGHT = ("amount", "your weight", "cycles", "dependence")
 # --------------------------------------------------------------------------- text helpers
 def _money(amount: float | None, shared: bool = False) -> str:
     if amount is None or amount != amount:
-        return "undisclosed (shared)" if shared else "undisclosed"
+        return _("undisclosed (shared)") if shared else _("undisclosed")
     if amount >= 1e9:
         return f"${amount / 1e9:,.4g}B"
     if amount >= 1e6:
@@ -45,12 +46,17 @@ def _money(amount: float | None, shared: bool = False) -> str:
 
 def _when(row: dict[Hashable, Any]) -> str:
     day: str = row["date"].date().isoformat()
-    return {"month": day[:7], "year": day[:4], "range": f"from {day[:4]}"}.get(
+    return {"month": day[:7], "year": day[:4], "range": _("from {year}").format(year=day[:4])}.get(
         row["date_precision"], day)
 
 
+#: The deal table's deal types (``deal_type`` with spaces), translated where shown.
+DEAL_TYPES = (N_("equity investment"), N_("purchase commitment"), N_("cloud contract"), N_("warrants"),
+              N_("joint venture"))
+
+
 def _type(kind: str) -> str:
-    return kind.replace("_", " ")
+    return _(kind.replace("_", " "))
 
 
 def _pct(x: float) -> str:  # a weight too small for one decimal is not shown as 0.0%
@@ -75,7 +81,7 @@ Section = tuple[list[Block], list[str]]  # tables, then sentences under them
 
 
 # --------------------------------------------------------------------------- views
-_DEAL_HEAD = ["date", "from → to", "type", "amount", "certainty", "id"]
+_DEAL_HEAD = [N_("date"), N_("from → to"), N_("type"), N_("amount"), N_("certainty"), N_("id")]
 
 
 def _deal_rows(deals: pd.DataFrame) -> list[list[str]]:
@@ -87,8 +93,8 @@ def _deal_rows(deals: pd.DataFrame) -> list[list[str]]:
 def list_view(sel: Selection) -> list[Block]:
     """The selected deals, oldest first, as one table."""
     rows = _deal_rows(sel.used.sort_values(["date", "deal_id"]))
-    return [(f"Deals: {len(rows)} among {sel.graph.graph.number_of_nodes()} parties "
-             "(money flows from → to)", _DEAL_HEAD, rows)]
+    return [(_("Deals: {n} among {parties} parties (money flows from → to)").format(
+        n=len(rows), parties=sel.graph.graph.number_of_nodes()), _DEAL_HEAD, rows)]
 
 
 def cycles_view(sel: Selection, cycles: list[Any],
@@ -98,19 +104,22 @@ def cycles_view(sel: Selection, cycles: list[Any],
     for n, c in enumerate(cycles, 1):
         total = c.flow_usd
         title = (f"{n}. {_loop(c.parties)} · "
-                 + ("no amount disclosed" if total != total else f"disclosed {_money(total)}")
-                 + f" · weakest link: {_weakest(c.deals, c.parties)}")
+                 + (_("no amount disclosed") if total != total
+                    else _("disclosed {amount}").format(amount=_money(total)))
+                 + " · " + _("weakest link: {certainty}").format(
+                     certainty=label(_weakest(c.deals, c.parties))))
         if exposure is not None:
             held = [f"{exposure[p]['ticker']} {_pct(exposure[p]['weight'])}"
                     for p in c.parties if p in exposure]
-            title += f" · you hold {', '.join(held) or 'none of them'}"
+            title += " · " + _("you hold {holdings}").format(
+                holdings=", ".join(held) or _("none of them"))
         blocks.append((title, _DEAL_HEAD, _deal_rows(c.deals)))
     comps = sel.graph.components()
     longest = max((len(c.parties) for c in cycles), default=0)
-    notes = [f"{len(cycles)} cycle(s) of up to {longest} parties; money flows along the arrows."
-             if cycles else "No cycle among the selected deals."]
-    notes += [f"Circle of deals {i} (strongly connected component; every deal inside it lies on "
-              f"a cycle): {', '.join(c)}." for i, c in enumerate(comps, 1)]
+    notes = [_("{n} cycle(s) of up to {longest} parties; money flows along the arrows.").format(
+        n=len(cycles), longest=longest) if cycles else _("No cycle among the selected deals.")]
+    notes += [_("Circle of deals {i} (strongly connected component; every deal inside it lies on a "
+                "cycle): {parties}.").format(i=i, parties=", ".join(c)) for i, c in enumerate(comps, 1)]
     return blocks, notes
 
 
@@ -126,25 +135,29 @@ def party_view(sel: Selection, party: str, cycles: list[Any],
              r["deal_id"]]
             for r in deals.to_dict("records")]
     ticker = sel.graph.graph.nodes[party]["ticker"]
-    title = (f"{party}{f' ({ticker})' if ticker else ', private'}: {len(rows)} deal(s) "
-             f"(→ X: {party} pays or commits to X; ← X: X to {party}; * in its circle)")
-    head = ["date", "with", "type", "amount", "certainty", "id"]
-    notes = [f"Dependence: {dep.explain()}"]
+    listed = f" ({ticker})" if ticker else _(", private")
+    title = (f"{party}{listed}: "
+             + _("{n} deal(s) (→ X: {party} pays or commits to X; ← X: X to {party}; * in its "
+                 "circle)").format(n=len(rows), party=party))
+    head = [N_("date"), N_("with"), N_("type"), N_("amount"), N_("certainty"), N_("id")]
+    notes = [_("Dependence: {explained}").format(explained=dep.explain())]
     if cycles:
-        notes.append(f"Cycles through {party}: " + "; ".join(_loop(c.parties) for c in cycles))
+        notes.append(_("Cycles through {party}: ").format(party=party)
+                     + "; ".join(_loop(c.parties) for c in cycles))
     else:
-        notes.append(f"{party} sits on no cycle of the selected deals.")
+        notes.append(_("{party} sits on no cycle of the selected deals.").format(party=party))
     if exposure is not None:
         if party in exposure:
             e = exposure[party]
             via = ", ".join(f"{v['symbol']} {_pct(v['weight'])}" for v in e["via"])
-            notes.append(f"Your exposure: {_pct(e['weight'])} of the portfolio"
-                         + (f" (via {via})." if via else "."))
+            notes.append(_("Your exposure: {weight} of the portfolio").format(weight=_pct(e["weight"]))
+                         + (_(" (via {via}).").format(via=via) if via else _(".")))
         elif ticker:
-            notes.append(f"Your exposure: none; the portfolio does not hold {ticker}.")
+            notes.append(_("Your exposure: none; the portfolio does not hold {ticker}.").format(
+                ticker=ticker))
         else:
-            notes.append(f"Your exposure: {party} is private; you reach it only through its "
-                         "listed counterparties.")
+            notes.append(_("Your exposure: {party} is private; you reach it only through its listed "
+                           "counterparties.").format(party=party))
     return [(title, head, rows)], notes
 
 
@@ -160,10 +173,11 @@ def exposure_view(sel: Selection, exposure: dict[str, dict[str, Any]], holdings:
     total = sum(e["weight"] for e in exposure.values())
     circled = {p for c in sel.graph.components() for p in c}
     on = sum(e["weight"] for p, e in exposure.items() if p in circled)
-    notes = [f"{holdings.name}: {_pct(total)} of the portfolio (look-through) is in listed parties "
-             f"of these deals; {_pct(on)} in parties that sit on a cycle."]
-    head = ["party", "ticker", "your weight", "via", "cycles", "dependence"]
-    return [(f"Your exposure per party ({holdings.name})", head, rows)], notes
+    notes = [_("{file}: {total} of the portfolio (look-through) is in listed parties of these deals; "
+               "{on_cycles} in parties that sit on a cycle.").format(file=holdings.name, total=_pct(total),
+                                                                     on_cycles=_pct(on))]
+    head = [N_("party"), N_("ticker"), N_("your weight"), N_("via"), N_("cycles"), N_("dependence")]
+    return [(_("Your exposure per party ({file})").format(file=holdings.name), head, rows)], notes
 
 
 # --------------------------------------------------------------------------- renderers
@@ -179,11 +193,11 @@ def terminal(sections: list[Section], footer: list[str]) -> Any:
             parts.append(Text(title, style="bold"))  # not a table title: that wraps at its width
             table = Table()
             for h in head:
-                table.add_column(h, no_wrap=h in ("date", "certainty"), min_width=_MIN.get(h),
+                table.add_column(_(h), no_wrap=h in ("date", "certainty"), min_width=_MIN.get(h),
                                  overflow="fold" if h == "id" else "ellipsis",
                                  justify="right" if h in _RIGHT else "left")
             for row in rows:
-                table.add_row(*(Text(v, style=_STYLE.get(v, "")) if h in _STYLED else v
+                table.add_row(*(Text(label(v), style=_STYLE.get(v, "")) if h in _STYLED else v
                                 for h, v in zip(head, row, strict=True)))
             parts.append(table)
         parts += [Text(n) for n in notes]
@@ -196,7 +210,7 @@ def markdown(sections: list[Section], footer: list[str]) -> str:
     out: list[str] = []
     for blocks, notes in sections:
         for title, head, rows in blocks:
-            out += [f"## {title}", "", "| " + " | ".join(head) + " |",
+            out += [f"## {title}", "", "| " + " | ".join(map(_, head)) + " |",
                     "|" + "|".join("---" for _ in head) + "|"]
             out += ["| " + " | ".join(md(v) for v in row) + " |" for row in rows]
             out.append("")

@@ -6,6 +6,8 @@ import io
 import re
 from typing import IO, TYPE_CHECKING, Any
 
+from ..i18n import N_, format_money, format_percent
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -14,15 +16,29 @@ if TYPE_CHECKING:
     from rich.segment import Segment
     from rich.text import Text
 
-__all__ = ["FORMATS", "THEME_NAMES", "Printable", "bar", "console", "csv_text", "md", "md_document", "money",
-           "pct", "to_text"]
+__all__ = ["FORMATS", "LABELS", "THEME_NAMES", "Printable", "bar", "console", "csv_text", "label",
+           "md", "md_document", "money", "pad", "pct", "prose", "theme_name", "to_text",
+           "wrap_cells"]
 
 #: Output formats of the check report.
 FORMATS = ("table", "json", "csv", "markdown", "html")
 #: Display names of the themes (and the top-10 share).
-THEME_NAMES = {"magnificent7": "Magnificent 7", "ai": "AI universe",
-               "circular_deals": "Circular-deal parties", "top10": "Top-10 issuers"}
+THEME_NAMES = {"magnificent7": N_("Magnificent 7"), "ai": N_("AI universe"),
+               "circular_deals": N_("Circular-deal parties"), "top10": N_("Top-10 issuers")}
 
+
+#: Words shown as they are in English and translated otherwise: theme tags, asset classes, the
+#: reference data's sectors and AI roles, deal certainty, severities, trade sides, fund coverage
+#: (``_(key)`` looks them up).
+LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("bond"), N_("gold"),
+          N_("real_estate"), N_("cash"), N_("commodity"), N_("other"), N_("Information Technology"),
+          N_("Communication Services"), N_("Consumer Discretionary"), N_("Consumer Staples"),
+          N_("Energy"), N_("Financials"), N_("Health Care"), N_("Industrials"), N_("Materials"),
+          N_("Real Estate"), N_("Utilities"), N_("Unknown"), N_("Unresolved"), N_("confirmed"),
+          N_("reported"), N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"),
+          N_("buy"), N_("sell"), N_("full"), N_("top10"), N_("hyperscaler cloud"),
+          N_("ai infrastructure power"), N_("foundry equipment"), N_("chips"), N_("networking"),
+          N_("memory"), N_("servers"), N_("ai software"), N_("model lab partner"))
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 #: Control characters a CSV cell may not keep (tabs and line breaks are quoted as cell text).
@@ -53,6 +69,27 @@ def csv_text(frame: pd.DataFrame, **options: Any) -> str:
     return str(out.to_csv(index=False, lineterminator="\n", **options))
 
 
+def label(key: str) -> str:
+    """One of :data:`LABELS` in the active language (any other text as it is)."""
+    from ..i18n import _
+
+    return _(key) if key else key
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def theme_name(theme: str) -> str:
+    """The display name of a theme in the active language (the theme's key when it has none)."""
+    from ..i18n import _
+
+    return _(THEME_NAMES[theme]) if theme in THEME_NAMES else theme
+
+
 def md(text: object) -> str:
     """Text for a Markdown table cell: ``|`` and HTML escaped, line breaks folded."""
     return md_document(" ".join(str(text).split()).replace("|", "\\|"))
@@ -68,18 +105,18 @@ def md_document(text: str) -> str:
     return _CSV_CONTROL.sub("", text).replace("<", "&lt;")
 
 
-def pct(x: float | None, signed: bool = False) -> str:
-    """``12.3%`` (``+12.3%`` when signed); empty for None."""
+def pct(x: float | None, signed: bool = False, decimals: int = 1) -> str:
+    """``12.3%`` (``+12.3%`` when signed) in the active language; empty for None."""
     if x is None:
         return ""
-    return f"{x:+.1%}" if signed else f"{x:.1%}"
+    return format_percent(x, decimals, signed)
 
 
 def money(x: float | None, currency: str = "", decimals: int = 2) -> str:
-    """``1,234.50 USD`` (without a currency when none is given); empty for None."""
+    """``1,234.50 USD`` (``¥1,234.50`` in Chinese; no currency when none is given); empty for None."""
     if x is None:
         return ""
-    return f"{x:,.{decimals}f}" + (f" {currency}" if currency else "")
+    return format_money(x, currency, decimals)
 
 
 def bar(value: float, limit: float | None, width: int = 24, scale: float | None = None) -> Text:
@@ -98,6 +135,59 @@ def bar(value: float, limit: float | None, width: int = 24, scale: float | None 
             ch, style = "│", "bold white"
         t.append(ch, style=style)
     return t
+
+
+_CLOSING = "）。，；：、！？”"  # never at the start of a line
+_OPENING = "（“"  # never at the end of one
+_TOKEN = re.compile(r"[\x21-\x7e]+|\s+|.")  # an ASCII word, a run of spaces, or one character
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` terminal cells, broken between Chinese characters.
+
+    rich and click break lines at spaces only, so a Chinese sentence (which has none) would be
+    pushed whole to the next line; here any character boundary may break, except inside an
+    ASCII word and before closing punctuation.
+    """
+    from rich.cells import cell_len
+
+    lines, line = [], ""
+    for token in _TOKEN.findall(" ".join(text.split())):
+        if line and cell_len(line) + cell_len(token) > width and not token.isspace():
+            carry = ""
+            while line and (line[-1] in _OPENING or (token in _CLOSING and not carry)):
+                carry, line = line[-1] + carry, line[:-1]  # no opening at an end, no closing at a start
+            if line.strip():
+                lines.append(line.rstrip())
+                line = carry
+            else:
+                line += carry
+        if line or not token.isspace():
+            line += token
+    return [*lines, line.rstrip()]
+
+
+class Prose:
+    """A paragraph that rich wraps at its width with :func:`wrap_cells` (for Chinese text)."""
+
+    def __init__(self, text: str, style: str | None = None) -> None:
+        self.text, self.style = text, style
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        for part in self.text.split("\n"):
+            for line in wrap_cells(part, options.max_width):
+                yield Text(line, style=self.style or "")
+
+
+def prose(text: str, style: str | None = None) -> Any:
+    """A paragraph for the terminal: rich's own wrapping in English, :class:`Prose` otherwise."""
+    from rich.text import Text
+
+    from ..i18n import get_language
+
+    return Text(text, style=style or "") if get_language() == "en" else Prose(text, style)
 
 
 def to_text(renderable: Any, width: int = 120) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._output import json_text
-from ._format import csv_text, md, md_document, money, pct
+from ..i18n import N_, _
+from ._format import csv_text, label, md, md_document, money, pct
 
 if TYPE_CHECKING:
     from ..planner._plan import Plan
@@ -18,23 +19,29 @@ __all__ = ["PLAN_FORMATS", "markdown", "render", "terminal"]
 PLAN_FORMATS = ("table", "json", "csv", "markdown", "html")
 SCHEDULE_ROWS = 12  # rows of the monthly schedule the table and Markdown show
 LABELS = {
-    "max_issuer": "Largest issuer", "max_theme.magnificent7": "Magnificent 7",
-    "max_theme.ai": "AI universe", "max_theme.circular_deals": "Circular-deal parties",
-    "max_theme.ai_or_unresolved": "AI universe or unresolved (worst case)",
-    "max_theme_over_market.magnificent7": "Magnificent 7 beyond the market",
-    "max_theme_over_market.ai": "AI universe beyond the market",
-    "max_theme_over_market.circular_deals": "Circular-deal parties beyond the market",
-    "max_top10": "Top-10 issuers", "max_position": "Largest position",
-    "max_unresolved": "Unresolved", "max_turnover": "Turnover",
+    "max_issuer": N_("Largest issuer"), "max_theme.magnificent7": N_("Magnificent 7"),
+    "max_theme.ai": N_("AI universe"), "max_theme.circular_deals": N_("Circular-deal parties"),
+    "max_theme.ai_or_unresolved": N_("AI universe or unresolved (worst case)"),
+    "max_theme_over_market.magnificent7": N_("Magnificent 7 beyond the market"),
+    "max_theme_over_market.ai": N_("AI universe beyond the market"),
+    "max_theme_over_market.circular_deals": N_("Circular-deal parties beyond the market"),
+    "max_top10": N_("Top-10 issuers"), "max_position": N_("Largest position"),
+    "max_unresolved": N_("Unresolved"), "max_turnover": N_("Turnover"),
 }
 
 
 def _label(constraint: str) -> str:
     if constraint in LABELS:
-        return LABELS[constraint]
-    kind, _, cls = constraint.partition(".")
-    word = "floor" if kind.startswith("min") else "cap"
-    return f"{cls.replace('_', ' ').capitalize()} ({word})"
+        return _(LABELS[constraint])
+    kind, _dot, cls = constraint.partition(".")
+    word = _("floor") if kind.startswith("min") else _("cap")
+    return _("{asset_class} ({bound})").format(asset_class=_(CLASS_NAMES.get(cls, cls)), bound=word)
+
+
+#: Asset classes as a guardrail's name (``Bond (floor)``).
+CLASS_NAMES = {"equity": N_("Equity"), "bond": N_("Bond"), "gold": N_("Gold"),
+               "real_estate": N_("Real estate"), "cash": N_("Cash"), "commodity": N_("Commodity"),
+               "other": N_("Other")}
 
 
 def _shares(x: float | None) -> str:
@@ -78,17 +85,21 @@ def swap_rows(plan: Plan) -> list[tuple[str, ...]]:
 def summary_lines(plan: Plan) -> list[str]:
     """Return the plan's headline numbers, one sentence each."""
     c = plan.currency
-    tax = (f"realised gain {money(plan.realised_gain, c)} taxable (estimated tax "
-           f"{money(plan.estimated_tax, c)})" if plan.estimated_tax is not None else
-           "taxable gain and estimated tax unknown (no cost basis for some sells)")
+    tax = (_("realised gain {gain} taxable (estimated tax {tax})").format(
+        gain=money(plan.realised_gain, c), tax=money(plan.estimated_tax, c)) if plan.estimated_tax is not None
+        else _("taxable gain and estimated tax unknown (no cost basis for some sells)"))
     lines = [
-        f"{plan.objective} plan ({plan.status}, solver {plan.solver}): {len(plan.trades)} trades, "
-        f"value {money(plan.value_before, c)} → {money(plan.value_after, c)}"
-        + (f" (cash change {plan.cash_change:+,.2f})" if plan.cash_change else ""),
-        f"Turnover {plan.turnover:.1%}, traded {money(plan.traded_value, c)}, costs "
-        f"{money(plan.costs, c)}; {tax}, "
-        f"{money(plan.realised_gain_tax_advantaged, c)} in tax-advantaged accounts",
-        f"Expected volatility {plan.volatility_before:.1%} → {plan.volatility_after:.1%} a year",
+        _("{objective} plan ({status}, solver {solver}): {n} trades, value {before} → {after}").format(
+            objective=plan.objective, status=plan.status, solver=plan.solver, n=len(plan.trades),
+            before=money(plan.value_before, c), after=money(plan.value_after, c))
+        + (_(" (cash change {change})").format(change=f"{plan.cash_change:+,.2f}")
+           if plan.cash_change else ""),
+        _("Turnover {turnover}, traded {traded}, costs {costs}; {tax}, {advantaged} in tax-advantaged "
+          "accounts").format(turnover=pct(plan.turnover), traded=money(plan.traded_value, c),
+                             costs=money(plan.costs, c), tax=tax,
+                             advantaged=money(plan.realised_gain_tax_advantaged, c)),
+        _("Expected volatility {before} → {after} a year").format(before=pct(plan.volatility_before),
+                                                                  after=pct(plan.volatility_after)),
     ]
     if plan.schedule:
         lines.append(f"Monthly investing: {len(plan.schedule)} months of "
@@ -97,8 +108,9 @@ def summary_lines(plan: Plan) -> list[str]:
                          if plan.months_to_guardrails else "already within the guardrails"
                          if plan.months_to_guardrails == 0 else "guardrails not yet met"))
     if plan.relaxations:
-        lines.append("Relaxed to find a plan: " + "; ".join(
-            f"{k} by {v:.2%}" for k, v in plan.relaxations.items()))
+        lines.append(_("Relaxed to find a plan: ") + "; ".join(
+            _("{constraint} by {amount}").format(constraint=k, amount=f"{v:.2%}")
+            for k, v in plan.relaxations.items()))
     return lines
 
 
@@ -112,49 +124,51 @@ def terminal(plan: Plan) -> Any:
     head.append("bubbleguard rebalance", style="bold")
     head.append(f"  {plan.source}\n")
     for line in summary_lines(plan):
-        head.append(line + "\n", style="yellow" if line.startswith("Relaxed") else None)
+        head.append(line + "\n", style="yellow" if line.startswith(_("Relaxed to find a plan: ")) else None)
 
-    trades = Table(title="Trades", title_justify="left")
-    for col in ("account", "side", "symbol", "shares", "price", "value", "realised gain"):
-        trades.add_column(col, justify="left" if col in ("account", "side", "symbol") else "right")
+    trades = Table(title=_("Trades"), title_justify="left")
+    for i, col in enumerate((_("account"), _("side"), _("symbol"), _("shares"), _("price"), _("value"),
+                             _("realised gain"))):
+        trades.add_column(col, justify="left" if i < 3 else "right")
     for t in plan.trades:
-        side = Text(t.side, style="red" if t.side == "sell" else "green")
+        side = Text(label(t.side), style="red" if t.side == "sell" else "green")
         trades.add_row(t.account or "—", side, t.symbol, _shares(t.shares), money(t.price),
                        money(t.value), money(t.realised_gain))
 
-    rails = Table(title="Guardrails, before and after (look-through)",
+    rails = Table(title=_("Guardrails, before and after (look-through)"),
                   title_justify="left")
-    for col in ("guardrail", "before", "after", "limit", ""):
-        rails.add_column(col, justify="left" if col in ("guardrail", "") else "right")
+    for i, col in enumerate((_("guardrail"), _("before"), _("after"), _("limit"), "")):
+        rails.add_column(col, justify="left" if i in (0, 4) else "right")
     for g in plan.guardrails:
-        mark = Text("ok", style="green") if g.met else Text("relaxed", style="yellow")
+        mark = Text(_("ok"), style="green") if g.met else Text(_("relaxed"), style="yellow")
         rails.add_row(_label(g.constraint), pct(g.before), pct(g.after),
                       ("≥ " if g.kind == "floor" else "≤ ") + pct(g.limit), mark)
 
-    targets = Table(title="Holdings after (accounts summed)", title_justify="left")
-    for col in ("symbol", "class", "before", "after", "weight"):
-        targets.add_column(col, justify="left" if col in ("symbol", "class") else "right")
+    targets = Table(title=_("Holdings after (accounts summed)"), title_justify="left")
+    for i, col in enumerate((_("symbol"), _("class"), _("before"), _("after"), _("weight"))):
+        targets.add_column(col, justify="left" if i < 2 else "right")
     for t in plan.targets[:20]:
-        targets.add_row(t.symbol, t.asset_class, money(t.value_before), money(t.value_after),
+        targets.add_row(t.symbol, label(t.asset_class), money(t.value_before), money(t.value_after),
                         pct(t.weight_after))
 
-    parts: list[Any] = [head, trades if plan.trades else Text("No trades needed.", style="green")]
+    parts: list[Any] = [head, trades if plan.trades else Text(_("No trades needed."), style="green")]
     if plan.schedule:
-        months = Table(title="Monthly schedule (all months' buys sum to the trades above)",
+        months = Table(title=_("Monthly schedule (all months' buys sum to the trades above)"),
                        title_justify="left")
-        for col in ("month", "new money", "buys"):
-            months.add_column(col, justify="right" if col != "buys" else "left")
+        for col in (_("month"), _("new money"), _("buys")):
+            months.add_column(col, justify="right" if col != _("buys") else "left")
         rows = schedule_rows(plan)
         for row in rows[:SCHEDULE_ROWS]:
             months.add_row(*row)
         if len(rows) > SCHEDULE_ROWS:
-            months.add_row("…", "", f"{len(rows) - SCHEDULE_ROWS} more rows, the last: "
-                           f"{rows[-1][0]}: {rows[-1][2]} (all in --format json or csv)")
+            months.add_row("…", "", _("{n} more rows, the last: {months}: {buys} (all in --format "
+                                      "json or csv)").format(n=len(rows) - SCHEDULE_ROWS,
+                                                             months=rows[-1][0], buys=rows[-1][2]))
         parts.append(months)
     parts += [rails, targets]
     if plan.swaps:
-        swaps = Table(title="Swaps to consider: the whole position moved, points of the portfolio "
-                            "per theme (unseen: holdings the data cannot itemise)",
+        swaps = Table(title=_("Swaps to consider: the whole position moved, points of the portfolio "
+                              "per theme (unseen: holdings the data cannot itemise)"),
                       title_justify="left")
         for col in SWAP_COLUMNS:
             swaps.add_column(col, justify="left" if col == "swap" else "right")
@@ -163,17 +177,17 @@ def terminal(plan: Plan) -> Any:
         parts.append(swaps)
     findings = [f for f in plan.after.findings if f.severity != "info"]
     after = Text()
-    after.append("Check after the trades: ", style="bold")
+    after.append(_("Check after the trades: "), style="bold")
     if findings:
         after.append("; ".join(f"{f.code} ({f.subject})" for f in findings), style="yellow")
     else:
-        after.append("no warnings or errors.", style="green")
+        after.append(_("no warnings or errors."), style="green")
     parts.append(after)
     foot = Text(style="grey50")
     for note in plan.notes:
-        foot.append(f"Note: {note}\n")
+        foot.append(_("Note: {note}").format(note=note) + "\n")
     for sym, how in plan.proxies.items():
-        foot.append(f"Risk proxy: {sym} ← {how}\n")
+        foot.append(_("Risk proxy: {symbol} ← {proxy}").format(symbol=sym, proxy=how) + "\n")
     if foot.plain:
         parts.append(foot)
     return Group(*parts)
@@ -183,28 +197,38 @@ def markdown(plan: Plan) -> str:
     """Render the plan as GitHub-flavoured Markdown."""
     out = [f"# bubbleguard rebalance: {plan.source}", ""]
     out += [f"- {line}" for line in summary_lines(plan)]
-    out += ["", "## Trades", "",
-            "| account | side | symbol | shares | price | value | realised gain |",
+    out += ["", "## " + _("Trades"), "",
+            "| {} | {} | {} | {} | {} | {} | {} |".format(
+                _("account"), _("side"), _("symbol"), _("shares"), _("price"), _("value"),
+                _("realised gain")),
             "|---|---|---|---:|---:|---:|---:|"]
-    out += [f"| {md(t.account)} | {t.side} | {md(t.symbol)} | {_shares(t.shares)} | {money(t.price)} | "
+    out += [f"| {md(t.account)} | {label(t.side)} | {md(t.symbol)} | {_shares(t.shares)} | "
+            f"{money(t.price)} | "
             f"{money(t.value)} | {money(t.realised_gain)} |" for t in plan.trades
-            ] or ["| | | none | | | | |"]
+            ] or ["| | | {} | | | | |".format(_("none"))]
     if plan.schedule:
-        out += ["", "## Monthly schedule", "", "| month | new money | buys |", "|---:|---:|---|"]
+        out += ["", "## " + _("Monthly schedule"), "",
+                "| {} | {} | {} |".format(_("month"), _("new money"), _("buys")), "|---:|---:|---|"]
         rows = schedule_rows(plan)
         out += [f"| {m} | {d} | {md(b)} |" for m, d, b in rows[:SCHEDULE_ROWS]]
         if len(rows) > SCHEDULE_ROWS:
-            out.append(f"| … | | {len(rows) - SCHEDULE_ROWS} more rows, the last: "
-                       f"{rows[-1][0]}: {md(rows[-1][2])} (all in JSON or CSV) |")
-    out += ["", "## Guardrails", "", "| guardrail | before | after | limit | met |",
+            out.append("| … | | " + _("{n} more rows, the last: {months}: {buys} (all in JSON or "
+                                        "CSV)").format(n=len(rows) - SCHEDULE_ROWS,
+                                                       months=rows[-1][0], buys=md(rows[-1][2]))
+                       + " |")
+    out += ["", "## " + _("Guardrails"), "",
+            "| {} | {} | {} | {} | {} |".format(_("guardrail"), _("before"), _("after"), _("limit"),
+                                                _("met")),
             "|---|---:|---:|---:|---|"]
     out += [f"| {_label(g.constraint)} | {pct(g.before)} | {pct(g.after)} | "
             f"{'≥' if g.kind == 'floor' else '≤'} {pct(g.limit)} | "
-            f"{'yes' if g.met else 'relaxed'} |"
+            + (_("yes") if g.met else _("relaxed")) + " |"
             for g in plan.guardrails]
-    out += ["", "## Holdings after", "", "| symbol | class | before | after | weight |",
+    out += ["", "## " + _("Holdings after"), "",
+            "| {} | {} | {} | {} | {} |".format(_("symbol"), _("class"), _("before"), _("after"),
+                                                _("weight")),
             "|---|---|---:|---:|---:|"]
-    out += [f"| {md(t.symbol)} | {t.asset_class} | {money(t.value_before)} | "
+    out += [f"| {md(t.symbol)} | {label(t.asset_class)} | {money(t.value_before)} | "
             f"{money(t.value_after)} | {pct(t.weight_after)} |" for t in plan.targets]
     if plan.swaps:
         out += ["", "## Swaps to consider", "",
@@ -213,13 +237,14 @@ def markdown(plan: Plan) -> str:
                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
         out += ["| " + " | ".join(md(c) for c in row) + " |" for row in swap_rows(plan)]
     findings = plan.after.findings
-    out += ["", "## Check after the trades", ""]
-    out += [f"- **{f.severity}** `{f.code}` ({f.subject}): {f.message}"
-            for f in findings] or ["No findings."]
+    out += ["", "## " + _("Check after the trades"), ""]
+    out += [f"- **{label(f.severity)}** `{f.code}` ({f.subject}): {f.message}"
+            for f in findings] or [_("No findings.")]
     if plan.notes or plan.proxies:
-        out += ["", "## Notes", ""]
+        out += ["", "## " + _("Notes"), ""]
         out += [f"- {n}" for n in plan.notes]
-        out += [f"- risk proxy for {s}: {p}" for s, p in plan.proxies.items()]
+        out += ["- " + _("risk proxy for {symbol}: {proxy}").format(symbol=s, proxy=p)
+                for s, p in plan.proxies.items()]
     out.append("")
     return md_document("\n".join(out))
 

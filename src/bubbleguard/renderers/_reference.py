@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from ._format import THEME_NAMES, csv_text
+from ..i18n import N_, _
+from ._format import csv_text, label, pct, theme_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,16 +19,18 @@ def list_renderable(df: pd.DataFrame) -> Any:
     from rich.table import Table
 
     counts = df["coverage"].value_counts()
-    table = Table(title=(f"Funds: {len(df)} ({counts.get('full', 0)} full holdings lists, "
-                         f"{counts.get('top10', 0)} top 10 only, {counts.get('none', 0)} without "
-                         "holdings)"), title_justify="left")
-    for h in ("fund", "name", "category", "asset class", "coverage", "holdings", "as of"):
-        table.add_column(h, justify="right" if h == "holdings" else "left",
+    table = Table(title=_("Funds: {n} ({full} full holdings lists, {top10} top 10 only, {none} without "
+                          "holdings)").format(n=len(df), full=counts.get("full", 0),
+                                              top10=counts.get("top10", 0), none=counts.get("none", 0)),
+                  title_justify="left")
+    for h in (N_("fund"), N_("name"), N_("category"), N_("asset class"), N_("coverage"), N_("holdings"),
+              N_("as of")):
+        table.add_column(_(h), justify="right" if h == "holdings" else "left",
                          no_wrap=h in ("fund", "as of", "coverage"),
                          ratio=2 if h == "name" else None)
     for r in cast("Iterator[Any]", df.itertuples()):
-        cov = f"full via {r.tracks}" if r.tracks else r.coverage
-        table.add_row(r.fund, r.name, r.category.replace("_", " "), r.asset_class.replace("_", " "),
+        cov = _("full via {fund}").format(fund=r.tracks) if r.tracks else label(r.coverage)
+        table.add_row(r.fund, r.name, r.category.replace("_", " "), label(r.asset_class).replace("_", " "),
                       cov, "" if pd.isna(r.holdings) else str(r.holdings), r.as_of)
     return table
 
@@ -52,45 +55,50 @@ def fund_renderable(fl: dict[str, Any], top: int) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    cov = {"full": "full holdings list", "top10": "top 10 holdings only",
-           "none": "no holdings list"}[fl["coverage"]]
+    cov = _({"full": N_("full holdings list"), "top10": N_("top 10 holdings only"),
+             "none": N_("no holdings list")}[fl["coverage"]])
     head = Text()
     head.append(f"{fl['fund']}  {fl['name']}", style="bold")
-    cls = fl["asset_class"].replace("_", " ")
-    head.append(f"\n{fl['category'] or 'no category'}, {cls}; {cov}")
+    cls = label(fl["asset_class"]).replace("_", " ")
+    category = fl["category"] or _("no category")
+    head.append(f"\n{category}, {cls}; {cov}")
     if fl["holdings"] is not None:
-        head.append(f" ({fl['holdings']} holdings)")
+        head.append(_(" ({n} holdings)").format(n=fl["holdings"]))
     if fl["as_of"] or fl["source"]:
-        head.append(f" as of {fl['as_of'] or 'unknown'} from {fl['source']}")
+        head.append(_(" as of {date} from {source}").format(date=fl["as_of"] or _("unknown"),
+                                                            source=fl["source"]))
     if fl["note"]:
         head.append(f"\n{fl['note']}", style="dim")
     parts: list[Any] = [head]
     if fl["issuers"]:
-        table = Table(title=f"Top {min(top, len(fl['issuers']))} of {len(fl['issuers'])} issuers "
-                            "(look-through)", title_justify="left")
-        for h in ("#", "issuer", "symbols", "weight", "AI role", "themes"):
-            table.add_column(h, justify="right" if h in ("#", "weight") else "left")
+        table = Table(title=_("Top {top} of {n} issuers (look-through)").format(
+            top=min(top, len(fl["issuers"])), n=len(fl["issuers"])), title_justify="left")
+        for h in ("#", N_("issuer"), N_("symbols"), N_("weight"), N_("AI role"), N_("themes")):
+            table.add_column(_(h) if h != "#" else h, justify="right" if h in ("#", "weight") else "left")
         for n, i in enumerate(fl["issuers"][:top], 1):
-            table.add_row(str(n), i["issuer"], " ".join(i["symbols"]), f"{i['weight']:.2%}",
-                          i["role"].replace("_", " "), ", ".join(i["themes"]))
+            table.add_row(str(n), i["issuer"], " ".join(i["symbols"]), pct(i["weight"], decimals=2),
+                          label(i["role"].replace("_", " ")), ", ".join(map(label, i["themes"])))
         parts.append(table)
-        lines = [f"{THEME_NAMES[k]}: {fl['themes'].get(k, 0.0):.1%}"
+        lines = [f"{theme_name(k)}: {pct(fl['themes'].get(k, 0.0))}"
                  for k in ("ai", "magnificent7", "circular_deals")]
-        lines.append(f"Ten largest issuers: {fl['concentration']['top10_share']:.1%}; effective "
-                     f"number of issuers: {fl['concentration']['effective_issuers']:.0f}")
-        parts.append(Text("Share of the fund in " + "; ".join(lines[:3]) + ".\n" + lines[3] + "."))
+        lines.append(_("Ten largest issuers: {top10}; effective number of issuers: {effective}").format(
+            top10=pct(fl["concentration"]["top10_share"]),
+            effective=f"{fl['concentration']['effective_issuers']:.0f}"))
+        parts.append(Text(_("Share of the fund in {themes}.").format(themes="; ".join(lines[:3]))
+                          + "\n" + lines[3] + _(".")))
     if fl["non_equity"]:
-        parts.append(Text("Not looked through (counted as asset class): " + ", ".join(
-            f"{k.replace('_', ' ')} {v:.1%}" for k, v in fl["non_equity"].items()) + "."))
+        classes = ", ".join(f"{label(k).replace('_', ' ')} {pct(v)}" for k, v in fl["non_equity"].items())
+        parts.append(Text(_("Not looked through (counted as asset class): {classes}.").format(
+            classes=classes)))
     if fl["unresolved"]:
-        table = Table(title="Unresolved remainder", title_justify="left")
-        for h in ("from", "weight", "reason"):
-            table.add_column(h, justify="right" if h == "weight" else "left")
+        table = Table(title=_("Unresolved remainder"), title_justify="left")
+        for h in (N_("from"), N_("weight"), N_("reason")):
+            table.add_column(_(h), justify="right" if h == "weight" else "left")
         for u in fl["unresolved"]:
-            table.add_row(u["origin"], f"{u['weight']:.2%}", u["reason"])
+            table.add_row(u["origin"], pct(u["weight"], decimals=2), u["reason"])
         parts.append(table)
     else:
-        parts.append(Text("Unresolved remainder: none.", style="dim"))
+        parts.append(Text(_("Unresolved remainder: none."), style="dim"))
     return Group(*parts)
 
 
@@ -99,54 +107,60 @@ def info_renderable(info: dict[str, Any]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    parts: list[Any] = [Text(f"Reference snapshot ({info['snapshot_schema']}), built from "
-                             f"{info['built_from']}", style="bold")]
-    t = Table(title="Data dates", title_justify="left")
-    for h in ("data", "as of", "age (days)"):
-        t.add_column(h, justify="right" if h.startswith("age") else "left")
+    parts: list[Any] = [Text(_("Reference snapshot ({schema}), built from {source}").format(
+        schema=info["snapshot_schema"], source=info["built_from"]), style="bold")]
+    t = Table(title=_("Data dates"), title_justify="left")
+    for h in (N_("data"), N_("as of"), N_("age (days)")):
+        t.add_column(_(h), justify="right" if h.startswith("age") else "left")
     for name, d in info["as_of"].items():
         age = "" if d["age_days"] is None else str(d["age_days"])
         t.add_row(name.replace("_", " "), d["date"], age)
     parts.append(t)
-    t = Table(title="Tables", title_justify="left")
-    for h in ("table", "rows", "source"):
-        t.add_column(h, justify="right" if h == "rows" else "left")
+    t = Table(title=_("Tables"), title_justify="left")
+    for h in (N_("table"), N_("rows"), N_("source")):
+        t.add_column(_(h), justify="right" if h == "rows" else "left")
     for row in info["tables"]:
         src = row["source"] + (f" (as of {row['as_of']})" if row["as_of"] else "")
         t.add_row(row["table"], f"{row['rows']:,}" if row["rows"] is not None else "", src)
     parts.append(t)
     c = info["fund_coverage"]
-    t = Table(title=f"Fund holdings: {c['funds']} funds ({c['full']} full lists, of which "
-                    f"{c['tracking_another_fund']} use the fund they track; {c['top10']} top 10 "
-                    "only)", title_justify="left")
-    for h in ("source", "funds", "oldest", "newest"):
-        t.add_column(h, justify="right" if h == "funds" else "left")
+    title = _("Fund holdings: {funds} funds ({full} full lists, of which {tracking} use the fund they track; "
+              "{top10} top 10 only)").format(funds=c["funds"], full=c["full"],
+                                             tracking=c["tracking_another_fund"], top10=c["top10"])
+    t = Table(title=title, title_justify="left")
+    for h in (N_("source"), N_("funds"), N_("oldest"), N_("newest")):
+        t.add_column(_(h), justify="right" if h == "funds" else "left")
     for s in c["sources"]:
         t.add_row(s["source"], str(s["funds"]), s["oldest"], s["newest"])
     parts.append(t)
     lines = []
     if c["oldest"]:
-        lines.append(f"Oldest holdings: {c['oldest']['fund']} as of {c['oldest']['as_of']} "
-                     f"({c['oldest']['age_days']} days); newest: {c['newest']['fund']} as of "
-                     f"{c['newest']['as_of']} ({c['newest']['age_days']} days).")
+        old, new = c["oldest"], c["newest"]
+        lines.append(_("Oldest holdings: {oldest} as of {oldest_date} ({oldest_days} days); newest: {newest} "
+                       "as of {newest_date} ({newest_days} days).").format(
+            oldest=old["fund"], oldest_date=old["as_of"], oldest_days=old["age_days"],
+            newest=new["fund"], newest_date=new["as_of"], newest_days=new["age_days"]))
     if c["without_holdings"]:
         kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["without_holdings"].items())
-        lines.append(f"Funds counted as their asset class, not looked through: {kinds}.")
+        lines.append(_("Funds counted as their asset class, not looked through: {kinds}.").format(
+            kinds=kinds))
     parts.append(Text("\n".join(lines)))
     if info["notes"]:
-        parts.append(Text("Notes from the build:", style="bold"))
+        parts.append(Text(_("Notes from the build:"), style="bold"))
         parts.append(Text("\n".join(f"- {n}" for n in info["notes"])))
     local = info["local_fund_files"]
     if not local["exists"]:
-        parts.append(Text(f"Local fund files: {local['folder']} does not exist (none used).",
-                          style="dim"))
+        parts.append(Text(_("Local fund files: {folder} does not exist (none used).").format(
+            folder=local["folder"]), style="dim"))
     else:
-        t = Table(title=f"Local fund files in {local['folder']}", title_justify="left")
-        for h in ("fund", "as of", "holdings", "weight sum", "file", "in snapshot"):
-            t.add_column(h, justify="right" if h in ("holdings", "weight sum") else "left")
+        t = Table(title=_("Local fund files in {folder}").format(folder=local["folder"]),
+                  title_justify="left")
+        for h in (N_("fund"), N_("as of"), N_("holdings"), N_("weight sum"), N_("file"), N_("in snapshot")):
+            t.add_column(_(h), justify="right" if h in ("holdings", "weight sum") else "left")
         for f in local["funds"]:
             t.add_row(f["fund"], f["as_of"], str(f["holdings"]), f"{f['weight_sum']:.2%}",
-                      f["file"], "yes" if f["in_snapshot"] else "")
+                      f["file"], _("yes") if f["in_snapshot"] else "")
         parts.append(t)
-        parts += [Text(f"Unreadable: {p}", style="red") for p in local["problems"]]
+        parts += [Text(_("Unreadable: {problem}").format(problem=p), style="red")
+                  for p in local["problems"]]
     return Group(*parts)

@@ -37,6 +37,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
+from ..i18n import _
 from ..reference._snapshot import Snapshot
 
 __all__ = ["ASSET_CLASS_DEFAULTS", "CATEGORY_DEFAULTS", "CATEGORY_FUNDS", "Priced", "PriceWindow"]
@@ -164,8 +165,8 @@ class PriceWindow:
 
     def _why_not(self, symbol: str) -> str:
         if symbol in self.first.index and self.snapshot.prices[symbol].notna().any():
-            return f"own prices start {self.first[symbol].date()}"
-        return "no own prices in the snapshot"
+            return _("own prices start {date}").format(date=self.first[symbol].date())
+        return _("no own prices in the snapshot")
 
     def _first_priced(self, funds: tuple[str, ...], skip: str) -> str | None:
         return next((f for f in funds if f != skip and f in self.own.index), None)
@@ -185,9 +186,9 @@ class PriceWindow:
 
     def _price(self, symbol: str, depth: int) -> Priced:
         if symbol == "CASH":
-            return Priced(0.0, "cash (0%)")
+            return Priced(0.0, _("cash (0%)"))
         if symbol in self.own.index:
-            return Priced(float(self.own[symbol]), "own prices", proxy=symbol)
+            return Priced(float(self.own[symbol]), _("own prices"), proxy=symbol)
         why = self._why_not(symbol)
         if depth > MAX_DEPTH:
             return self.default(symbol, why)
@@ -195,13 +196,15 @@ class PriceWindow:
         if tracks and tracks != symbol:
             got = self.price(tracks, depth + 1)
             if not got.unpriced:
-                via = ("the fund it tracks" if got.proxy == tracks
-                       else f"via {tracks}, the fund it tracks")
-                return Priced(got.ret, f"{got.proxy} ({via}; {why})", proxy=got.proxy)
+                via = (_("the fund it tracks") if got.proxy == tracks
+                       else _("via {fund}, the fund it tracks").format(fund=tracks))
+                return Priced(got.ret, _("{fund} ({what}; {why})").format(fund=got.proxy, what=via, why=why),
+                              proxy=got.proxy)
         category = self._info(symbol, "category")
         peer = self._first_priced(_match(CATEGORY_FUNDS, category), symbol)
         if peer:
-            return Priced(float(self.own[peer]), f"{peer} (same-category index fund; {why})",
+            return Priced(float(self.own[peer]), _("{fund} (same-category index fund; {why})").format(
+                fund=peer, why=why),
                           proxy=peer)
         if self._info(symbol, "kind") == "fund":
             mixed = self.look_through(symbol, why)
@@ -220,7 +223,7 @@ class PriceWindow:
             tech = self._info(symbol, "sector") in TECH_SECTORS or bool(role)
             fund = self._first_priced(("QQQ", "SPY") if tech else ("SPY",), symbol)
             tech_default = tech and fund == "QQQ"
-            return fund, "default for technology stocks" if tech_default else "default for stocks"
+            return fund, _("default for technology stocks") if tech_default else _("default for stocks")
         category = self._info(symbol, "category")
         funds = _match(CATEGORY_DEFAULTS, category) + ASSET_CLASS_DEFAULTS.get(cls, ())
         if cls == "equity" or (not funds and cls != "cash"):
@@ -228,24 +231,28 @@ class PriceWindow:
         fund = self._first_priced(funds, symbol)
         what = (category or cls).replace("_", " ")
         if symbol not in self.snapshot.securities.index:
-            what = f"unknown symbol, treated as {cls.replace('_', ' ')}"
-        return fund, f"default for {what}"
+            what = _("unknown symbol, treated as {asset_class}").format(asset_class=_(cls.replace("_", " ")))
+        return fund, _("default for {what}").format(what=what)
 
     def default(self, symbol: str, why: str) -> Priced:
         """Rules 5-7: the default proxy, cash at 0%, or unpriced."""
         fund, what = self.default_fund(symbol)
         if fund is not None:
-            return Priced(float(self.own[fund]), f"{fund} ({what}; {why})", proxy=fund)
+            said = _("{fund} ({what}; {why})").format(fund=fund, what=what, why=why)
+            return Priced(float(self.own[fund]), said, proxy=fund)
         cls = self._asset_class(symbol)
         if cls == "cash":
-            return Priced(0.0, f"0% (cash-like; no T-bill fund has prices in this window; {why})")
+            return Priced(0.0, _("0% (cash-like; no T-bill fund has prices in this window; {why})").format(
+                why=why))
         key = next((k for k in (self._info(symbol, "category"), cls) if k in self.sourced), None)
         if key is not None:
             ret, what = self.sourced[key]
-            return Priced(ret, f"{what} (sourced return: no {cls.replace('_', ' ')} fund in the "
-                               f"snapshot has prices in this window; {why})", proxy="sourced")
-        return Priced(0.0, f"unpriced: counted at 0% (no {cls.replace('_', ' ')} fund in the "
-                           f"snapshot has prices in this window; {why})", unpriced=True)
+            return Priced(ret, _("{series} (sourced return: no {asset_class} fund in the snapshot has "
+                                 "prices in this window; {why})").format(
+                series=what, asset_class=_(cls.replace("_", " ")), why=why), proxy="sourced")
+        return Priced(0.0, _("unpriced: counted at 0% (no {asset_class} fund in the snapshot has prices in "
+                             "this window; {why})").format(asset_class=_(cls.replace("_", " ")), why=why),
+                      unpriced=True)
 
     def look_through(self, fund: str, why: str) -> Priced | None:
         """Rule 4: priced holdings at their own returns, the rest at the fund's default."""
@@ -263,9 +270,10 @@ class PriceWindow:
         share = float(priced.sum())
         rest_ret = float(self.own[rest]) if rest is not None else 0.0
         ret = float((priced * self.own[priced.index]).sum()) + max(1.0 - share, 0.0) * rest_ret
-        rest_text = f"rest {rest}" if rest is not None else "rest unpriced at 0%"
-        return Priced(ret, f"look-through ({share:.0%} of the fund in {len(priced)} priced "
-                           f"holdings, {rest_text}; {why})", proxy="look-through",
+        rest_text = _("rest {fund}").format(fund=rest) if rest is not None else _("rest unpriced at 0%")
+        label = _("look-through ({share} of the fund in {n} priced holdings, {rest}; {why})").format(
+            share=f"{share:.0%}", n=len(priced), rest=rest_text, why=why)
+        return Priced(ret, label, proxy="look-through",
                       unpriced=rest is None and share < 0.5)
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 from ..errors import ScenarioError
 from ..exposures import Exposures, compute_exposures
 from ..holdings._portfolio import Portfolio, load_holdings
+from ..i18n import _
 from ..plugins import with_providers
 from ..reference._snapshot import Snapshot, load_snapshot
 from ._defs import HistoricalScenario, ScenarioDef, ShockScenario, builtin_scenarios, read_scenario_file
@@ -88,8 +89,9 @@ def historical(ex: Exposures, sc: HistoricalScenario) -> ScenarioResult:
     share = float(sum(w for _, w in unpriced))
     notes = _window_notes(sc, window.start_used, window.end_used)
     if unpriced:
-        notes.append(f"{share:.1%} of the portfolio ({', '.join(s for s, _ in unpriced)}) has no "
-                     "price history in this window, not even through a proxy, and is counted at 0%")
+        notes.append(_("{share} of the portfolio ({symbols}) has no price history in this window, not even "
+                       "through a proxy, and is counted at 0%").format(
+            share=f"{share:.1%}", symbols=", ".join(s for s, _w in unpriced)))
     lines = _by_holding(ex, rets, [p.label for p in priced])
     total = float(ex.weights @ rets)
     return ScenarioResult.model_validate({
@@ -203,7 +205,7 @@ def _exposures(holdings: Any, snap: Snapshot,
         pf = dataclasses.replace(pf, source=str(holdings.source), currency=str(holdings.currency))
     else:
         pf = load_holdings(holdings, snapshot=snap)
-    snap, _ = with_providers(snap, list(pf.values().index), fund_holdings)
+    snap, _notes = with_providers(snap, list(pf.values().index), fund_holdings)
     return compute_exposures(pf, snap), pf.source, pf.currency
 
 

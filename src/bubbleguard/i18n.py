@@ -1,0 +1,148 @@
+"""The language of what a person reads: gettext catalogues, and numbers in that language.
+
+English is the source language and the library's default; ``set_language("zh")`` (or the
+command line's ``--lang zh``, which defaults to the locale) switches findings, reports, help
+and error messages to Simplified Chinese from the catalogue shipped in
+``bubbleguard/locale/zh_CN/LC_MESSAGES/bubbleguard.mo``. Messages are ``str.format`` templates
+with named placeholders, so a translation may put them in its own order::
+
+    _("{symbol} alone is {value} of the portfolio").format(symbol="QQQ", value="41.0%")
+
+Reading a catalogue is the standard library's :mod:`gettext`; Babel formats numbers in Chinese
+(and extracts and compiles the catalogues for development), and is imported only then. Machine
+readable output (JSON keys, codes, CSV columns) never changes with the language.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+__all__ = ["LANGUAGES", "N_", "_", "extract", "format_money", "format_percent", "get_language", "language",
+           "language_from_env", "ngettext", "set_language"]
+
+#: Languages there is a catalogue for (``en`` is the source text) → their gettext/Babel locale.
+LANGUAGES = {"en": "en_US", "zh": "zh_CN"}
+DOMAIN = "bubbleguard"
+
+_active = "en"
+
+
+def set_language(lang: str) -> None:
+    """Write everything from now on in ``lang`` (``en`` or ``zh``; ``zh_CN``, ``zh-Hant`` … are zh)."""
+    global _active
+    _active = normalize(lang)
+
+
+def get_language() -> str:
+    """The active language, ``en`` or ``zh``."""
+    return _active
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Write in ``lang`` inside the ``with`` block, then go back to the language before it."""
+    before = _active
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def normalize(lang: str) -> str:
+    """``zh``, ``zh_CN``, ``zh-HK``, ``zh_TW.UTF-8`` → ``zh``; ``en``, ``en_GB`` → ``en``."""
+    code = lang.strip().replace("-", "_").split(".")[0].split("_")[0].lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}': choose one of {', '.join(LANGUAGES)}")
+    return code
+
+
+def language_from_env(environ: dict[str, str] | None = None) -> str:
+    """The language the locale asks for: the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` set.
+
+    ``zh_CN``, ``zh_HK``, ``zh_TW`` and ``zh`` give ``zh``; anything else (``C``, ``POSIX``,
+    ``en_US.UTF-8``, ``de_DE``) gives ``en``.
+    """
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+@cache
+def _catalogue(lang: str) -> _gettext.NullTranslations:
+    if lang == "en":
+        return _gettext.NullTranslations()
+    from importlib.resources import files
+
+    return _gettext.translation(DOMAIN, localedir=str(files(__package__ or "bubbleguard") / "locale"),
+                                languages=[LANGUAGES[lang]])
+
+
+def _(message: str) -> str:
+    """``message`` in the active language (itself when there is no translation)."""
+    return message if _active == "en" else _catalogue(_active).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for ``n``, in the active language."""
+    return _catalogue(_active).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined; :func:`_` translates it where shown."""
+    return message
+
+
+def format_percent(x: float, decimals: int = 1, signed: bool = False) -> str:
+    """``x`` as a percentage in the active language (Babel for Chinese)."""
+    if _active == "en":
+        return f"{x:+.{decimals}%}" if signed else f"{x:.{decimals}%}"
+    from babel.numbers import format_percent as babel_percent
+
+    digits = "0." + "0" * decimals if decimals else "0"
+    pattern = f"+#,##{digits}%;-#,##{digits}%" if signed else f"#,##{digits}%"
+    return babel_percent(x, format=pattern, locale=LANGUAGES[_active], decimal_quantization=True)
+
+
+def format_money(x: float, currency: str = "", decimals: int = 2) -> str:
+    """``1,234.50 USD`` in English; ``¥1,234.50``, ``HK$1,234.50``, ``US$1,234.50`` in Chinese."""
+    if _active == "en":
+        return f"{x:,.{decimals}f}" + (f" {currency}" if currency else "")
+    from babel.numbers import format_currency, format_decimal
+
+    digits = "." + "0" * decimals if decimals else ""
+    locale = LANGUAGES[_active]
+    if not currency:
+        return format_decimal(x, format=f"#,##0{digits}", locale=locale, decimal_quantization=True)
+    return format_currency(x, currency, format=f"¤#,##0{digits}", locale=locale, currency_digits=False,
+                           decimal_quantization=True)
+
+
+def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel extraction method: Python's ``_()``/``N_()`` messages, plus click commands' help.
+
+    A command's help is its function's docstring (cleaned as click shows it), so it has no
+    ``_()`` call; the command line translates it where it writes the help (see ``babel.cfg``).
+    """
+    import ast
+    import io
+
+    from babel.messages.extract import extract_python
+
+    data = fileobj.read()
+    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(data)):
+        if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                and d.func.attr in ("command", "group") for d in node.decorator_list):
+            doc = ast.get_docstring(node, clean=True)
+            if doc:
+                yield node.lineno, None, doc.partition("\f")[0], []
