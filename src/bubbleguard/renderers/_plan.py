@@ -66,7 +66,8 @@ def schedule_rows(plan: Plan) -> list[tuple[str, str, str]]:
     return rows
 
 
-SWAP_COLUMNS = ("swap", "value", "AI", "Mag 7", "circular", "unseen", "tax", "fee/yr")
+SWAP_COLUMNS = (N_("swap"), N_("value"), N_("AI"), N_("Mag 7"), N_("circular"), N_("unseen"),
+                N_("tax"), N_("fee/yr"))
 
 
 def swap_rows(plan: Plan) -> list[tuple[str, ...]]:
@@ -102,11 +103,13 @@ def summary_lines(plan: Plan) -> list[str]:
                                                                   after=pct(plan.volatility_after)),
     ]
     if plan.schedule:
-        lines.append(f"Monthly investing: {len(plan.schedule)} months of "
-                     f"{money(plan.schedule[0].deposit, c)}, buying only; " + (
-                         f"every guardrail met after {plan.months_to_guardrails} months"
-                         if plan.months_to_guardrails else "already within the guardrails"
-                         if plan.months_to_guardrails == 0 else "guardrails not yet met"))
+        status = (_("every guardrail met after {months} months").format(
+                      months=plan.months_to_guardrails) if plan.months_to_guardrails
+                  else _("already within the guardrails") if plan.months_to_guardrails == 0
+                  else _("guardrails not yet met"))
+        lines.append(_("Monthly investing: {months} months of {amount}, buying only; {status}")
+                     .format(months=len(plan.schedule), amount=money(plan.schedule[0].deposit, c),
+                             status=status))
     if plan.relaxations:
         lines.append(_("Relaxed to find a plan: ") + "; ".join(
             _("{constraint} by {amount}").format(constraint=k, amount=f"{v:.2%}")
@@ -231,9 +234,10 @@ def markdown(plan: Plan) -> str:
     out += [f"| {md(t.symbol)} | {label(t.asset_class)} | {money(t.value_before)} | "
             f"{money(t.value_after)} | {pct(t.weight_after)} |" for t in plan.targets]
     if plan.swaps:
-        out += ["", "## Swaps to consider", "",
-                "The whole position moved; points of the portfolio per theme (unseen: holdings "
-                "the data cannot itemise).", "", "| " + " | ".join(SWAP_COLUMNS) + " |",
+        out += ["", "## " + _("Swaps to consider"), "",
+                _("The whole position moved; points of the portfolio per theme (unseen: holdings "
+                  "the data cannot itemise)."), "",
+                "| " + " | ".join(_(c) for c in SWAP_COLUMNS) + " |",
                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
         out += ["| " + " | ".join(md(c) for c in row) + " |" for row in swap_rows(plan)]
     findings = plan.after.findings
