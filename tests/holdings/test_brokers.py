@@ -36,7 +36,7 @@ CASES = [
     ("futu_openapi_position_list_query.csv", ("--fx", "HKD=0.1282"), "USD",
      5516.4 + 51000.0 * 0.1282, 2),
     ("european_semicolon_cp1252.csv", (), "EUR", 1435.00 + 14057.50 + 4612.00 + 354.20, 4),
-    # written from public layouts (tests/fixtures/broker-layouts.md), totals from its tables
+    # written from public layouts (tests/holdings/broker_layouts.md), totals from its tables
     ("etrade_PortfolioDownload.csv", (), "USD", 7315.0 + 6319.6 + 11032.8 + 7100.375 + 1250.00, 5),
     ("etrade_PortfolioDownload_lots.csv", (), "USD", 4572.45 + 7899.5 + 6958.3675 + 2105.40, 4),
     ("ibkr_flex_open_positions.csv", (), "USD", 10972.5 + 3657.96 + 9479.4 + 8274.6 + 5680.3, 5),
