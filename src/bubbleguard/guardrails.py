@@ -128,7 +128,7 @@ def caps(lt: LookThrough, policy: Policy, *, positions: np.ndarray | None = None
         cannot see); default none.
     """
     issuers = np.ascontiguousarray(lt.issuer_matrix().T)
-    unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
+    unresolved = lt.unresolved_vector()
     classes = lt.asset_class_matrix()
     ids = tuple(lt.issuer_ids)
     out = [Cap("max_issuer", issuers, policy.max_issuer, labels=ids)]

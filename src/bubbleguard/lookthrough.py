@@ -77,6 +77,11 @@ class LookThrough:
         mask = self.issuer_ids.isin(list(members)).astype(float)
         return self.issuer_matrix() @ mask
 
+    def unresolved_vector(self) -> np.ndarray:
+        """Share of each instrument that could not be looked through (one number per instrument)."""
+        return np.asarray(self.matrix[:, self.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1),
+                          float).ravel()
+
     def asset_class_matrix(self) -> pd.DataFrame:
         """Instruments × asset classes (equity = issuers + unresolved)."""
         kind = self.leaves["kind"].to_numpy()

@@ -158,8 +158,7 @@ class _Plan:
         self.themes = [column(lt.theme_vector(t)) for t in THEMES]
         classes = lt.asset_class_matrix()
         self.classes = [column(classes[c].to_numpy()) for c in ASSET_CLASSES]
-        unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
-        self.unresolved = column(unresolved)
+        self.unresolved = column(lt.unresolved_vector())
         mt = np.ascontiguousarray(lt.issuer_matrix())  # instruments × issuers
         broad = sec["broad_index"].astype(str).str.lower().eq("true").to_numpy()
         self.broad = column(broad) if policy.require_broad_index else -1

@@ -272,7 +272,7 @@ def _run(recipe: _Recipe, blocks: list[np.ndarray], dense: Callable[[np.ndarray]
             collect(_solve_block(recipe, b, dense(b), cash[b]))
     else:
         # HiGHS (whole shares, minimum trades) keeps threads a forked child would deadlock on
-        discrete = recipe.whole_shares or recipe.min_trade is None or recipe.min_trade > 0
+        discrete = recipe.whole_shares or bool(recipe.min_trade)
         ctx = _fork_context() if not discrete else multiprocessing.get_context("spawn")
         if not discrete and ctx is not None:  # build and compile once here; the forked workers inherit it
             rb = _rebalancer(recipe)

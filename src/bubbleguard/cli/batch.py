@@ -18,7 +18,7 @@ import click
 
 from ..i18n import N_
 from . import cli
-from .options import build_policy, policy_options, write, write_atomic
+from .options import build_policy, policy_options, write, write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,9 +45,7 @@ def _emit(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
     if output is None:
         write(_encode(frame, fmt).decode("utf-8"), None)
         return
-    data = _encode(frame, fmt)
-    replaced = write_atomic(output, data)
-    click.echo(f"{'replaced' if replaced else 'wrote'} {output} ({len(data):,} bytes)", err=True)
+    write_bytes(_encode(frame, fmt), output)
 
 
 @contextmanager

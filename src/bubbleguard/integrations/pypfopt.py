@@ -96,8 +96,7 @@ def exposure_matrices(tickers: Sequence[str], snapshot: Snapshot | None = None,
         [normalize(t, broker=True) for t in tickers],
         snapshot if snapshot is not None else load_snapshot())
     dense = lambda m: np.asarray(m.toarray() if hasattr(m, "toarray") else m, float)  # noqa: E731
-    matrix = dense(lt.matrix)
-    unresolved = matrix[:, np.flatnonzero(lt.leaves["kind"].to_numpy() == "unresolved")].sum(axis=1)
+    unresolved = lt.unresolved_vector()
     classes = lt.asset_class_matrix()
     return ExposureMatrices(
         tickers=list(tickers), issuer=dense(lt.issuer_matrix()), issuer_ids=list(lt.issuer_ids),

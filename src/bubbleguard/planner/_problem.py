@@ -24,7 +24,7 @@ from scipy import sparse
 from ..guardrails import Cap
 
 __all__ = ["SLACK_WEIGHTS", "Infeasible", "Solution", "Spec", "State", "assign", "build_problem",
-           "min_trades"]
+           "cap_constraint", "min_trades"]
 
 #: Weight of each unit of slack when diagnosing infeasibility: operational limits are cheaper
 #: to relax than the protective caps and floors, so the diagnosis relaxes them first.
@@ -153,6 +153,29 @@ def _cap_rows(spec: Spec, cap: Cap, relax: dict[str, float]) -> np.ndarray | Non
     return spec.active.get(cap.group)
 
 
+def cap_constraint(cap: Cap, xf: Any, total: Any, limit: Any, *, rows: np.ndarray | None = None,
+                   margin: float = 0.0, slack: Any = 0.0) -> Any:
+    """``cap`` on post-trade values ``xf`` of value ``total``, tightened by ``margin``.
+
+    ``rows`` restricts the cap to some of its rows; ``slack`` may be added to the limit. None
+    when the cap cannot bind (no rows, or a numeric limit a long-only share cannot cross).
+    """
+    import cvxpy as cp
+
+    A = sparse.csr_matrix(cap.matrix if rows is None else cap.matrix[rows])
+    if A.shape[0] == 0:
+        return None
+    if isinstance(limit, (int, float)) and ((cap.upper and limit >= 1.0)
+                                            or (not cap.upper and limit <= 0.0)):
+        return None  # a long-only share is between 0 and 1
+    lhs = A @ xf
+    if cap.top:
+        lhs = cp.sum_largest(lhs, min(cap.top, A.shape[0]))
+    if cap.upper:
+        return lhs <= (limit - margin) * total + slack
+    return lhs >= (limit + margin) * total - slack
+
+
 def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
                   min_trade: bool = False, linear: bool = False, risk_form: str = "quad",
                   slack: frozenset[str] = frozenset(),
@@ -251,26 +274,14 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
         return slacks[group]
 
     for cap in spec.caps:
-        rows = _cap_rows(spec, cap, relaxed)
-        A = sparse.csr_matrix(cap.matrix if rows is None else cap.matrix[rows])
-        if A.shape[0] == 0:
-            continue
         if cap.group == FROM_STATE:
             lim: Any = unres + relaxed.get(cap.group, 0.0)
-            eff = lim - margin
-        else:
-            # a relaxation raises a cap and lowers a floor
+        else:  # a relaxation raises a cap and lowers a floor
             lim = cap.limit + (1 if cap.upper else -1) * relaxed.get(cap.group, 0.0)
-            if (lim >= 1.0 and cap.upper) or (lim <= 0.0 and not cap.upper):
-                continue  # cannot bind: a long-only share is between 0 and 1
-            eff = lim - margin if cap.upper else lim + margin
-        lhs = A @ xf
-        if cap.top:
-            lhs = cp.sum_largest(lhs, min(cap.top, A.shape[0]))
-        if cap.upper:
-            cons.append(lhs <= eff * total + sl(cap.group))
-        else:
-            cons.append(lhs >= eff * total - sl(cap.group))
+        con = cap_constraint(cap, xf, total, lim, rows=_cap_rows(spec, cap, relaxed), margin=margin,
+                             slack=sl(cap.group))
+        if con is not None:
+            cons.append(con)
     if spec.max_turnover is not None:
         allow = par("turnover_allowance", nonneg=True)
         tm = min(margin, spec.max_turnover)  # new cash may always be invested in full

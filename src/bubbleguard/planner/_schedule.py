@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
-from ._problem import FROM_STATE
+from ._problem import FROM_STATE, cap_constraint
 
 if TYPE_CHECKING:
     from ._plan import Trade
@@ -47,15 +46,10 @@ def least_deposit(rb: Rebalancer, state: State, account: int) -> float | None:
     # new money is invested: an account keeps at most the cash it may keep in the plan itself
     cons = [cash >= 0, cash <= state.cash_cap, b <= cp.multiply(allowed, 1e3)]
     for cap in spec.caps:
-        if cap.matrix.shape[0] == 0:
-            continue
         limit = state.unresolved_limit if cap.group == FROM_STATE else cap.limit
-        if (cap.upper and limit >= 1.0) or (not cap.upper and limit <= 0.0):
-            continue
-        lhs = sparse.csr_matrix(cap.matrix) @ xf
-        if cap.top:
-            lhs = cp.sum_largest(lhs, min(cap.top, cap.matrix.shape[0]))
-        cons.append(lhs <= limit * total if cap.upper else lhs >= limit * total)
+        con = cap_constraint(cap, xf, total, float(limit))
+        if con is not None:
+            cons.append(con)
     problem = cp.Problem(cp.Minimize(deposit + 1e-6 * cp.sum(b)), cons)
     try:
         problem.solve(solver="CLARABEL")

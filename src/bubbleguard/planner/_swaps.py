@@ -70,11 +70,12 @@ def suggest_swaps(held: pd.DataFrame, lt: LookThrough, policy: Policy, snapshot:
     if total <= 0:
         return []
     w = values / total
-    unresolved = lt.matrix[:, lt.leaves["kind"].to_numpy() == "unresolved"].sum(axis=1)
+    unresolved = lt.unresolved_vector()
     fresh = np.where(values > 0, 0.0, unresolved)  # funds not held count what they cannot show
     themes = {t: lt.theme_vector(t) for t in THEMES if t in policy.max_theme}
     binding = [t for t, vec in themes.items() if vec @ w >= policy.max_theme[t] - NEAR]
     out: list[Swap] = []
+    seen: set[tuple[str, str]] = set()
     cand = [c for c in candidates if c in pos and values[pos[c]] == 0]
     for theme in binding:
         vec = themes[theme]
@@ -104,6 +105,8 @@ def suggest_swaps(held: pd.DataFrame, lt: LookThrough, policy: Policy, snapshot:
                     trading_cost=float(2 * policy.transaction_cost * values[i]),
                     estimated_tax=tax, expense_ratio_change=er))
             options.sort(key=lambda s: (-s.removed[theme], s.replacement))
-            out += [s for s in options[:top] if (s.symbol, s.replacement) not in
-                    {(o.symbol, o.replacement) for o in out}]
+            for s in options[:top]:
+                if (s.symbol, s.replacement) not in seen:
+                    seen.add((s.symbol, s.replacement))
+                    out.append(s)
     return out
