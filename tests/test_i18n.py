@@ -25,7 +25,8 @@ def _fields(text: str) -> set[str]:
 def extracted() -> dict[str, list[str]]:
     """msgid → where it is used, as ``pybabel extract -F babel.cfg`` finds them in the package."""
     found: dict[str, list[str]] = {}
-    method = [("**.py", "bubbleguard.i18n:extract")]  # as babel.cfg says
+    method = [("**.py", "bubbleguard.i18n:extract"),  # as babel.cfg says
+              ("**/data/scenarios.toml", "bubbleguard.i18n:extract_toml")]
     for filename, lineno, message, _comments, _context in extract_from_dir(str(PACKAGE), method):
         msgid = message[0] if isinstance(message, tuple) else message  # a plural: by its singular
         if msgid:

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-__all__ = ["LANGUAGES", "N_", "_", "extract", "format_money", "format_percent", "get_language", "language",
-           "language_from_env", "ngettext", "set_language"]
+__all__ = ["LANGUAGES", "N_", "_", "extract", "extract_toml", "format_money", "format_percent",
+           "get_language", "language", "language_from_env", "ngettext", "set_language"]
 
 #: Languages there is a catalogue for (``en`` is the source text) → their gettext/Babel locale.
 LANGUAGES = {"en": "en_US", "zh": "zh_CN"}
@@ -88,7 +88,7 @@ def _catalogue(lang: str) -> _gettext.NullTranslations:
 
 def _(message: str) -> str:
     """``message`` in the active language (itself when there is no translation)."""
-    return message if _active == "en" else _catalogue(_active).gettext(message)
+    return message if _active == "en" or not message else _catalogue(_active).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -146,3 +146,19 @@ def extract(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Ite
             doc = ast.get_docstring(node, clean=True)
             if doc:
                 yield node.lineno, None, doc.partition("\f")[0], []
+
+
+#: The texts of a scenario file a person reads (``data/scenarios.toml``); the renderers translate them.
+TOML_TEXTS = ("name", "description", "assumptions")
+
+
+def extract_toml(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[Any]:
+    """Babel extraction method: the names, descriptions and assumptions of a scenario file."""
+    import tomllib
+
+    data = tomllib.loads(fileobj.read().decode("utf-8"))
+    for kind in ("historical", "hypothetical"):
+        for entry in data.get(kind, []):
+            for key in TOML_TEXTS:
+                if entry.get(key):
+                    yield 0, None, entry[key], []

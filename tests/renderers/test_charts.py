@@ -69,6 +69,21 @@ def test_scenario_and_plan_charts(results, report):
     assert len(ba.axes[0].containers) == 2
 
 
+def test_charts_speak_the_active_language(results, report):
+    from bubbleguard.i18n import language
+
+    with language("zh"):
+        issuers = charts.to_svg(charts.issuers_chart(report))
+        scenarios = charts.to_svg(charts.scenarios_chart(results))
+        themes = charts.to_svg(charts.themes_chart(report))
+    assert "穿透基金后的前几大发行人" in issuers and "直接持有" in issuers and "通过基金" in issuers
+    assert "互联网泡沫破裂" in scenarios and "Dot-com crash" not in scenarios
+    assert "你的组合" in scenarios and "调仓后" in scenarios
+    assert "七巨头" in themes and "Magnificent 7" not in themes
+    english = charts.to_svg(charts.issuers_chart(report))
+    assert "Top issuers after looking through funds" in english and "held directly" in english
+
+
 def test_inline_svg_is_safe_to_embed(report):
     svg = charts.inline_svg(charts.to_svg(charts.themes_chart(report)), "t1", 'a "quoted" <label>')
     assert svg.startswith("<svg") and "http" not in svg and "<metadata" not in svg

@@ -186,3 +186,14 @@ def test_notebooks_show_a_report_and_a_plan_as_html(report, plan):
     shown = plan._repr_html_()
     assert '<section id="plan">' in shown and all(t.symbol in shown for t in plan.trades)
     assert len(repr(report)) < 300 and len(repr(plan)) < 300
+
+
+def test_the_scenarios_read_in_chinese(plan):
+    from bubbleguard.i18n import language
+
+    results = bubbleguard.run_scenarios(EXAMPLE, plan=plan)
+    with language("zh"):
+        page = report_html(plan.before, plan=plan, scenarios=results)
+    assert "互联网泡沫破裂" in page and "按AI角色设定冲击" in page  # name and assumptions
+    assert "调仓前后的主题敞口" in page or "调仓前后" in page
+    assert "Shocks by AI role" not in page and "Themes before and after the plan" not in page

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ._format import THEME_NAMES
+from ..i18n import N_, _
+from ._format import THEME_NAMES, label, theme_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,9 +38,11 @@ __all__ = ["asset_classes_chart", "before_after_chart", "deal_graph_svg", "deal_
 DIRECT, VIA, OVER, OK, LIMIT, MARKET, AFTER = ("#1f4e79", "#8fb8de", "#c0392b", "#2e8b57",
                                                "#333333", "#e69f00", "#2a9d8f")
 WIDTH = 11.0  # inches: at a report's ~1000 px width, 10-point text shows at about 13 px
-_RC: dict[RcKeyType, Any] = {"font.family": "DejaVu Sans", "font.size": 10, "axes.spines.top": False,
-                             "axes.spines.right": False, "svg.fonttype": "none",
-                             "svg.hashsalt": "bubbleguard"}
+_RC: dict[RcKeyType, Any] = {"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
+                             "svg.fonttype": "none", "svg.hashsalt": "bubbleguard"}
+#: Fonts for Chinese text, after DejaVu Sans (which has no CJK glyphs), used when installed.
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei",
+             "PingFang SC", "SimHei", "Arial Unicode MS")
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -49,10 +54,22 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _rc() -> Any:
-    import matplotlib
+@contextmanager
+def _rc() -> Iterator[None]:
+    """Chart settings; with Chinese text, the installed CJK fonts as fallbacks.
 
-    return matplotlib.rc_context(_RC)
+    Only installed families are named, so matplotlib never warns about a missing one. Without a
+    CJK font a PNG shows boxes for Chinese text, unannounced (library code never prints); an SVG
+    keeps text as text, and the browser finds a Chinese font of its own.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    fonts = ["DejaVu Sans", *(f for f in CJK_FONTS if f in installed)]
+    with matplotlib.rc_context({**_RC, "font.family": fonts}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        yield
 
 
 def _finish(fig: Figure, ax: Axes, title: str | None, percent: bool = True) -> None:
@@ -66,7 +83,7 @@ def _finish(fig: Figure, ax: Axes, title: str | None, percent: bool = True) -> N
         fig.legend(handles, labels, loc="outside upper right", ncols=len(handles), frameon=False,
                    fontsize=9)
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+        fig.suptitle(_(title), x=0.01, ha="left", fontsize=11)
 
 
 def _label(ax: Axes, x: float, y: float, signed: bool = False, **kw: Any) -> None:
@@ -78,7 +95,7 @@ def _label(ax: Axes, x: float, y: float, signed: bool = False, **kw: Any) -> Non
 
 
 def issuers_chart(report: Report, top: int = 15,
-                  title: str | None = "Top issuers after looking through funds") -> Figure:
+                  title: str | None = N_("Top issuers after looking through funds")) -> Figure:
     """Stacked horizontal bars: each top issuer's weight held directly and via funds.
 
     A dashed line marks the policy's single-issuer cap; issuers above it are labelled in red.
@@ -90,13 +107,14 @@ def issuers_chart(report: Report, top: int = 15,
         ax = fig.add_subplot()
         names = [r.issuer for r in rows]
         direct = [r.direct_weight for r in rows]
-        ax.barh(names, direct, color=DIRECT, label="held directly")
+        ax.barh(names, direct, color=DIRECT, label=_("held directly"))
         ax.barh(names, [r.via_funds_weight for r in rows], left=direct, color=VIA,
-                label="via funds")
+                label=_("via funds"))
         for i, r in enumerate(rows):
             _label(ax, r.weight, i, color=OVER if cap and r.weight > cap else LIMIT)
         if cap:
-            ax.axvline(cap, color=OVER, ls="--", lw=1.2, label=f"cap {cap:.0%} per issuer")
+            ax.axvline(cap, color=OVER, ls="--", lw=1.2,
+                       label=_("cap {cap} per issuer").format(cap=f"{cap:.0%}"))
         for tick, r in zip(ax.get_yticklabels(), rows, strict=True):
             if cap and r.weight > cap:
                 tick.set_color(OVER)
@@ -111,18 +129,18 @@ def _limit_bars(ax: Axes, labels: Sequence[str], values: Sequence[float],
     pairs = list(zip(values, limits, strict=True))
     over = [lim is not None and (v > lim if kind == "cap" else v < lim) for v, lim in pairs]
     y = list(range(len(labels)))
-    ax.barh(y, values, color=[OVER if o else OK for o in over], height=0.55, label="you")
+    ax.barh(y, values, color=[OVER if o else OK for o in over], height=0.55, label=_("you"))
     labelled = False
     for i, (v, lim) in enumerate(pairs):
         _label(ax, v, i)
         if lim is not None:
             ax.plot([lim, lim], [i - 0.38, i + 0.38], color=LIMIT, lw=2.2,
-                    label=None if labelled else ("limit" if kind == "cap" else "floor"))
+                    label=None if labelled else (_("limit") if kind == "cap" else _("floor")))
             labelled = True
     marks = [(i, m) for i, m in enumerate(market or []) if m is not None]
     if marks:
         ax.scatter([m for _, m in marks], [i for i, _ in marks], marker="D", color=MARKET,
-                   zorder=3, s=28, label="S&P 500")
+                   zorder=3, s=28, label=_("S&P 500"))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     top = max([*values, *[x for x in limits if x is not None], *[m for _, m in marks], 0.01])
@@ -130,7 +148,7 @@ def _limit_bars(ax: Axes, labels: Sequence[str], values: Sequence[float],
 
 
 def themes_chart(report: Report,
-                 title: str | None = "Themes against limits (red: above the cap)") -> Figure:
+                 title: str | None = N_("Themes against limits (red: above the cap)")) -> Figure:
     """Theme weights (and the top-10 share) against the policy's caps and the S&P 500's."""
     ex, pol, ctx = report.exposures, report.policy, report.market_context
     keys = [*ex.themes, "top10"]
@@ -140,13 +158,13 @@ def themes_chart(report: Report,
     with _rc():
         fig = _figure(WIDTH, 0.36 * len(keys) + 0.9)
         ax = fig.add_subplot()
-        _limit_bars(ax, [THEME_NAMES.get(k, k) for k in keys], values, limits, market)
+        _limit_bars(ax, [theme_name(k) for k in keys], values, limits, market)
         _finish(fig, ax, title)
     return fig
 
 
-def asset_classes_chart(report: Report, title: str | None = "Asset classes against floors "
-                                                             "(red: below the floor)") -> Figure:
+def asset_classes_chart(report: Report, title: str | None = N_("Asset classes against floors "
+                                                                "(red: below the floor)")) -> Figure:
     """Asset-class weights against the policy's floors."""
     have = report.exposures.asset_classes
     floors = report.policy.get("min_asset_class", {})
@@ -154,14 +172,14 @@ def asset_classes_chart(report: Report, title: str | None = "Asset classes again
     with _rc():
         fig = _figure(WIDTH, 0.32 * max(len(classes), 2) + 0.9)
         ax = fig.add_subplot()
-        _limit_bars(ax, [c.replace("_", " ") for c in classes], [have.get(c, 0.0) for c in classes],
+        _limit_bars(ax, [label(c).replace("_", " ") for c in classes], [have.get(c, 0.0) for c in classes],
                     [floors.get(c) or None for c in classes], None, kind="floor")
         _finish(fig, ax, title)
     return fig
 
 
 def scenarios_chart(results: ScenarioResults,
-                    title: str | None = "Portfolio return in each scenario") -> Figure:
+                    title: str | None = N_("Portfolio return in each scenario")) -> Figure:
     """Portfolio return in each scenario; with a plan, before and after side by side."""
     sc = results.scenarios
     after = {p.id: p.after for p in results.plan}
@@ -173,17 +191,17 @@ def scenarios_chart(results: ScenarioResults,
         ax = fig.add_subplot()
         ax.barh([i - shift for i in range(len(sc))], before, height=h,
                 color=[OVER if r < 0 else OK for r in before],
-                label="your portfolio" if after else None)
+                label=_("your portfolio") if after else None)
         for i, r in enumerate(before):
             _label(ax, r, i - shift, signed=True)
         if after:
             vals = [after.get(s.id, 0.0) for s in sc]
             ax.barh([i + shift for i in range(len(sc))], vals, height=h, color=AFTER,
-                    label="after the plan")
+                    label=_("after the plan"))
             for i, r in enumerate(vals):
                 _label(ax, r, i + shift, signed=True, color=AFTER)
         ax.axvline(0, color=LIMIT, lw=0.8)
-        ax.set_yticks(range(len(sc)), [s.name for s in sc])
+        ax.set_yticks(range(len(sc)), [_(s.name) for s in sc])
         ax.invert_yaxis()
         low = min([*before, *after.values(), 0.0])
         high = max([*before, *after.values(), 0.0])
@@ -194,8 +212,8 @@ def scenarios_chart(results: ScenarioResults,
 
 def before_after_chart(before: Mapping[str, float], after: Mapping[str, float],
                        limits: Mapping[str, float | None] | None = None,
-                       title: str | None = "Before and after the plan",
-                       limit_label: str = "limit") -> Figure:
+                       title: str | None = N_("Before and after the plan"),
+                       limit_label: str = N_("limit")) -> Figure:
     """Draw grouped bars of named weights before and after a rebalance (with optional limits)."""
     keys = list(dict.fromkeys([*before, *after]))
     with _rc():
@@ -203,9 +221,9 @@ def before_after_chart(before: Mapping[str, float], after: Mapping[str, float],
         ax = fig.add_subplot()
         y = range(len(keys))
         ax.barh([i - 0.2 for i in y], [before.get(k, 0.0) for k in keys], height=0.38, color=VIA,
-                label="before")
+                label=_("before"))
         ax.barh([i + 0.2 for i in y], [after.get(k, 0.0) for k in keys], height=0.38, color=AFTER,
-                label="after")
+                label=_("after"))
         labelled = False
         for i, k in enumerate(keys):
             _label(ax, before.get(k, 0.0), i - 0.2, fontsize=8, color="#555555")
@@ -213,9 +231,10 @@ def before_after_chart(before: Mapping[str, float], after: Mapping[str, float],
             lim = (limits or {}).get(k)
             if lim is not None:
                 ax.plot([lim, lim], [i - 0.45, i + 0.45], color=LIMIT, lw=2,
-                        label=None if labelled else limit_label)
+                        label=None if labelled else _(limit_label))
                 labelled = True
-        ax.set_yticks(list(y), [THEME_NAMES.get(k, k.replace("_", " ")) for k in keys])
+        ax.set_yticks(list(y), [theme_name(k) if k in THEME_NAMES else label(k).replace("_", " ")
+                                for k in keys])
         ax.invert_yaxis()
         _finish(fig, ax, title)
     return fig

@@ -272,7 +272,7 @@ def _scenarios(results: ScenarioResults | None) -> str:
             lines = [(c.name or c.key, pct(c.weight), pct(c.return_, True),
                       pct(c.contribution, True), c.source) for c in s.by_issuer]
             parts.append(_details(_("{scenario}: shocks by issuer").format(scenario=_(s.name)),
-                                  f'<p class="note">{_e(s.assumptions or s.description)}</p>'
+                                  f'<p class="note">{_e(_(s.assumptions or s.description))}</p>'
                                   + _table([N_("line"), N_("weight"), N_("shock"), N_("contribution"),
                                             N_("rule")],
                                            lines, numeric=(1, 2, 3))))
@@ -296,11 +296,11 @@ def _plan_charts(plan: Any, report: Report) -> str:
         {**b.themes, "top10": b.concentration["top10_share"]},
         {**a.themes, "top10": a.concentration["top10_share"]},
         {**pol.get("max_theme", {}), "top10": pol.get("max_top10")},
-        "Themes before and after the plan")
+        N_("Themes before and after the plan"))
     classes = before_after_chart(
         b.asset_classes, a.asset_classes,
         {k: v for k, v in pol.get("min_asset_class", {}).items() if v},
-        "Asset classes before and after the plan", limit_label="floor")
+        N_("Asset classes before and after the plan"), limit_label=N_("floor"))
     return (_svg(themes, "pth", _("Themes before and after the plan"))
             + _svg(classes, "pac", _("Asset classes before and after the plan")))
 

@@ -22,10 +22,6 @@ FOOTNOTE = N_("Historical: buy-and-hold from the close of the start date to the 
               "Hypothetical: assumed shocks on the look-through, not forecasts.")
 
 
-#: The bundled scenarios' names (data/scenarios.toml), translated where shown; others as they are.
-BUNDLED_NAMES = (N_("Dot-com crash"), N_("2008 financial crisis"), N_("2022 bear market"), N_("DeepSeek day"),
-                 N_("November 2025 AI sell-off"), N_("AI unwind (hypothetical)"))
-
 
 def _window(s: ScenarioResult) -> str:
     return f"{s.start} → {s.end}" if s.start else _("hypothetical")
