@@ -72,7 +72,11 @@ LEGAL_WORDS = {
     "SA", "AG", "NV", "SE", "AB", "ASA", "SPA", "LP", "LLC", "THE", "REIT", "ADR", "ORD", "NPV",
 }
 CASH_NAMES = re.compile(r"\b(?:US DOLLAR|USD CASH|MONEY MARKET|CASH COLLATERAL|TRSY OBLIG|TREASURY SL)\b")
-INTERNATIONAL_FUNDS = {"VXUS", "IXUS", "VEA", "VWO", "IEMG", "EFA", "VSS"}
+#: Mainland index funds looked through by their index's published top-10 weights (the fund replicates
+#: the index; each fund's row in curated/instruments.csv names its index and source), newest list used.
+INDEX_TOP10_FUNDS = {"CSI 300 (000300)": ("510300", "159919"), "CSI AI Theme (930713)": ("159819",)}
+INTERNATIONAL_FUNDS = {"VXUS", "IXUS", "VEA", "VWO", "IEMG", "EFA", "VSS",
+                       *(f for funds in INDEX_TOP10_FUNDS.values() for f in funds)}
 ISHARES_COLUMNS = ["Ticker", "Name", "Sector", "Asset Class", "Weight (%)", "Price", "Location"]
 
 
@@ -335,6 +339,30 @@ def collect_research(c: Collector) -> None:
           coverage="full", priority=9,
           note="method weights, 1/7 each: MAGS holds the seven through stocks and total-return "
                "swaps and rebalances quarterly")
+
+
+def collect_index_top10(c: Collector) -> None:
+    """Index ETFs of the mainland: the index's top 10 (research/china), the rest unresolved.
+
+    A stock another fund already names keeps that name (a Chinese name would read as another
+    company and split it); the others are named in Chinese, as the source gives them.
+    """
+    top = pd.read_csv(HERE / "research" / "china" / "index_top_holdings.csv", dtype=str,
+                      keep_default_na=False)
+    named = set(pd.concat(c.attrs)["symbol"])
+    for index, funds in INDEX_TOP10_FUNDS.items():
+        rows = top[(top["index_or_fund"] == index) & (top["ticker_or_code"] != "TOP10_TOTAL")]
+        newest = rows[rows["as_of"] == rows["as_of"].max()]
+        if len(newest) != 10:
+            raise SystemExit(f"{index}: the newest top-10 list has {len(newest)} rows, not 10")
+        symbols = newest["ticker_or_code"].map(norm_symbol)
+        out = pd.DataFrame({"symbol": symbols, "name": newest["name"].where(~symbols.isin(named), ""),
+                            "weight": pd.to_numeric(newest["weight"]), "country": "China"})
+        source = newest["source"].iloc[0].split(" (")[0]
+        for fund in funds:
+            c.add(fund, out, as_of=newest["as_of"].iloc[0], source=f"{index} top-10 weights, {source}",
+                  coverage="top10", priority=9,
+                  note=f"the index's top 10 ({out['weight'].sum():.1%}); the rest is unresolved")
 
 
 def _check_price_weighted(c: Collector, dia: pd.DataFrame) -> None:
@@ -687,6 +715,7 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     collect_xray(c, raw, skip={"IVV", "SPY"})
     collect_ark(c, raw)
     collect_top10(c, raw, have={f["fund"] for f in c.funds})
+    collect_index_top10(c)
 
     anchors = scenario_anchors()
     prices, last_prices = build_prices(raw, anchors)

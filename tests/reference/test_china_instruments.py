@@ -35,7 +35,7 @@ def test_a_share_diversifiers_are_their_asset_classes(tmp_path):
         {"equity": 100000 / 135000, "bond": 20000 / 135000, "gold": 10000 / 135000,
          "cash": 5000 / 135000})
     assert not [f for f in report.findings if f.code == "unknown_symbol"]
-    # the CSI 300 fund has no bundled holdings: shown as unresolved, never dropped
+    # the CSI 300 fund itemises its index's top 10 only: the rest is shown as unresolved, never dropped
     assert {u.symbol for u in report.exposures.unresolved if u.weight > 0.01} == {"510300"}
 
 
@@ -43,3 +43,20 @@ def test_money_market_etfs_are_funds_priced_as_funds():
     sec = bubbleguard.load_snapshot().securities
     assert sec.at["511880", "kind"] == "fund" and sec.at["511880", "asset_class"] == "cash"
     assert sec.at["3195", "tracks"] == "IVV"
+
+
+def test_index_etfs_look_through_their_index_top_10():
+    """510300 and 159919 hold the CSI 300's top 10 (22.03% on 2025-08-05), 159819 the CSI AI Theme's."""
+    csi300 = check({"510300": 100_000.0})
+    assert sum(u.weight for u in csi300.exposures.unresolved) == pytest.approx(1 - 0.2203, abs=1e-9)
+    moutai = next(i for i in csi300.exposures.issuers if i.issuer_id == "600519")
+    assert moutai.weight == pytest.approx(0.0413, abs=1e-12)
+    assert check({"159919": 1.0}).exposures.issuers == csi300.exposures.issuers
+    ai_fund = check({"159819": 1.0})
+    weights = {i.issuer_id: i.weight for i in ai_fund.exposures.issuers}
+    assert weights["688256"] == pytest.approx(0.072) and weights["300308"] == pytest.approx(0.0482)
+    unresolved = sum(u.weight for u in ai_fund.exposures.unresolved)
+    assert unresolved == pytest.approx(1 - 0.5014, abs=1e-9)
+    assert sum(weights.values()) + unresolved == pytest.approx(1.0, abs=1e-12)
+    funds = bubbleguard.load_snapshot().funds
+    assert funds.at["159819", "coverage"] == "top10" and funds.at["159819", "as_of"] == "2025-04-01"
