@@ -89,3 +89,13 @@ def test_a_usd_account_buying_mainland_funds_pays_converted_prices(snap):
     for t in buys.values():
         local = float(snap.securities.at[t.symbol, "price"])
         assert t.price == pytest.approx(local / rate) and t.value == pytest.approx(t.shares * t.price)
+
+
+def test_monthly_buys_of_a_mainland_account_are_whole_lots(snap):
+    book = pd.DataFrame({"symbol": ["513100", "CASH"], "quantity": [40_000, 1_000], "currency": "CNY"})
+    plan = rebalance(book, market="cn", monthly=20_000, snapshot=snap)
+    assert plan.schedule
+    steps = [t for m in plan.schedule for t in m.trades]
+    assert steps and all(t.lot == 100 and t.shares % 100 == 0 for t in steps)
+    for t in plan.trades:  # each month's buys add up to the plan's
+        assert sum(s.shares for s in steps if s.symbol == t.symbol) == t.shares
