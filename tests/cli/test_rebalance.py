@@ -238,6 +238,13 @@ def test_a_qdii_portfolio_in_cny_buys_a_share_bond_and_gold_etfs_in_whole_lots(r
     assert "511260 135.378 (2026-07-31)" in notes and "QDII funds (513100, 513500)" in notes
 
 
+def test_the_qdii_caveat_and_lot_notes_speak_chinese(run):
+    res = run(f"{MARKETS}/qdii_cny.csv", "--market", "cn", "--lang", "zh", "--width", "200")
+    assert res.exit_code == 0, res.stderr
+    assert "QDII 基金（513100, 513500）" in res.stdout and "溢价" in res.stdout
+    assert "100 份的整数倍" in res.stdout
+
+
 def test_a_hong_kong_account_says_it_has_no_bond_or_gold_etf(run):
     res = run(f"{MARKETS}/hk_hkd.csv", "--market", "hk")
     assert res.exit_code == 2

@@ -81,3 +81,13 @@ def test_usd_portfolios_keep_their_results(snap):
     res = run_scenarios({"QQQ": 1.0}, ["bear-2022"], snapshot=snap)
     assert res["bear-2022"].currency == "USD" and res["bear-2022"].notes == []
     assert res["bear-2022"].return_ == pytest.approx(_ret(snap, "QQQ", "2022-01-03", "2022-10-12"))
+
+
+def test_the_currency_notes_speak_chinese(snap):
+    from bubbleguard.i18n import language
+
+    book = pd.DataFrame({"symbol": ["QQQ"], "market_value": [1_000.0], "currency": "CNY"})
+    with language("zh"):
+        res = run_scenarios(book, ["bear-2022", "ai-selloff-2025-11"], snapshot=snap)
+    assert "以CNY计：区间内 1 USD 兑 CNY 从 6.3550 变为 7.1720（+12.86%）" in res["bear-2022"].notes[0]
+    assert res["ai-selloff-2025-11"].notes[0].startswith("美元收益：未计汇率变动")
