@@ -21,7 +21,10 @@ as-of date, source), never copies of the raw files:
     fund → held symbol → weight (fraction of the fund). What a fund does not itemise is left out,
     so the look-through shows it as an explicit unresolved remainder.
 ``prices.csv.gz``
-    adjusted closes: month-ends since inception, every day since 2021, and the scenario dates.
+    adjusted closes: month-ends since inception, every day since 2021, and the scenario dates
+    (US funds in USD; mainland ETFs in CNY, from ``research/china/prices/history``).
+``fx_history.csv``
+    CNY and HKD per USD (FRED DEXCHUS, DEXHKUS via ``research/fx``) on the dates of the prices.
 ``deals.csv``
     the circular-deal table (see ``snapshot/deals.py``).
 ``manifest.json``
@@ -48,6 +51,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CURATED = HERE / "curated"
 RESEARCH = HERE / "research" / "us_funds"
+CHINA_PRICES = HERE / "research" / "china" / "prices"
+FX_RESEARCH = HERE / "research" / "fx"
+#: mainland daily series that are no return series: money-market ETFs reset at each payout
+NOT_RETURN_SERIES = {"511880", "511990"}
+FX_SERIES = {"CNY": "DEXCHUS.csv", "HKD": "DEXHKUS.csv"}
 DEFAULT_RAW = ROOT.parent / "shared" / "data" / "raw"
 DEFAULT_OUT = ROOT / "src" / "bubbleguard" / "data"
 
@@ -643,6 +651,54 @@ def build_prices(raw: Path, anchors: list[str]) -> tuple[pd.DataFrame, pd.DataFr
     return out, last_prices
 
 
+def local_closes() -> pd.DataFrame:
+    """Dated closes of mainland and Hong Kong ETFs in their own currency (research/china/prices).
+
+    Rows without a close (3033: only its board lot was found) are left out: no price is
+    better than an invented one.
+    """
+    df = pd.read_csv(CHINA_PRICES / "closes.csv", dtype=str, keep_default_na=False)
+    df = df[df["close"] != ""]
+    return pd.DataFrame({"symbol": df["symbol"].map(norm_symbol),
+                         "price": pd.to_numeric(df["close"]).round(4), "price_date": df["date"],
+                         "price_currency": df["currency"], "priority": -1})
+
+
+def local_histories(dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Mainland ETFs' daily closes (CNY) on the snapshot's price dates.
+
+    A date the Shanghai or Shenzhen exchange did not trade takes the last close before it
+    (never one from before the series starts or after it ends).
+    """
+    frames = {}
+    for path in sorted((CHINA_PRICES / "history").glob("*.csv")):
+        if path.stem in NOT_RETURN_SERIES:
+            continue
+        s = pd.read_csv(path, parse_dates=["date"], index_col="date")["close"].dropna().sort_index()
+        filled = s.reindex(s.index.union(dates)).ffill()
+        filled = filled[(filled.index >= s.index[0]) & (filled.index <= s.index[-1])]
+        frames[norm_symbol(path.stem)] = filled.reindex(dates)
+    return pd.DataFrame(frames, index=dates)
+
+
+def fx_history(dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """CNY and HKD per USD on the snapshot's price dates, within each series' own range.
+
+    FRED leaves US holidays blank; such a date takes the rate of the last day before it.
+    """
+    out = {}
+    for cur, name in FX_SERIES.items():
+        raw = pd.read_csv(FX_RESEARCH / name, dtype=str)
+        s = pd.Series(pd.to_numeric(raw.iloc[:, 1], errors="coerce").to_numpy(),
+                      index=pd.to_datetime(raw.iloc[:, 0])).dropna().sort_index()
+        filled = s.reindex(s.index.union(dates)).ffill()
+        filled = filled[(filled.index >= s.index[0]) & (filled.index <= s.index[-1])]
+        out[cur] = filled.reindex(dates)
+    table = pd.DataFrame(out, index=dates).dropna(how="all")
+    table.index.name = "date"
+    return table
+
+
 SAME_INDEX_AS = {"VOO": "IVV", "SPLG": "IVV"}  # S&P 500 funds dated against IVV's dated file
 
 
@@ -721,9 +777,12 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     prices, last_prices = build_prices(raw, anchors)
     holding_prices = pd.concat(c.prices, ignore_index=True)
     holding_prices["symbol"] = holding_prices["symbol"].map(norm_symbol)
-    best_prices = (pd.concat([last_prices, holding_prices], ignore_index=True)
+    us_prices = pd.concat([last_prices, holding_prices], ignore_index=True).assign(
+        price_currency="USD")
+    closes = local_closes()
+    best_prices = (pd.concat([us_prices, closes], ignore_index=True)
                    .sort_values(["symbol", "priority", "price_date"], ascending=[True, True, False])
-                   .drop_duplicates("symbol")[["symbol", "price", "price_date"]])
+                   .drop_duplicates("symbol")[["symbol", "price", "price_date", "price_currency"]])
 
     all_attrs = pd.concat(c.attrs, ignore_index=True)
     # a ticker is a US ticker when a US fund lists it, or ACWI's iShares file places it in the
@@ -784,6 +843,8 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
     write_csv(issuers, out / "issuers.csv")
     write_csv(funds, out / "funds.csv")
     write_csv(holdings, out / "fund_holdings.csv")
+    local = local_histories(pd.DatetimeIndex(prices.index))
+    prices = pd.concat([prices, local], axis=1)
     buf = io.StringIO()
     prices.round(4).to_csv(buf, lineterminator="\n", index_label="date", float_format="%.6g")
     with gzip.GzipFile(out / "prices.csv.gz", "wb", mtime=0) as fh:
@@ -793,7 +854,11 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
 
     fx = pd.read_csv(CURATED / "fx_reference.csv", dtype=str, keep_default_na=False)
     write_csv(fx, out / "fx.csv")
+    fx_hist = fx_history(pd.DatetimeIndex(prices.index))
+    fx_hist.to_csv(out / "fx_history.csv", lineterminator="\n", float_format="%.6g",
+                   date_format="%Y-%m-%d")
 
+    local_priced = securities.loc[securities["price_currency"].isin(["CNY", "HKD"]), "price_date"]
     manifest = {
         "schema": "bubbleguard.snapshot/1",
         "themes": {"ai": {**AI_UNIVERSE, "issuers": len(ai)}},
@@ -807,7 +872,11 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
         "tables": {
             "securities.csv": {"rows": len(securities), "source": "fund holdings files; curated "
                                "snapshot/curated/instruments.csv, ai_universe.csv, issuer_aliases.csv, "
-                               "issuer_name_aliases.csv"},
+                               "issuer_name_aliases.csv; prices in price_currency: USD closes of the "
+                               "price files and US holdings files, CNY/HKD closes of "
+                               f"{len(local_priced)} mainland and Hong Kong ETFs "
+                               f"({local_priced.min()} to {local_priced.max()}) from "
+                               "snapshot/research/china/prices/closes.csv, each with its source"},
             "issuers.csv": {"rows": len(issuers), "source": "derived from securities; AI roles curated"},
             "identifiers.csv": {"rows": len(ids), "source": "ISINs of SSGA's SPY (2026-04-10) and DIA "
                                 "(2024-02-14) files and a SOXX N-PORT table, via "
@@ -816,12 +885,21 @@ def main(raw: Path = DEFAULT_RAW, out: Path = DEFAULT_OUT) -> None:
             "fund_holdings.csv": {"rows": len(holdings), "source": "issuer holdings files (see funds.csv)"},
             "prices.csv.gz": {"rows": len(prices), "columns": prices.shape[1],
                               "source": "adjusted daily closes via dsturdy/Factor_Attribution "
-                                        "(month-ends, daily since 2021, scenario dates)",
+                                        "(month-ends, daily since 2021, scenario dates); "
+                                        f"{local.shape[1]} mainland ETFs ({', '.join(local.columns)}) "
+                                        "in CNY, mostly back-adjusted, from "
+                                        "snapshot/research/china/prices/history",
                               "as_of": str(prices.index.max().date())},
             "deals.csv": {"rows": len(deals), "source": "hand-compiled sourced deal table "
                           "(ai_deals_2025.csv); every row keeps its source addresses"},
             "fx.csv": {"rows": len(fx), "source": "curated snapshot/curated/fx_reference.csv; "
                        "every rate keeps its source and date"},
+            "fx_history.csv": {
+                "rows": len(fx_hist),
+                "source": "FRED H.10 noon buying rates, units per USD, via public copies "
+                          "(snapshot/research/fx/PROVENANCE.md) on the dates of prices.csv.gz",
+                "range": {c: [str(fx_hist[c].first_valid_index().date()),
+                              str(fx_hist[c].last_valid_index().date())] for c in fx_hist}},
         },
         "notes": c.notes,
     }

@@ -47,7 +47,7 @@ def test_json_plan_follows_the_schema(run):
 
 def test_csv_and_markdown_and_output_file(run, tmp_path):
     res = run(EXAMPLE, "-f", "csv")
-    assert res.stdout.splitlines()[0] == "symbol,account,side,shares,value,price,realised_gain"
+    assert res.stdout.splitlines()[0] == "symbol,account,side,shares,value,price,realised_gain,lot"
     out = tmp_path / "plan.md"
     res = run(EXAMPLE, "-f", "markdown", "-o", str(out))
     assert res.exit_code == 0 and res.stdout == ""
@@ -203,3 +203,86 @@ def test_format_html_writes_the_report_with_the_plan_before_and_after(run, tmp_p
     plan = json.loads(run(EXAMPLE, "-f", "json").stdout)
     for t in plan["trades"]:
         assert f">{t['symbol']}<" in page
+
+
+# ---------------------------------------------------------------- mainland and Hong Kong accounts
+MARKETS = "tests/fixtures/markets"
+
+
+def _trades(plan):
+    return {(t["side"], t["symbol"]): (t["shares"], t["lot"], t["value"]) for t in plan["trades"]}
+
+
+def test_a_qdii_portfolio_in_cny_buys_a_share_bond_and_gold_etfs_in_whole_lots(run):
+    # 40,000 × 2.112 (513100) + 30,000 × 2.286 (513500) + 5,000 cash = 158,060 CNY, no bonds, no gold
+    res = run(f"{MARKETS}/qdii_cny.csv", "--market", "cn", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["currency"] == "CNY" and plan["after"]["currency"] == "CNY"
+    assert plan["value_before"] == pytest.approx(158_060.0)
+    assert _trades(plan) == {
+        ("sell", "513100"): (22_300, 100, pytest.approx(47_097.60)),   # 223 lots × 100 × 2.112
+        ("buy", "511260"): (300, 100, pytest.approx(40_613.40)),       # 3 lots × 100 × 135.378
+        ("buy", "518880"): (1_000, 100, pytest.approx(8_433.00)),      # 10 lots × 100 × 8.433
+    }
+    assert plan["traded_value"] == pytest.approx(96_144.00)
+    assert plan["costs"] == pytest.approx(48.072)                      # 0.05% of 96,144
+    assert plan["value_after"] == pytest.approx(158_011.928)           # 158,060 - 48.072
+    cash = [h for h in plan["holdings_after"] if h["symbol"] == "CASH"]
+    # 5,000 + 47,097.6 × 0.9995 - 49,046.4 × 1.0005
+    assert cash[0]["market_value"] == pytest.approx(3_003.128)
+    floors = {g["constraint"]: g for g in plan["guardrails"]}
+    assert floors["min_asset_class.bond"]["after"] == pytest.approx(40_613.40 / 158_011.928)
+    assert floors["min_asset_class.gold"]["after"] == pytest.approx(8_433.00 / 158_011.928)
+    notes = " ".join(plan["notes"])
+    assert "511260 135.378 (2026-07-31)" in notes and "QDII funds (513100, 513500)" in notes
+
+
+def test_the_qdii_caveat_and_lot_notes_speak_chinese(run):
+    res = run(f"{MARKETS}/qdii_cny.csv", "--market", "cn", "--lang", "zh", "--width", "200")
+    assert res.exit_code == 0, res.stderr
+    assert "QDII 基金（513100, 513500）" in res.stdout and "溢价" in res.stdout
+    assert "100 份的整数倍" in res.stdout
+
+
+def test_a_hong_kong_account_says_it_has_no_bond_or_gold_etf(run):
+    res = run(f"{MARKETS}/hk_hkd.csv", "--market", "hk")
+    assert res.exit_code == 2
+    assert "can buy no fund of bond, gold in the bundled data" in res.stderr
+    assert "--min-bond 0 --min-gold 0" in res.stderr
+
+
+def test_a_hong_kong_account_trades_board_lots_of_each_fund(run):
+    # 2,000 × 26.86 (2800) + 30,000 × 5.5 (3033, the export's price) + 30,000 cash = 248,720 HKD
+    res = run(f"{MARKETS}/hk_hkd.csv", "--market", "hk", "--min-bond", "0", "--min-gold", "0",
+              "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["currency"] == "HKD" and plan["value_before"] == pytest.approx(248_720.0)
+    assert _trades(plan) == {
+        ("sell", "3033"): (12_000, 200, pytest.approx(66_000.0)),      # 60 lots of 200 at 5.50
+        ("buy", "2800"): (2_000, 500, pytest.approx(53_720.0)),        # 4 lots of 500 at 26.86
+    }
+    assert plan["costs"] == pytest.approx(59.86)                        # 0.05% of 119,720
+    assert plan["value_after"] == pytest.approx(248_660.14)
+    position = next(g for g in plan["guardrails"] if g["constraint"] == "max_position")
+    assert position["after"] == pytest.approx(99_000 / 248_660.14) and position["met"]
+    assert any("no Hong Kong bond, gold or money-market ETF" in n for n in plan["notes"])
+
+
+def test_a_gbk_mainland_export_goes_through_check_and_a_cn_plan(run):
+    export = "tests/fixtures/brokers/cn_broker_tdx_positions.xls"
+    checked = CliRunner().invoke(cli, ["check", export, "-f", "json"], catch_exceptions=False)
+    assert checked.exit_code == 0, checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["currency"] == "CNY" and report["total_value"] == pytest.approx(118_623.0)
+    res = run(export, "--market", "cn", "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    universe = pd.read_csv("src/bubbleguard/data/universe.csv", dtype=str)
+    cn = set(universe.loc[universe["market"] == "cn", "symbol"])
+    buys = [t for t in plan["trades"] if t["side"] == "buy"]
+    assert buys and {t["symbol"] for t in buys} <= cn
+    assert all(t["lot"] == 100 and t["shares"] % 100 == 0 for t in plan["trades"])
+    assert plan["after"]["currency"] == "CNY"
+    assert all(g["met"] for g in plan["guardrails"])

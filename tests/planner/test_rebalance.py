@@ -154,7 +154,8 @@ def test_min_change_moves_proceeds_into_bonds_before_a_second_equity_sleeve(snap
 
 
 def test_default_universe_has_one_fund_per_role_preferring_the_one_held():
-    table = pd.read_csv("src/bubbleguard/data/universe.csv")
+    table = pd.read_csv("src/bubbleguard/data/universe.csv", dtype={"symbol": str})
+    table = table[table["market"] == "us"]
     picked = default_universe()
     roles = table.set_index("symbol")["role"]
     assert len(picked) == len(set(roles[picked]))  # one fund per role
@@ -333,7 +334,7 @@ def test_plan_outputs_and_post_trade_holdings(snap):
     plan = rebalance(book, policy=loose(max_issuer=0.3), snapshot=snap, universe=["BONDF"])
     frame = plan.to_frame()
     assert list(frame.columns) == ["symbol", "account", "side", "shares", "value", "price",
-                                   "realised_gain"]
+                                   "realised_gain", "lot"]
     dump = plan.model_dump(mode="json")
     assert dump["schema"] == "bubbleguard.plan/1"
     assert {"before", "after", "trades", "targets", "guardrails", "relaxations",
@@ -552,7 +553,8 @@ def test_expense_ratios_are_the_sourced_ones_and_pick_the_cheapest_fund_of_a_rol
 
     sourced = pd.read_csv("snapshot/research/us_funds/expense_ratios.csv")
     assert expense_ratios() == dict(zip(sourced["symbol"], sourced["expense_ratio_pct"]))
-    table = pd.read_csv("src/bubbleguard/data/universe.csv")
+    table = pd.read_csv("src/bubbleguard/data/universe.csv", dtype={"symbol": str})
+    table = table[table["market"] == "us"]
     assert set(table["symbol"]) <= set(expense_ratios())
     cost = expense_ratios()
     for symbol in default_universe(core_only=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import bubbleguard
@@ -60,3 +61,33 @@ def test_index_etfs_look_through_their_index_top_10():
     assert sum(weights.values()) + unresolved == pytest.approx(1.0, abs=1e-12)
     funds = bubbleguard.load_snapshot().funds
     assert funds.at["159819", "coverage"] == "top10" and funds.at["159819", "as_of"] == "2025-04-01"
+
+
+def test_mainland_and_hong_kong_closes_are_the_sourced_ones_with_their_dates():
+    from bubbleguard.reference import load_snapshot
+
+    closes = pd.read_csv("snapshot/research/china/prices/closes.csv", dtype=str, keep_default_na=False)
+    sec = load_snapshot().securities
+    priced = closes[(closes["close"] != "") & closes["symbol"].isin(sec.index)]
+    assert len(priced) == 16  # 3188 is not in the snapshot, 3033 has no close
+    for row in priced.itertuples():
+        assert float(sec.at[row.symbol, "price"]) == float(row.close), row.symbol
+        assert sec.at[row.symbol, "price_date"] == row.date
+        assert sec.at[row.symbol, "price_currency"] == row.currency
+    assert sec.at["3033", "price"] == "" and sec.at["3033", "price_currency"] == ""
+    us = sec[(sec["price"] != "") & ~sec.index.isin(priced["symbol"])]
+    assert set(us["price_currency"]) == {"USD"}
+
+
+def test_mainland_daily_histories_are_in_the_prices_on_their_own_dates():
+    from bubbleguard.reference import load_snapshot
+
+    prices = load_snapshot().prices
+    for code in ("510300", "511260", "513100", "518880"):
+        raw = pd.read_csv(f"snapshot/research/china/prices/history/{code}.csv", index_col="date",
+                          parse_dates=["date"])["close"]
+        both = prices[code].dropna().index.intersection(raw.index)
+        assert len(both) > 1000
+        assert (prices.loc[both, code] - raw[both]).abs().max() < 5e-4, code
+        assert prices[code].last_valid_index() == raw.index[-1]
+    assert "511990" not in prices  # a money-market ETF's price is no return series

@@ -109,7 +109,9 @@ def test_proxies_follow_the_documented_rules(snapshot):
     # 2: the fund it tracks, itself proxied when it has no prices (IVV starts 2000-05)
     assert dot.proxies["FXAIX"].startswith("SPY (via IVV, the fund it tracks")
     assert bear.proxies["FXAIX"] == "IVV (the fund it tracks; no own prices in the snapshot)"
-    assert bear.proxies["513100"] == "QQQ (the fund it tracks; no own prices in the snapshot)"
+    # the QDII ETF's own (CNY) closes start in 2020: before, the fund it tracks
+    assert dot.proxies["513100"] == "QQQ (the fund it tracks; own prices start 2020-01-31)"
+    assert bear.proxies["513100"] == "own prices"
     # 5: stocks without prices: QQQ for technology, SPY otherwise
     assert dot.proxies["AMAT"].startswith("QQQ (default for technology stocks")
     assert rets["AMAT"] == pytest.approx(_ret(snapshot, "QQQ", "dotcom"))

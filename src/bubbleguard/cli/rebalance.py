@@ -32,6 +32,10 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--universe", "universe_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=N_("CSV with a symbol column: the only instruments that may be bought."))
+@click.option("--market", type=click.Choice(("cn", "hk")), default=None,
+              help=N_("The account's exchange: cn buys only Shanghai/Shenzhen-listed bond, gold, "
+                      "money-market, A-share index and QDII ETFs in lots of 100; hk only HKEX "
+                      "listings in their board lots (default: US-listed funds)."))
 @click.option("--lock", multiple=True, metavar="SYMBOL",
               help=N_("Do not trade this symbol (repeatable)."))
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
@@ -67,7 +71,8 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
               help=N_("Write the post-trade holdings to this CSV (readable by check and rebalance)."))
 @click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
-              max_turnover: float | None, universe_file: Path | None, lock: tuple[str, ...],
+              max_turnover: float | None, universe_file: Path | None, market: str | None,
+              lock: tuple[str, ...],
               no_sell: tuple[str, ...], cash: float, buy_only: bool, monthly: float | None,
               suggest_swaps: bool,
               cash_account: str | None,
@@ -87,7 +92,7 @@ def rebalance(holdings: Path, fmt: str, output: Path | None, objective: str,
                lock=lock, no_sell=no_sell, cash=cash, whole_shares=whole_shares,
                min_trade=min_trade, max_turnover=max_turnover, solver=solver,
                allow_relax=allow_relax, tax_rate=tax_rate, cash_account=cash_account,
-               buy_only=buy_only, monthly=monthly, suggest_swaps=suggest_swaps,
+               buy_only=buy_only, monthly=monthly, suggest_swaps=suggest_swaps, market=market,
                **inputs.library())
     if apply_to is not None:
         from ..renderers._format import csv_text

@@ -289,6 +289,9 @@ def _validate(frame: pd.DataFrame, lines: list[int] | None, source: str, fmt: st
            max=f"{MAX_AMOUNT:.0e}")
     currency = text("currency")
     implied = np.array([market_currency(s) for s in text("symbol")], dtype=object)
+    if "price_currency" in sec.columns:  # a listing the snapshot prices: its price's currency
+        listed = sec["price_currency"].reindex(symbol).fillna("").to_numpy(object)
+        implied = np.where(implied == "", listed, implied)
     currency = np.where(currency == "", implied, currency)
     currency = np.array([CURRENCY_NAMES.get(c.upper(), c.upper()) for c in currency], dtype=object)
     asset_class = np.array([a.lower().replace(" ", "_") for a in text("asset_class")], dtype=object)

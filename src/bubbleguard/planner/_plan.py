@@ -46,6 +46,8 @@ class Trade(ResultModel):
     value: float
     price: float | None
     realised_gain: float | None = None
+    #: Board lot (units per lot) where the exchange trades in lots; ``shares`` is whole lots of it.
+    lot: int | None = None
 
 
 class Target(ResultModel):
@@ -82,6 +84,8 @@ class Holding(ResultModel):
     cost_basis: float | None
     asset_class: str = ""
     locked: bool = False
+    #: The plan's currency: every value and price of the row is in it.
+    currency: str = ""
 
 
 class Month(ResultModel):
@@ -218,12 +222,14 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
              held: pd.DataFrame, pos: pd.DataFrame, is_cash: np.ndarray, price: np.ndarray,
              row_price: np.ndarray, gain_frac: np.ndarray, row_taxable: np.ndarray, cash: float,
              cash_account: str, objective: str, tax_rate: float, notes: list[str],
-             check: Callable[..., Any]) -> Plan:
+             check: Callable[..., Any], lots: dict[str, int] | None = None) -> Plan:
     """Build the Plan (see :func:`bubbleguard.rebalance`).
 
     ``check`` runs :func:`bubbleguard.check` on holdings with the plan's policy and fund data;
-    it is applied to the holdings before and after the trades.
+    it is applied to the holdings before and after the trades. ``lots`` gives the board lot of
+    instruments traded in lots (the solution's share counts are units, whole lots of these).
     """
+    lot_of = lots or {}
     trades: list[Trade] = []
     # ---- sells, one trade per (symbol, account)
     rows_held = len(held)  # the solver may carry a placeholder row for a cash-only book
@@ -248,7 +254,8 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
         gains = g["gain"].dropna()
         trades.append(Trade(symbol=sym, account=acc, side="sell", shares=_num(sh),
                             value=float(g["value"].sum()), price=_num(float(g["price"].iloc[0])),
-                            realised_gain=float(gains.sum()) if len(gains) else None))
+                            realised_gain=float(gains.sum()) if len(gains) else None,
+                            lot=lot_of.get(str(sym))))
     # ---- buys
     buy_sh = sol.buy_shares
     for i, a in zip(*np.nonzero(sol.buys > 0), strict=True):
@@ -258,7 +265,7 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
         else:
             sh = round(v / price[i], SHARE_DECIMALS) if np.isfinite(price[i]) else float("nan")
         trades.append(Trade(symbol=symbols[i], account=accounts[a], side="buy", shares=_num(sh),
-                            value=v, price=_num(price[i])))
+                            value=v, price=_num(price[i]), lot=lot_of.get(symbols[i])))
     trades.sort(key=lambda t: (t.side != "sell", t.account, -t.value))
 
     # ---- post-trade holdings
@@ -306,7 +313,8 @@ def assemble(*, portfolio: Portfolio, snap: Snapshot, policy: Policy, rb: Rebala
                          "locked": False})
     rows = [r for r in rows if r["market_value"] > 1e-9]
     holdings_after = [Holding(**{**r, "quantity": None if r["quantity"] is None
-                                 else _num(r["quantity"])}) for r in rows]
+                                 else _num(r["quantity"]), "currency": portfolio.currency})
+                      for r in rows]
 
     # ---- targets, guardrails, risk
     values_before = pd.Series(np.append(

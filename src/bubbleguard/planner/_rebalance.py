@@ -66,6 +66,7 @@ from ..holdings._portfolio import HoldingsInput, Portfolio, load_holdings
 from ..plugins import with_providers
 from ..policy import Policy, load_policy
 from ..reference._snapshot import Snapshot, load_snapshot, packaged
+from ._markets import board_lots, check_floors, market_notes, prices_in, qdii_funds
 from ._plan import OBJECTIVES, Plan
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def expense_ratios() -> dict[str, float]:
 
 
 def default_universe(snapshot: Snapshot | None = None, held: Iterable[str] = (), *,
-                     core_only: bool = True) -> list[str]:
+                     core_only: bool = True, market: str = "us") -> list[str]:
     """Return the bundled diversifier candidates (``data/universe.csv``): one fund per role.
 
     Each role (US broad market, aggregate bonds, gold, US REITs, T-bills…) contributes one fund
@@ -99,10 +100,13 @@ def default_universe(snapshot: Snapshot | None = None, held: Iterable[str] = (),
     the lowest sourced expense ratio (ties: the order of the file). ``core_only`` keeps the
     roles the articles name (broad US index funds, bonds, gold, real estate, T-bills) and leaves
     out the second equity sleeves (international, emerging, equal-weight) and long Treasuries.
+    ``market`` picks the account's exchange: ``us`` (default), ``cn`` (Shanghai and Shenzhen
+    listings: government bond, gold, money-market, broad A-share and QDII ETFs) or ``hk``.
     """
+    from ._markets import universe_table
+
     snap = snapshot if snapshot is not None else load_snapshot()
-    with packaged("universe.csv").open("rb") as fh:
-        table = pd.read_csv(fh, dtype=str)
+    table = universe_table(market)
     table = table[table["symbol"].isin(snap.securities.index)]
     if core_only:
         table = table[table["core"].str.lower().eq("true")]
@@ -141,14 +145,6 @@ def _cash_rows(pos: pd.DataFrame, snap: Snapshot) -> pd.Series:
     return is_cash | (kind.eq("cash") if kind is not None else False)
 
 
-def _price_of(snap: Snapshot, symbol: str) -> float:
-    sec = snap.securities
-    if symbol not in sec.index or "price" not in sec.columns:
-        return float("nan")
-    p = pd.to_numeric(pd.Series([sec.at[symbol, "price"]]), errors="coerce").iloc[0]
-    return float(p) if p and p > 0 else float("nan")
-
-
 def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
               profile: str = "balanced", objective: str = "min-change",
               universe: str | Path | Iterable[str] | None = None, lock: Iterable[str] = (),
@@ -161,7 +157,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
               broker: str | None = None, fx: dict[str, float] | None = None,
               base_currency: str | None = None,
               buy_held: bool = False, buy_only: bool = False, monthly: float | None = None,
-              suggest_swaps: bool = False, risk: Any = None) -> Plan:
+              suggest_swaps: bool = False, risk: Any = None, market: str | None = None) -> Plan:
     """Propose trades that bring a portfolio within its guardrails.
 
     Parameters
@@ -223,6 +219,12 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         :mod:`bubbleguard.planner._swaps`).
     risk
         A ready :class:`bubbleguard.planner.RiskModel` covering every instrument.
+    market
+        The account's exchange: ``cn`` (a mainland account: buys only Shanghai/Shenzhen-listed
+        bond, gold, money-market, broad A-share and QDII ETFs, in lots of 100 units) or ``hk``
+        (HKEX listings in their board lots); default: the US diversifiers. Plans for these
+        accounts trade whole lots unless ``whole_shares=False``, and their notes give the
+        prices' dates and the QDII premium caveat (see :mod:`bubbleguard.planner._markets`).
 
     Returns
     -------
@@ -249,14 +251,19 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         changes.update(min_trade=min_trade, min_trade_share=0.0)
     pol = pol.override(**changes) if changes else pol
     buy_only = buy_only or monthly is not None
+    mkt = market or "us"
+    if mkt != "us":
+        from ._markets import universe_table
+
+        universe_table(mkt)  # an unknown market is refused before any work
 
     pos = portfolio.positions.copy()
     pos["account"] = pos["account"].fillna("").astype(str)
     # one canonical order (accounts, then symbols), so any row order gives the same plan
     pos = pos.sort_values(["account", "symbol"], kind="stable").reset_index(drop=True)
     is_cash = _cash_rows(pos, base).to_numpy()
-    if whole_shares is None:  # share counts given: an account, traded in whole shares
-        whole_shares = bool(pos.loc[~is_cash, "quantity"].notna().any())
+    if whole_shares is None:  # share counts given, or an exchange's account: whole shares (lots)
+        whole_shares = mkt != "us" or bool(pos.loc[~is_cash, "quantity"].notna().any())
     accounts = list(dict.fromkeys(pos["account"]))
     held = pos[~is_cash].reset_index(drop=True)
     user_cls = {s: c for s, c in zip(pos["symbol"], pos["asset_class"], strict=True) if c}
@@ -265,7 +272,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     largest = held.groupby("symbol")["market_value"].sum().sort_values(ascending=False,
                                                                       kind="stable")
     if universe is None:
-        candidates = default_universe(base, held=largest.index)
+        candidates = default_universe(base, held=largest.index, market=mkt)
         buyable = set(candidates) | ({s for s in held["symbol"] if known(s)} if buy_held else set())
     else:
         wanted = read_universe(universe)
@@ -299,7 +306,7 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
     acc_pos = {a: i for i, a in enumerate(accounts)}
 
     # rows, prices, locks, gains
-    snap_price = np.array([_price_of(snap, s) for s in symbols])
+    snap_price = prices_in(snap, symbols, portfolio.currency, notes)
     qty = held["quantity"].to_numpy(float)
     value = held["market_value"].to_numpy(float)
     row_price = held["price"].to_numpy(float)
@@ -321,15 +328,26 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
         buy_ok[i, :] = s in buyable and s not in lock
     for s, a in zip(held.loc[locked_row, "symbol"], held.loc[locked_row, "account"], strict=True):
         buy_ok[sym_idx[s], acc_pos[a]] = False
+    no_price: list[str] = []
     if whole_shares:
         no_price = [s for i, s in enumerate(symbols)
                     if not np.isfinite(price[i]) and buy_ok[i].any()]
         buy_ok[~np.isfinite(price), :] = False
         stuck = ~np.isfinite(row_price) & sell_ok
         sell_ok &= np.isfinite(row_price)
-        if no_price or stuck.any():
+        if (no_price and mkt == "us") or stuck.any():
             notes.append("no share price, so not traded in whole shares: "
-                         + ", ".join(dict.fromkeys([*no_price, *held.loc[stuck, "symbol"]])))
+                         + ", ".join(dict.fromkeys([*(no_price if mkt == "us" else []),
+                                                    *held.loc[stuck, "symbol"]])))
+    # board lots: the solver's whole units are lots (a lot's price, the lots held)
+    lots, unknown_lot = board_lots(symbols, mkt) if whole_shares else (np.ones(len(symbols)), [])
+    row_lot = lots[[sym_idx[s] for s in held["symbol"]]]
+    unknown_lot = [s for s in unknown_lot if s in set(held["symbol"])]
+    if mkt != "us":
+        held_cls = (held.assign(cls=[user_cls.get(s) or str(sec["asset_class"].get(s, "equity"))
+                                     for s in held["symbol"]])
+                    .groupby("cls")["market_value"].sum())
+        check_floors(pol, mkt, [s for s in candidates if s not in no_price], held_cls, base)
     basis = held["cost_basis"].to_numpy(float)
     positive = np.where(value > 0, value, 1.0)
     gain_frac = np.where(np.isfinite(basis) & (value > 0), 1.0 - basis / positive, np.nan)
@@ -346,13 +364,14 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
                     risk=risk, asset_classes=user_cls, row_preference=pref,
                     unresolved_as_ai=unresolved_as_ai)
     # with whole shares an account may keep up to one share's price of uninvested cash
-    allowance = (float(np.nanmax(np.where(buy_ok.any(axis=1), price, np.nan), initial=0.0))
+    allowance = (float(np.nanmax(np.where(buy_ok.any(axis=1), price * lots, np.nan), initial=0.0))
                  if whole_shares else 0.0)
     def book(change: float) -> Any:
         return rb.state(value, cash=cash_by_acc.to_numpy(float), cash_change=change,
                         cash_account=acc_pos[cash_account], sell_ok=sell_ok, buy_ok=buy_ok,
-                        gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0), price=price,
-                        row_price=row_price, row_shares=shares, cash_allowance=allowance)
+                        gains=np.where(row_taxable, np.nan_to_num(gain_frac), 0.0),
+                        price=price * lots, row_price=row_price * row_lot,
+                        row_shares=shares / row_lot, cash_allowance=allowance)
 
     months = 0
     if monthly is not None:
@@ -375,13 +394,25 @@ def rebalance(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = No
 
     from ._plan import assemble
 
+    if sol.buy_shares is not None:  # lots back to units
+        sol.buy_shares = sol.buy_shares * lots[:, None]
+    if sol.sell_shares is not None:
+        extra = len(sol.sell_shares) - len(row_lot)  # a cash-only book's placeholder row
+        sol.sell_shares = sol.sell_shares * np.append(row_lot, np.ones(max(extra, 0)))
     plan = assemble(portfolio=portfolio, snap=snap, policy=pol, rb=rb, sol=sol, state=state,
                     symbols=symbols, accounts=accounts, held=held, pos=pos, is_cash=is_cash,
                     price=price, row_price=row_price, gain_frac=gain_frac, row_taxable=row_taxable,
                     cash=float(cash), cash_account=cash_account, objective=objective,
                     tax_rate=tax_rate, notes=notes,
+                    lots={s: int(n) for s, n in zip(symbols, lots, strict=True) if n > 1},
                     check=lambda h: check(h, policy=pol, snapshot=base,
                                           fund_holdings=fund_holdings))
+    if mkt != "us":
+        dates = sec["price_date"] if "price_date" in sec.columns else pd.Series(dtype=str)
+        bought = {t.symbol: (cast(float, t.price), str(dates.get(t.symbol, "")))
+                  for t in plan.trades if t.side == "buy" and t.price is not None}
+        plan.notes += market_notes(mkt, bought=bought, no_price=no_price, unknown_lot=unknown_lot,
+                                   qdii=qdii_funds([*held["symbol"], *bought], base))
     if suggest_swaps:
         from ..lookthrough import look_through
         from ._swaps import suggest_swaps as swaps

@@ -63,14 +63,15 @@ def least_deposit(rb: Rebalancer, state: State, account: int) -> float | None:
 def spread(trades: list[Trade], months: int, whole: bool) -> list[list[Trade]]:
     """Split buys over ``months``: month ``m`` brings each buy to ``m / months`` of it.
 
-    Whole-share buys split their shares, fractional ones their value (to the cent); the
+    Whole-share buys split their shares (in whole board lots when the trade has a ``lot``),
+    fractional ones their value (to the cent); the
     cumulative amounts are rounded down, so every month spends at most its share of the total,
     and the last month completes every buy.
     """
     out: list[list[Trade]] = [[] for _ in range(months)]
     for t in trades:
         total = float(t.shares or 0.0) if whole else t.value
-        unit = 1.0 if whole else 0.01
+        unit = float(t.lot or 1) if whole else 0.01
         done = 0.0
         for m in range(1, months + 1):
             upto = total if m == months else float(np.floor(total * m / months / unit + 1e-9)) * unit

@@ -50,7 +50,8 @@ class Snapshot:
     ----------
     securities
         Indexed by symbol: issuer_id, name, sector, country, kind (stock, fund, cash),
-        asset_class, category, broad_index, tracks, price, price_date.
+        asset_class, category, broad_index, tracks, price, price_date, price_currency (the
+        listing's currency the price is in: USD, CNY or HKD; empty without a price).
     issuers
         Indexed by issuer_id: issuer (display name), sector, country, role, magnificent7, reason.
     funds
@@ -126,6 +127,15 @@ class Snapshot:
         """Reference exchange rates, indexed by currency: per_usd (units per USD), date, source."""
         table = _read("fx.csv").set_index("currency")
         return table.assign(per_usd=table["per_usd"].astype(float))
+
+    @cached_property
+    def fx_history(self) -> pd.DataFrame:
+        """Units of CNY and HKD per USD on the price dates (empty where no rate was found)."""
+        try:
+            with packaged("fx_history.csv").open("rb") as fh:
+                return pd.read_csv(fh, index_col="date", parse_dates=["date"])
+        except FileNotFoundError:
+            return pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
 
     @property
     def as_of(self) -> dict[str, str]:

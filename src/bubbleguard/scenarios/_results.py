@@ -52,6 +52,10 @@ class ScenarioResult(ResultModel):
         The five most negative contributors (issuers for hypothetical, holdings for historical).
     unpriced_weight
         Share of the portfolio with no price history in the window, counted at 0%.
+    currency
+        The currency the return is in: the portfolio's, with a replay's exchange-rate move
+        applied where the snapshot's FX history covers the window, else ``USD`` (a USD return,
+        said in ``notes``). Hypothetical shocks move prices at unchanged exchange rates.
     """
 
     id: str
@@ -70,6 +74,7 @@ class ScenarioResult(ResultModel):
     worst: list[Contribution] = Field(default_factory=list)
     unpriced_weight: float = 0.0
     notes: list[str] = Field(default_factory=list)
+    currency: str = "USD"
 
 
 class PlanComparison(ResultModel):

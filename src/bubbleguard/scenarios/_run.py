@@ -67,8 +67,13 @@ def _window_notes(sc: HistoricalScenario, start: object, end: object) -> list[st
             f"{sc.end}){coarse}"]
 
 
-def historical(ex: Exposures, sc: HistoricalScenario) -> ScenarioResult:
-    """Buy-and-hold returns of every holding over the window, proxies where needed."""
+def historical(ex: Exposures, sc: HistoricalScenario, currency: str = "USD") -> ScenarioResult:
+    """Buy-and-hold returns of every holding over the window, proxies where needed.
+
+    Returns are in ``currency`` where the snapshot's FX history covers the window (see
+    :mod:`bubbleguard.scenarios._fx`), else in USD, as the result's notes say.
+    """
+    from ._fx import fx_move, series_currency
     from ._historical import PriceWindow
 
     pos = ex.positions
@@ -83,11 +88,13 @@ def historical(ex: Exposures, sc: HistoricalScenario) -> ScenarioResult:
                             f"{window.start_used}); before 2021 only month-end closes are kept, "
                             "so choose dates at least a month apart there.")
     priced = [window.price(s) for s in pos["symbol"]]
-    rets = np.array([p.ret for p in priced])
+    series = [series_currency(p.proxy) for p in priced]
+    move = fx_move(ex.snapshot, currency, window.start_used, window.end_used, set(series))
+    rets = move.apply(np.array([p.ret for p in priced]), series)
     unpriced = [(s, w) for s, w, p in zip(pos["symbol"], ex.weights, priced, strict=True)
                 if p.unpriced]
     share = float(sum(w for _, w in unpriced))
-    notes = _window_notes(sc, window.start_used, window.end_used)
+    notes = _window_notes(sc, window.start_used, window.end_used) + list(move.notes)
     if unpriced:
         notes.append(_("{share} of the portfolio ({symbols}) has no price history in this window, not even "
                        "through a proxy, and is counted at 0%").format(
@@ -100,12 +107,15 @@ def historical(ex: Exposures, sc: HistoricalScenario) -> ScenarioResult:
         "return": total, "value_change": total * ex.total_value,
         "proxies": {s: p.label for s, p in zip(pos["symbol"], priced, strict=True)},
         "contributions": lines, "worst": [c for c in lines if c.contribution < 0][:5],
-        "unpriced_weight": share, "notes": notes})
+        "unpriced_weight": share, "notes": notes, "currency": move.currency})
 
 
 def hypothetical(ex: Exposures, sc: ShockScenario, top: int,
-                 dependence: dict[str, float] | None) -> ScenarioResult:
-    """Shocks on the look-through: by holding, and by issuer (top lines plus 'other')."""
+                 dependence: dict[str, float] | None, currency: str = "USD") -> ScenarioResult:
+    """Shocks on the look-through: by holding, and by issuer (top lines plus 'other').
+
+    Shocks move prices at unchanged exchange rates, so the return is in ``currency``.
+    """
     from ._shocks import apply_shocks
 
     out = apply_shocks(ex, sc, dependence)
@@ -125,7 +135,10 @@ def hypothetical(ex: Exposures, sc: ShockScenario, top: int,
         "value_change": total * ex.total_value,
         "proxies": dict(zip(ex.positions["symbol"], out.holding_rules, strict=True)),
         "contributions": _by_holding(ex, out.holding_returns, out.holding_rules),
-        "by_issuer": by_issuer,
+        "by_issuer": by_issuer, "currency": currency,
+        "notes": [] if currency == "USD" else [_(
+            "in {currency}: the shocks move prices in each market's own currency, with exchange rates "
+            "unchanged").format(currency=currency)],
         "worst": [c for c in by_issuer if c.contribution < 0 and c.kind != "other"][:5]})
 
 
@@ -136,8 +149,8 @@ def run_all(ex: Exposures, defs: Sequence[ScenarioDef], top: int, source: str,
 
     shocks = any(isinstance(d, ShockScenario) for d in defs)
     dependence = dependence_scores(ex) if shocks else None
-    results = [historical(ex, d) if isinstance(d, HistoricalScenario)
-               else hypothetical(ex, d, top, dependence) for d in defs]
+    results = [historical(ex, d, currency) if isinstance(d, HistoricalScenario)
+               else hypothetical(ex, d, top, dependence, currency) for d in defs]
     return ScenarioResults(source=source, currency=currency, total_value=ex.total_value,
                            prices_as_of=str(ex.snapshot.as_of.get("prices", "")),
                            scenarios=results)
