@@ -1,7 +1,7 @@
 """Tests for ``bubbleguard data`` and ``bubbleguard funds`` (cli/data.py, cli/funds.py, refresh.py).
 
 ``data refresh`` runs against a local HTTP server on 127.0.0.1 that serves the iShares-format
-fixtures in ``tests/fixtures/refresh/``; no test touches the real network.
+files in ``tests/reference/files/ishares/``; no test touches the real network.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bubbleguard.errors import DataError
 from bubbleguard.reference import load_snapshot, read_fund_holdings
 from bubbleguard.reference._fund_files import FundFile, match_local_listings, parse_ishares
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "refresh"
+FIXTURES = Path(__file__).parents[1] / "reference" / "files" / "ishares"
 IVV_PATH = ("/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
             "?fileType=csv&fileName=IVV_holdings&dataType=fund")
 
