@@ -48,6 +48,13 @@ def test_nport_filing_holdings_as_filed():
         "DAX: debt, derivative and other non-equity rows (0.67% of net assets) left in the remainder")
 
 
+def test_a_filing_of_another_series_is_refused():
+    assert parse_nport(DOC.read_bytes(), "DAX", series="S000063351").as_of == "2024-01-31"
+    with pytest.raises(DataError, match=r"x.xml is the N-PORT filing of series S000063351 \(Global X DAX "
+                                        r"Germany ETF\), not of VOO's series S000002839"):
+        parse_nport(DOC.read_bytes(), "VOO", "x.xml", series="S000002839")
+
+
 def test_other_edgar_documents_are_refused():
     form_d = b'<?xml version="1.0"?><edgarSubmission><headerData><submissionType>D</submissionType>' \
              b"</headerData></edgarSubmission>"

@@ -141,7 +141,7 @@ def _attr(el: ET.Element, path: str, name: str = "value") -> str:
 
 
 def parse_nport(content: bytes, fund: str, source: str = "",
-                isin_symbols: Mapping[str, str] | None = None) -> FundFile:
+                isin_symbols: Mapping[str, str] | None = None, series: str = "") -> FundFile:
     """Parse an N-PORT-P ``primary_doc.xml`` into the fund's holdings.
 
     Parameters
@@ -155,6 +155,8 @@ def parse_nport(content: bytes, fund: str, source: str = "",
     isin_symbols
         ISIN → snapshot symbol (the snapshot's ``identifiers.csv``), to name rows as the
         snapshot does.
+    series
+        The series id EDGAR gives the fund: a filing of another series is refused.
     """
     import pandas as pd
 
@@ -170,6 +172,10 @@ def parse_nport(content: bytes, fund: str, source: str = "",
                         "filing; pass the fund's NPORT-P primary_doc.xml.")
     gen = root.find("./{*}formData/{*}genInfo")
     as_of = _text(gen, "{*}repPdDate")
+    if series and _text(gen, "{*}seriesId") != series:
+        raise DataError(f"{where} is the N-PORT filing of series {_text(gen, '{*}seriesId') or '?'} "
+                        f"({_text(gen, '{*}seriesName')}), not of {fund}'s series {series}; nothing "
+                        "was written.")
     isin_symbols = isin_symbols or {}
     rows, skipped = [], 0.0
     for sec in root.iterfind("./{*}formData/{*}invstOrSecs/{*}invstOrSec"):

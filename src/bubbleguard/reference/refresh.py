@@ -215,9 +215,9 @@ def _fund_ids(base: str, timeout: float) -> dict[str, FundIds]:
     return parse_fund_tickers(download(url, fund="EDGAR fund ticker", timeout=timeout, sec=True), url)
 
 
-def _from_sec(fund: str, base_url_: str | None, timeout: float) -> tuple[bytes, str]:
-    """The newest N-PORT-P ``primary_doc.xml`` of ``fund``'s series, and its address."""
-    from ._nport import filing_path, latest_filing, series_feed_path
+def _from_sec(fund: str, base_url_: str | None, timeout: float) -> FundFile:
+    """The newest N-PORT-P ``primary_doc.xml`` of ``fund``'s series, parsed."""
+    from ._nport import filing_path, latest_filing, parse_nport, series_feed_path
 
     base = base_url("sec", base_url_)
     ids = _fund_ids(base, timeout).get(fund)
@@ -232,7 +232,8 @@ def _from_sec(fund: str, base_url_: str | None, timeout: float) -> tuple[bytes, 
         raise DataError(f"SEC EDGAR lists no NPORT-P filing for {fund} (series {ids.series}); a "
                         "fund files one each quarter, so a new fund may have none yet.")
     url = base + filing_path(ids.cik, filing.accession)
-    return download(url, fund=fund, timeout=timeout, sec=True), url
+    return parse_nport(download(url, fund=fund, timeout=timeout, sec=True), fund, url, _isin_symbols(),
+                       series=ids.series)
 
 
 def fetch_fund(fund: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -263,11 +264,10 @@ def fetch_fund(fund: str, *, base_url: str | None = None, timeout: float = DEFAU
         if source is None:
             raise _cannot(fund)
         if source.provider == "sec":
-            content, where = _from_sec(fund, base_url, timeout)
+            parsed = _from_sec(fund, base_url, timeout)
         else:
             where = source.url(base_url)
-            content = download(where, fund=fund, timeout=timeout)
-        parsed = _parser(source.provider)(content, fund, where)
+            parsed = _parser(source.provider)(download(where, fund=fund, timeout=timeout), fund, where)
     if parsed.holdings.empty:
         raise DataError(f"{parsed.source}: the {fund} holdings file lists no equity or cash rows; "
                         "nothing was written.")
