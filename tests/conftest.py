@@ -31,7 +31,9 @@ def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("BUBBLEGUARD_FUNDS_DIR", str(root / "no-fund-files"))
         mp.setenv("BUBBLEGUARD_NO_PLUGINS", "1")
         mp.setenv("BUBBLEGUARD_CACHE_DIR", str(root / "cache"))
-        mp.delenv("BUBBLEGUARD_ISHARES_URL", raising=False)
+        for name in ("ISHARES", "SSGA", "INVESCO", "ARK", "SEC"):  # no issuer-URL override
+            mp.delenv(f"BUBBLEGUARD_{name}_URL", raising=False)
+        mp.delenv("BUBBLEGUARD_SEC_CONTACT", raising=False)
         for name in ("LC_ALL", "LC_MESSAGES", "LANG"):  # English unless a test asks for a language
             mp.delenv(name, raising=False)
         yield

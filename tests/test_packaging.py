@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ["manifest.json", "securities.csv", "issuers.csv", "identifiers.csv", "funds.csv", "fund_holdings.csv",
-        "prices.csv.gz", "fx_history.csv", "deals.csv", "deal_network.json", "scenarios.toml"]
+        "refresh_sources.csv", "prices.csv.gz", "fx_history.csv", "deals.csv", "deal_network.json",
+        "scenarios.toml"]
 
 
 @pytest.fixture(scope="module")

@@ -14,15 +14,21 @@ def stale(report):
 
 def test_old_holdings_of_a_held_fund_are_a_warning_that_says_how_to_renew_them():
     snap = bubbleguard.load_snapshot()
-    ivv, qqq = snap.funds.at["IVV", "as_of"], snap.funds.at["QQQ", "as_of"]
-    today = dt.date.fromisoformat(max(ivv, qqq)) + dt.timedelta(days=181)
-    report = check({"IVV": 0.5, "QQQ": 0.5}, today=today)
+    held = ("IVV", "QQQ", "ARKK", "VOO", "513100")
+    dates = {f: snap.funds.at[f, "as_of"] for f in held}
+    today = dt.date.fromisoformat(max(dates.values())) + dt.timedelta(days=181)
+    report = check(dict.fromkeys(held, 0.2), today=today)
     (finding,) = stale(report)
     assert finding.severity == "warning"
-    age = (today - dt.date.fromisoformat(ivv)).days
-    assert f"IVV ({ivv}, {age} days)" in finding.message
-    assert "'bubbleguard data refresh --fund IVV'" in finding.message  # iShares: refreshable
-    assert "QQQ cannot be refreshed automatically yet" in finding.message
+    age = (today - dt.date.fromisoformat(dates["IVV"])).days
+    assert f"IVV ({dates['IVV']}, {age} days)" in finding.message
+    # the same sources table as 'data refresh': each renewable fund with its provider
+    for fund, label in (("IVV", "iShares"), ("QQQ", "Invesco"), ("ARKK", "ARK Invest"),
+                        ("VOO", "Vanguard via SEC N-PORT")):
+        assert f"{fund} ({label})" in finding.message and f"--fund {fund}" in finding.message
+    command = finding.message.split("'")[1]
+    assert command.startswith("bubbleguard data refresh --fund ") and "513100" not in command
+    assert "513100 cannot be refreshed automatically yet" in finding.message  # a QDII fund
 
 
 def test_fresh_holdings_raise_nothing_and_the_limit_is_the_policy_s():

@@ -263,8 +263,10 @@ def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
 def data_age(ctx: RuleContext) -> Iterator[Finding]:
     """Holdings of a held fund older than ``max_data_age_days``: a warning that says how to renew them.
 
-    Funds whose issuer publishes a file ``bubbleguard data refresh`` reads are named with that
-    command; for the others the finding says they cannot be refreshed and how to supply them.
+    Funds that ``bubbleguard data refresh`` can renew (the sources table of
+    :mod:`bubbleguard.reference._sources`: an issuer's file or SEC N-PORT) are named with that
+    command and their source; for the others the finding says they cannot be refreshed and how
+    to supply them.
     """
     funds = ctx.snapshot.funds
     held = [s for s in ctx.exposures.positions["symbol"] if s in funds.index]
@@ -278,17 +280,18 @@ def data_age(ctx: RuleContext) -> Iterator[Finding]:
             old.append((sym, as_of, age))
     if not old:
         return
-    from .reference.refresh import supported_funds
+    from .reference._sources import source_for
 
-    can = set(supported_funds())
     listed = _(", ").join(_("{symbol} ({date}, {days} days)").format(symbol=s, date=d, days=a)
                        for s, d, a in old)
-    renew = [s for s, *_when in old if s in can]
-    cannot = [s for s, *_when in old if s not in can]
+    where = {s: source_for(s) for s, *_when in old}
+    renew = [s for s, *_when in old if where[s] is not None]
+    cannot = [s for s, *_when in old if where[s] is None]
     how = []
     if renew:
         command = "bubbleguard data refresh " + " ".join(f"--fund {s}" for s in renew)
-        how.append(_("Refresh {funds} with '{command}'.").format(funds=_(", ").join(renew), command=command))
+        named = _(", ").join(f"{s} ({src.label})" for s in renew if (src := where[s]) is not None)
+        how.append(_("Refresh {funds} with '{command}'.").format(funds=named, command=command))
     if cannot:
         how.append(_("{funds} cannot be refreshed automatically yet: save the issuer's current holdings as "
                      "a CSV and pass it with --funds FILE.").format(funds=_(", ").join(cannot)))

@@ -1,7 +1,7 @@
 """Tests for ``bubbleguard data`` and ``bubbleguard funds`` (cli/data.py, cli/funds.py, refresh.py).
 
 ``data refresh`` runs against a local HTTP server on 127.0.0.1 that serves the iShares-format
-fixtures in ``tests/fixtures/refresh/``; no test touches the real network.
+files in ``tests/reference/files/ishares/``; no test touches the real network.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bubbleguard.errors import DataError
 from bubbleguard.reference import load_snapshot, read_fund_holdings
 from bubbleguard.reference._fund_files import FundFile, match_local_listings, parse_ishares
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "refresh"
+FIXTURES = Path(__file__).parents[1] / "reference" / "files" / "ishares"
 IVV_PATH = ("/us/products/239726/ishares-core-sp-500-etf/1467271812596.ajax"
             "?fileType=csv&fileName=IVV_holdings&dataType=fund")
 
@@ -287,8 +287,9 @@ def test_refresh_writes_the_fund_file(runner, server, tmp_path):
     assert [p for p, _ in server.seen] == [IVV_PATH]
     assert server.seen[0][1].startswith("bubbleguard/")
     df = read_fund_holdings(path)
-    assert list(df.columns) == ["fund", "symbol", "weight", "name", "as_of"]
+    assert list(df.columns) == ["fund", "symbol", "weight", "name", "as_of", "source"]
     assert set(df["fund"]) == {"IVV"} and set(df["as_of"]) == {"2025-11-18"}
+    assert set(df["source"]) == {server.url + IVV_PATH}
     assert df.set_index("symbol").at["GOOGL", "weight"] == pytest.approx(0.0292)
     assert not list(folder.glob("*.tmp"))
 
@@ -334,16 +335,17 @@ def test_refresh_matches_local_tickers_of_international_funds(runner, server, tm
 
 def test_refresh_defaults_to_supported_funds_already_in_use(tmp_path):
     from bubbleguard.cli.data import _default_targets
-    from bubbleguard.reference.refresh import ISHARES_FUNDS
+    from bubbleguard.reference.refresh import supported_funds
 
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "IWB.csv").write_text("fund,symbol,weight\nIWB,NVDA,0.07\n", encoding="utf-8")
     (folder / "VSXFX.csv").write_text("fund,symbol,weight\nVSXFX,VTI,1\n", encoding="utf-8")
     targets = _default_targets(folder)
-    in_snapshot = set(load_snapshot().funds.index) & set(ISHARES_FUNDS)
+    in_snapshot = set(load_snapshot().funds.index) & set(supported_funds())
     assert set(targets) == in_snapshot | {"IWB"}
-    assert {"IVV", "SOXX", "ACWI", "IWB"} <= set(targets) and "VSXFX" not in targets
+    assert {"IVV", "SOXX", "ACWI", "IWB", "QQQ", "ARKK", "DIA"} <= set(targets)
+    assert "VSXFX" not in targets and "513100" not in targets
 
 
 def test_refresh_connection_refused_is_one_paragraph(runner, tmp_path):
@@ -394,11 +396,11 @@ def test_refresh_partial_failure_keeps_the_good_files(runner, server, tmp_path):
 
 
 def test_refresh_unsupported_fund_fails_before_any_download(runner, server):
-    result = runner.invoke(cli, ["data", "refresh", "--fund", "IVV", "--fund", "VTI",
+    result = runner.invoke(cli, ["data", "refresh", "--fund", "IVV", "--fund", "513100",
                                  "--base-url", server.url])
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: 'VTI' cannot be refreshed: bubbleguard downloads "
-                                    "holdings only for iShares equity ETFs (ACWI, ACWX,")
+    assert result.stderr.startswith("Error: '513100' cannot be refreshed: it is not a US fund ticker, "
+                                    "and bubbleguard downloads holdings only from iShares, SSGA SPDR,")
     assert server.seen == []
 
 
@@ -420,8 +422,12 @@ def test_refresh_list_downloads_nothing(runner, server):
     result = runner.invoke(cli, ["data", "refresh", "--list", "--base-url", server.url])
     assert result.exit_code == 0, result.output
     line = next(ln for ln in result.stdout.splitlines() if ln.startswith("IVV "))
-    assert "snapshot full as of 2025-11-18" in line and line.endswith(server.url + IVV_PATH)
-    assert "IWB   not in snapshot" in result.stdout
+    assert "iShares" in line and "snapshot full as of 2025-11-18" in line
+    assert line.endswith(server.url + IVV_PATH)
+    iwb = next(ln for ln in result.stdout.splitlines() if ln.startswith("IWB "))
+    assert iwb.split()[1:4] == ["iShares", "not", "in"]
+    voo = next(ln for ln in result.stdout.splitlines() if ln.startswith("VOO "))
+    assert "Vanguard via SEC N-PORT" in voo and voo.endswith(server.url + "/files/company_tickers_mf.json")
     assert server.seen == []
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from ._snapshot import Snapshot
 
-__all__ = ["FundFile", "match_local_listings", "parse_ishares"]
+__all__ = ["FundFile", "match_local_listings", "parse_ishares", "tidy_holdings", "to_float"]
 
 _REQUIRED = ("Ticker", "Name", "Asset Class", "Weight (%)")
 _KEPT = ("Equity", "Cash", "Money Market")
@@ -75,7 +75,8 @@ def _first_word(name: object) -> str:
     return words[0] if words else ""
 
 
-def _to_float(series: pd.Series) -> pd.Series:
+def to_float(series: pd.Series) -> pd.Series:
+    """Numbers written with thousands separators, ``%`` or ``$``; anything else is NaN."""
     import pandas as pd
 
     return pd.to_numeric(series.astype(str).str.replace(r"[,%$\s]", "", regex=True),
@@ -143,11 +144,34 @@ def parse_ishares(content: bytes | str, fund: str, source: str = "") -> FundFile
                      f"({', '.join(df.loc[no_ticker, 'Name'].head(3))}) left in the remainder")
     out = pd.DataFrame({
         "symbol": normalize_symbols(ticker), "name": df["Name"].str.strip(),
-        "weight": _to_float(df["Weight (%)"]) / 100.0,
+        "weight": to_float(df["Weight (%)"]) / 100.0,
         "location": (df["Location"] if "Location" in df else pd.Series("", index=df.index))
         .replace("-", "").str.strip(),
         "is_cash": is_cash,
     })[~no_ticker]
+    return tidy_holdings(out, fund, as_of, source, notes)
+
+
+def tidy_holdings(rows: pd.DataFrame, fund: str, as_of: str, source: str,
+                  notes: list[str] | None = None) -> FundFile:
+    """The cleaning every issuer's file gets once its rows are read: one :class:`FundFile`.
+
+    Parameters
+    ----------
+    rows
+        Columns symbol, name, weight (fraction of the fund), location (listing country, ``""``
+        when unknown) and is_cash (bool): the equity and cash rows of the file.
+    fund, as_of, source
+        The fund's ticker, the date the file describes (``""`` if it does not say) and where
+        it came from.
+    notes
+        What the reader already cleaned.
+
+    A negative cash line is left out (it stays in the fund's unresolved remainder); cash becomes
+    ``CASH``; rows of the same symbol and name are merged; weights over 100% are scaled down.
+    """
+    notes = list(notes or [])
+    out = rows.copy()
     neg = out["is_cash"] & (out["weight"] < 0)
     if neg.any():
         notes.append(f"{fund}: left out a negative cash line ({out.loc[neg, 'weight'].sum():.4%});"

@@ -1,117 +1,82 @@
-"""Refresh fund holdings from the issuers' published files: bubbleguard's only network access.
+"""Refresh fund holdings from the issuers and from SEC N-PORT: bubbleguard's only network access.
 
-Nothing here runs unless ``bubbleguard data refresh`` (or a script) calls it. It downloads the
-holdings CSV that iShares publishes for each of its ETFs (:data:`ISHARES_FUNDS`; Vanguard
-publishes holdings only on web pages and SPDR as ``.xlsx``, so those are not supported), parses
-it with the rules of the iShares reader in ``snapshot/build.py`` (see :mod:`bubbleguard.reference._fund_files`
-for the parsing rules and how local tickers are matched to the snapshot), and writes one
-``fund,symbol,weight`` file per fund into the local fund-files folder
-(:class:`bubbleguard.plugins.LocalFundFiles`), where ``check`` finds it.
+Nothing here runs unless ``bubbleguard data refresh`` (or a script) calls it. Where a fund is
+refreshed from is the packaged table of :mod:`bubbleguard.reference._sources`: the daily
+holdings file that iShares (CSV), SSGA SPDR (``.xlsx``), Invesco (CSV) or ARK (CSV) publishes,
+or else the fund's latest Form N-PORT-P on SEC EDGAR (any US-registered fund, mutual and
+target-date funds included; :mod:`bubbleguard.reference._nport`), found through EDGAR's
+``company_tickers_mf.json``, downloaded here at refresh time and never by ``check``. Vanguard
+and Schwab publish no file bubbleguard can download: their funds come from N-PORT, and a
+Vanguard "Holdings details" export saved by hand is read with ``--file``. The readers are in
+:mod:`bubbleguard.reference._fund_files`, :mod:`bubbleguard.reference._issuer_files` and
+:mod:`bubbleguard.reference._nport`; :func:`write_fund_file`, the one writer for every provider,
+puts ``FUND.csv`` (fund, symbol, weight, name, as_of, source) into the local fund-files folder
+(:class:`bubbleguard.plugins.LocalFundFiles`), where ``check`` finds it and where it overrides
+the bundled snapshot's holdings of that fund.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import DataError
 from ._fund_files import FundFile, match_local_listings, parse_ishares
+from ._sources import base_url, source_for, sources
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._nport import FundIds
     from ._snapshot import Snapshot
 
-__all__ = ["ISHARES_FUNDS", "download", "fetch_fund", "funds_folder", "holdings_url",
-           "supported_funds", "write_fund_file"]
+__all__ = ["download", "fetch_fund", "funds_folder", "holdings_url", "read_file", "supported_funds",
+           "write_fund_file"]
 
-ISHARES_BASE = "https://www.ishares.com"
-BASE_URL_ENV = "BUBBLEGUARD_ISHARES_URL"
 DEFAULT_TIMEOUT = 30.0
 TOTAL_TIMEOUT_FACTOR = 4  # the whole download may take this many times the per-read timeout
 MAX_DOWNLOAD_BYTES = 50_000_000  # an issuer's holdings file is a few MB at most
-_AJAX = "1467271812596.ajax"
-
-#: Funds ``data refresh`` can download: ticker → (iShares product id, page slug), the parts of
-#: their page address ``ishares.com/us/products/<id>/<slug>``.
-ISHARES_FUNDS: dict[str, tuple[str, str]] = {
-    t: (pid, slug) for t, pid, slug in (line.split() for line in """
-ACWI  239600  ishares-msci-acwi-etf
-ACWX  239594  ishares-msci-acwi-ex-us-etf
-DGRO  264623  ishares-core-dividend-growth-etf
-DVY   239500  ishares-select-dividend-etf
-EEM   239637  ishares-msci-emerging-markets-etf
-EFA   239623  ishares-msci-eafe-etf
-EWJ   239665  ishares-msci-japan-etf
-EWT   239686  ishares-msci-taiwan-etf
-EWY   239681  ishares-msci-south-korea-capped-etf
-FXI   239536  ishares-china-largecap-etf
-HDV   239563  ishares-high-dividend-etf
-IBB   239699  ishares-nasdaq-biotechnology-etf
-ICLN  239738  ishares-global-clean-energy-etf
-IEFA  244049  ishares-core-msci-eafe-etf
-IEMG  244050  ishares-core-msci-emerging-markets-etf
-IEUR  264617  ishares-core-msci-europe-etf
-IGM   239769  ishares-north-american-tech-etf
-IGV   239771  ishares-north-american-techsoftware-etf
-IJH   239763  ishares-core-sp-midcap-etf
-IJR   239774  ishares-core-sp-smallcap-etf
-INDA  239659  ishares-msci-india-etf
-ITOT  239724  ishares-core-sp-total-us-stock-market-etf
-IUSG  239713  ishares-core-sp-us-growth-etf
-IUSV  239715  ishares-core-sp-us-value-etf
-IVE   239728  ishares-sp-500-value-etf
-IVV   239726  ishares-core-sp-500-etf
-IVW   239725  ishares-sp-500-growth-etf
-IWB   239707  ishares-russell-1000-etf
-IWD   239708  ishares-russell-1000-value-etf
-IWF   239706  ishares-russell-1000-growth-etf
-IWM   239710  ishares-russell-2000-etf
-IWN   239712  ishares-russell-2000-value-etf
-IWO   239709  ishares-russell-2000-growth-etf
-IWR   239718  ishares-russell-midcap-etf
-IWV   239714  ishares-russell-3000-etf
-IXN   239750  ishares-global-tech-etf
-IXUS  244048  ishares-core-msci-total-international-stock-etf
-IYW   239522  ishares-us-technology-etf
-LRGF  272824  ishares-msci-usa-multi-factor-etf
-MCHI  239619  ishares-msci-china-etf
-MTUM  251614  ishares-msci-usa-momentum-factor-etf
-OEF   239723  ishares-sp-100-etf
-QUAL  256101  ishares-msci-usa-quality-factor-etf
-SOXX  239705  ishares-phlx-semiconductor-etf
-URTH  239696  ishares-msci-world-etf
-USMV  239695  ishares-msci-usa-minimum-volatility-etf
-VLUE  251616  ishares-msci-usa-value-factor-etf
-""".strip().splitlines())}
+#: SEC EDGAR asks automated clients to name a contact; this variable's value (an e-mail
+#: address) is added to the User-Agent of requests to SEC.
+SEC_CONTACT_ENV = "BUBBLEGUARD_SEC_CONTACT"
+_FORMATS = "an iShares, SSGA SPDR, Invesco, ARK or Vanguard holdings file, or an N-PORT primary_doc.xml"
 
 
 def supported_funds() -> list[str]:
-    """Tickers ``data refresh`` can download, sorted."""
-    return sorted(ISHARES_FUNDS)
+    """Tickers the packaged table names, sorted (any other US ticker is tried through SEC N-PORT)."""
+    return sorted(sources())
+
+
+def _cannot(fund: str) -> DataError:
+    return DataError(f"'{fund}' cannot be refreshed: it is not a US fund ticker, and bubbleguard "
+                     "downloads holdings only from iShares, SSGA SPDR, Invesco and ARK and from the "
+                     "SEC N-PORT filings of US-registered funds. Save its holdings as a CSV with "
+                     f"columns fund,symbol,weight in {funds_folder()} and 'bubbleguard check' will "
+                     "use it.")
 
 
 def holdings_url(fund: str, base_url: str | None = None) -> str:
-    """Return the URL of a fund's iShares holdings CSV.
+    """Return the address a fund's holdings are downloaded from.
 
     Parameters
     ----------
     fund
-        A ticker from :data:`ISHARES_FUNDS`.
+        A fund's ticker.
     base_url
-        Scheme and host replacing ``https://www.ishares.com`` (default:
-        ``$BUBBLEGUARD_ISHARES_URL`` if set), e.g. a mirror or a test server.
+        Scheme and host replacing the provider's (default: the provider's environment
+        variable, e.g. ``$BUBBLEGUARD_ISHARES_URL``), e.g. a mirror or a test server.
+
+    For an SEC N-PORT fund this is EDGAR's ticker table, the first of the filings read.
     """
-    fund = fund.strip().upper()
-    if fund not in ISHARES_FUNDS:
-        raise DataError(f"'{fund}' cannot be refreshed: bubbleguard downloads holdings only for "
-                        f"iShares equity ETFs ({', '.join(supported_funds())}). For other funds, "
-                        f"save the holdings as a CSV with columns fund,symbol,weight in "
-                        f"{funds_folder()} and 'bubbleguard check' will use it.")
-    product, slug = ISHARES_FUNDS[fund]
-    base = (base_url or os.environ.get(BASE_URL_ENV) or ISHARES_BASE).rstrip("/")
-    return (f"{base}/us/products/{product}/{slug}/{_AJAX}"
-            f"?fileType=csv&fileName={fund}_holdings&dataType=fund")
+    from ._nport import mapping_path
+
+    source = source_for(fund)
+    if source is None:
+        raise _cannot(fund.strip().upper())
+    return source.url(base_url) + (mapping_path() if source.provider == "sec" else "")
 
 
 def funds_folder(folder: str | Path | None = None) -> Path:
@@ -121,17 +86,18 @@ def funds_folder(folder: str | Path | None = None) -> Path:
     return LocalFundFiles(folder).folder
 
 
-def _user_agent() -> str:
+def _user_agent(sec: bool = False) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         v = version("bubbleguard")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         v = "dev"
-    return f"bubbleguard/{v} (fund holdings refresh; Python urllib)"
+    contact = os.environ.get(SEC_CONTACT_ENV, "").strip() if sec else ""
+    return f"bubbleguard/{v} (fund holdings refresh; Python urllib){' ' + contact if contact else ''}"
 
 
-def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT, sec: bool = False) -> bytes:
     """Fetch ``url`` with a timeout and a User-Agent; any failure is a one-paragraph DataError.
 
     Parameters
@@ -142,12 +108,14 @@ def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
         The fund's ticker, for the message.
     timeout
         Seconds to wait for the connection and for each read.
+    sec
+        The request goes to SEC EDGAR: the User-Agent carries ``$BUBBLEGUARD_SEC_CONTACT``.
     """
     import socket  # the network modules load only when something is downloaded
     import urllib.error
     import urllib.request
 
-    req = urllib.request.Request(url, headers={"User-Agent": _user_agent(),
+    req = urllib.request.Request(url, headers={"User-Agent": _user_agent(sec),
                                                "Accept": "text/csv,text/plain,*/*"})
     what = f"Could not download the {fund} holdings file from {url}"
     advice = ("Check your internet connection or proxy and try again later; the fund-files "
@@ -170,6 +138,10 @@ def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
                 chunks.append(chunk)
             return b"".join(chunks)
     except urllib.error.HTTPError as exc:
+        if sec and exc.code in (403, 429):
+            raise DataError(f"{what}: SEC EDGAR answered HTTP {exc.code} ({exc.reason}). SEC asks "
+                            "automated clients to name a contact: set BUBBLEGUARD_SEC_CONTACT to "
+                            "your e-mail address, wait a minute and try again.") from None
         raise DataError(f"{what}: the server answered HTTP {exc.code} ({exc.reason}). The issuer "
                         "may have moved the file; download it from the fund's web page and run "
                         f"'bubbleguard data refresh --fund {fund} --file PATH'.") from None
@@ -188,20 +160,97 @@ def download(url: str, *, fund: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
 
 
 # --------------------------------------------------------------------------- the pipeline
+def _isin_symbols() -> dict[str, str]:
+    """ISIN → snapshot symbol, from the packaged ``identifiers.csv``."""
+    import csv
+    import io
+
+    from ._snapshot import packaged
+
+    with packaged("identifiers.csv").open("rb") as fh:
+        rows = csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8"))
+        return {r["isin"]: r["symbol"] for r in rows if r.get("isin") and r.get("symbol")}
+
+
+def _parser(provider: str) -> Callable[..., FundFile]:
+    from . import _issuer_files as issuers
+    from ._nport import parse_nport
+
+    def nport(content: bytes, fund: str, source: str = "") -> FundFile:
+        return parse_nport(content, fund, source, _isin_symbols())
+
+    return {"ishares": parse_ishares, "ssga": issuers.parse_ssga, "invesco": issuers.parse_invesco,
+            "ark": issuers.parse_ark, "vanguard": issuers.parse_vanguard, "sec": nport}[provider]
+
+
+def read_file(path: str | Path, fund: str) -> tuple[FundFile, str]:
+    """Parse a holdings file saved by hand, whichever issuer's layout it has.
+
+    Returns
+    -------
+    tuple
+        The parsed file and the provider whose layout it has (``ishares``, ``ssga``, ...).
+    """
+    from ._issuer_files import sniff
+
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the holdings file ({exc.strerror}).") from None
+    kind = sniff(content)
+    if not kind:
+        raise DataError(f"{path} is not {_FORMATS}: bubbleguard cannot tell its layout. Download "
+                        "the fund's holdings file from its issuer's page or its N-PORT filing "
+                        "from SEC EDGAR.")
+    return _parser(kind)(content, fund.strip().upper(), str(path)), kind
+
+
+@cache
+def _fund_ids(base: str, timeout: float) -> dict[str, FundIds]:
+    """EDGAR's ticker table, downloaded once per run and host (never at check time)."""
+    from ._nport import mapping_path, parse_fund_tickers
+
+    url = base + mapping_path()
+    return parse_fund_tickers(download(url, fund="EDGAR fund ticker", timeout=timeout, sec=True), url)
+
+
+def _from_sec(fund: str, base_url_: str | None, timeout: float) -> FundFile:
+    """The newest N-PORT-P ``primary_doc.xml`` of ``fund``'s series, parsed."""
+    from ._nport import filing_path, latest_filing, parse_nport, series_feed_path
+
+    base = base_url("sec", base_url_)
+    ids = _fund_ids(base, timeout).get(fund)
+    if ids is None:
+        raise DataError(f"'{fund}' cannot be refreshed: SEC EDGAR's fund ticker table does not list "
+                        "it, so it is not a US-registered fund bubbleguard can find an N-PORT filing "
+                        f"for. Save its holdings as a CSV with columns fund,symbol,weight in "
+                        f"{funds_folder()} and 'bubbleguard check' will use it.")
+    feed = download(base + series_feed_path(ids.series), fund=fund, timeout=timeout, sec=True)
+    filing = latest_filing(feed, ids.series)
+    if filing is None:
+        raise DataError(f"SEC EDGAR lists no NPORT-P filing for {fund} (series {ids.series}); a "
+                        "fund files one each quarter, so a new fund may have none yet.")
+    url = base + filing_path(ids.cik, filing.accession)
+    return parse_nport(download(url, fund=fund, timeout=timeout, sec=True), fund, url, _isin_symbols(),
+                       series=ids.series)
+
+
 def fetch_fund(fund: str, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                file: str | Path | None = None, snapshot: Snapshot | None = None) -> FundFile:
-    """Download (or read from ``file``) and parse one fund's iShares holdings.
+    """Download (or read from ``file``) and parse one fund's holdings.
 
     Parameters
     ----------
     fund
-        A ticker from :data:`ISHARES_FUNDS` (any ticker when ``file`` is given).
+        A fund's ticker (see :func:`bubbleguard.reference._sources.source_for`).
     base_url
-        Scheme and host replacing ``https://www.ishares.com``.
+        Scheme and host replacing the provider's.
     timeout
         Network timeout in seconds.
     file
-        A holdings CSV downloaded by hand from the fund's page: nothing is downloaded.
+        A holdings file saved by hand (any layout :func:`read_file` reads): nothing is
+        downloaded.
     snapshot
         Reference data used to match local tickers (default: the bundled snapshot).
     """
@@ -209,24 +258,27 @@ def fetch_fund(fund: str, *, base_url: str | None = None, timeout: float = DEFAU
 
     fund = fund.strip().upper()
     if file is not None:
-        path = Path(file)
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read the holdings file ({exc.strerror}).") from None
-        source = str(path)
+        parsed, _kind = read_file(file, fund)
     else:
-        source = holdings_url(fund, base_url)
-        content = download(source, fund=fund, timeout=timeout)
-    parsed = parse_ishares(content, fund, source)
+        source = source_for(fund)
+        if source is None:
+            raise _cannot(fund)
+        if source.provider == "sec":
+            parsed = _from_sec(fund, base_url, timeout)
+        else:
+            where = source.url(base_url)
+            parsed = _parser(source.provider)(download(where, fund=fund, timeout=timeout), fund, where)
     if parsed.holdings.empty:
-        raise DataError(f"{source}: the {fund} holdings file lists no equity or cash rows; "
+        raise DataError(f"{parsed.source}: the {fund} holdings file lists no equity or cash rows; "
                         "nothing was written.")
     return match_local_listings(parsed, snapshot if snapshot is not None else load_snapshot())
 
 
 def write_fund_file(ff: FundFile, folder: str | Path | None = None) -> Path:
-    """Write ``FOLDER/FUND.csv`` (fund, symbol, weight, name, as_of), replacing it atomically.
+    """Write ``FOLDER/FUND.csv`` (fund, symbol, weight, name, as_of, source), replacing it atomically.
+
+    The one writer for every provider: the file records where the holdings came from and the
+    date they describe, and ``check`` prefers it to the bundled snapshot's holdings of the fund.
 
     Returns
     -------
@@ -242,7 +294,7 @@ def write_fund_file(ff: FundFile, folder: str | Path | None = None) -> Path:
         raise DataError(f"Cannot write the {ff.fund} holdings into {target_dir} ({exc.strerror}); "
                         "choose another folder with --dir.") from None
     path = target_dir / f"{ff.fund}.csv"
-    text = ff.holdings[["fund", "symbol", "weight", "name", "as_of"]].to_csv(
-        index=False, lineterminator="\n", float_format="%.8g")
+    table = ff.holdings[["fund", "symbol", "weight", "name", "as_of"]].assign(source=ff.source)
+    text = table.to_csv(index=False, lineterminator="\n", float_format="%.8g")
     write_atomic(path, text.encode("utf-8"), what="folder with --dir")
     return path
