@@ -130,6 +130,8 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
                   "{unresolved}").format(top10=pct(conc["top10_share"]),
                                          effective=f"{conc['effective_issuers']:.0f}",
                                          unresolved=pct(sum(u.weight for u in ex.unresolved))))
+    if any(p.holdings_as_of for p in report.positions):
+        head.append("\n" + _("Fund holdings {dates}").format(dates=report.fund_holdings_dates()))
 
     themes = _table(_("Themes (look-through) against limits"),
                     {_("theme"): "text", _("you"): "pct", _("limit"): "pct", "": "text",
@@ -221,10 +223,13 @@ def markdown(report: Report, top: int = 15) -> str:
     """The report as GitHub-flavoured Markdown."""
     ex = report.exposures
     pol = report.policy
+    dated = any(p.holdings_as_of for p in report.positions)
     out = [f"# bubbleguard check: {report.source}", "",
            _("Total value {value}, {n} holdings; profile `{profile}`.").format(
                value=money(report.total_value, report.currency, 0), n=len(report.positions),
-               profile=pol["profile"]), "", "## " + _("Themes"), "",
+               profile=pol["profile"])
+           + (" " + _("Fund holdings {dates}.").format(dates=report.fund_holdings_dates()) if dated else ""),
+           "", "## " + _("Themes"), "",
            "| {} | {} | {} | {} |".format(_("theme"), _("you"), _("limit"), _("S&P 500")),
            "|---|---:|---:|---:|"]
     for t, v in ex.themes.items():

@@ -352,6 +352,12 @@ def _data(report: Report) -> str:
     dates = _("Data as of: fund holdings {funds}, deals {deals}, prices {prices}.").format(
         funds=report.fund_holdings_dates(), deals=a.get("deals", ""), prices=a.get("prices", ""))
     body = [f"<p>{_e(dates)}</p>"]
+    funds = [p for p in report.positions if p.kind == "fund"]
+    if funds:
+        body += ["<h3>" + _e(_("Fund data: whose holdings, and when")) + "</h3>", _table(
+            [N_("fund"), N_("holdings as of"), N_("coverage"), N_("source")],
+            [(p.symbol, p.holdings_as_of or "—", label(p.holdings_coverage or "none"),
+              p.holdings_source or _("no holdings data")) for p in funds])]
     un = report.exposures.unresolved
     if un:
         body += ["<h3>" + _e(_("Unresolved value (kept, not dropped)")) + "</h3>", _table(
