@@ -147,9 +147,9 @@ def info_renderable(info: dict[str, Any]) -> Any:
         lines.append(_("Approximated by a fund of a similar index ({n}): {funds}.").format(
             n=len(c["approximated"]), funds=", ".join(f"{a['fund']} ({a['by']})" for a in c["approximated"])))
     if c["estimated_tails"]:
-        lines.append(_("Lists whose holdings shown at 0.00% share the weight the rounded file leaves "
-                       "out, estimated ({n}): {funds}.").format(
-            n=len(c["estimated_tails"]), funds=", ".join(
+        lines.append(_("Lists whose holdings shown at {zero} share the weight the rounded file "
+                       "leaves out, estimated ({n}): {funds}.").format(
+            zero="0.00%", n=len(c["estimated_tails"]), funds=", ".join(
                 f"{t['fund']} ({t['holdings']:,} holdings, {pct(t['weight'], decimals=2)})"
                 for t in c["estimated_tails"])))
     if c["without_holdings"]:
