@@ -403,15 +403,19 @@ def read_identifiers() -> pd.DataFrame:
                          "issuer_code": cusip.str[:6]}).query("issuer_code != '' or isin != ''")
 
 
-AI_UNIVERSE = {"version": "1", "date": "2026-11-21", "file": "snapshot/curated/ai_universe.csv",
+AI_UNIVERSE = {"version": "2", "date": "2026-12-02", "file": "snapshot/curated/ai_universe.csv",
                "curated_by": "the project: role and reason per issuer, reviewed against the source "
-                             "articles and the deal table"}
+                             "articles and the deal table; each issuer's public source (company "
+                             "filing, release or press report) and its date in the source and "
+                             "source_date columns"}
 
 
 def ai_sources(ai: pd.DataFrame, deals: pd.DataFrame, summary: Path) -> pd.Series:
-    """Where each AI issuer's inclusion is backed: the deals that name it, the source articles.
+    """Where each AI issuer's inclusion is backed: its public source, the deals, the articles.
 
-    An issuer named by neither keeps the project's curation as its only source, and says so.
+    The curated ``source`` column (a company filing, release or press report, with its date in
+    ``source_date``) comes first, then the deals that name the issuer and the source articles.
+    An issuer backed by none of them says so.
     """
     text = summary.read_text(encoding="utf-8").lower() if summary.exists() else ""
     parties = pd.concat([deals[["source_ticker", "deal_id"]].set_axis(["ticker", "deal_id"], axis=1),
@@ -423,14 +427,16 @@ def ai_sources(ai: pd.DataFrame, deals: pd.DataFrame, summary: Path) -> pd.Serie
         tickers = [norm_symbol(t) for t in row.symbols.split(";")]
         found = sorted({d for t in tickers for d in ids.get(t, [])})
         parts = []
+        if row.source:
+            parts.append(f"{row.source}, dated {row.source_date}" if row.source_date else row.source)
         if found:
             shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
             parts.append(f"deal table {shown}")
         word = row.issuer.split()[0].lower()
         if re.search(rf"\b{re.escape(word)}\b", text) or (row.magnificent7 == "true"):
             parts.append("the source articles name it")
-        out.append("; ".join(parts) or f"curated list v{AI_UNIVERSE['version']} only: "
-                   "no deal or source article names it")
+        out.append("; ".join(parts) or f"no public source recorded: curated list "
+                   f"v{AI_UNIVERSE['version']} only")
     return pd.Series(out, index=ai.index)
 
 
@@ -608,11 +614,26 @@ def build_securities(c: Collector, instruments: pd.DataFrame, ai: pd.DataFrame,
         lambda s: s[s != "Unknown"].iloc[0] if (s != "Unknown").any() else "Unknown")
     iss["country"] = by_issuer["country"].agg(lambda s: s[s != ""].iloc[0] if (s != "").any() else "")
     iss[["sector", "country"]] = iss[["sector", "country"]].fillna({"sector": "Unknown", "country": ""})
+    # the curated country where no fund file gives one (A-share lines carry none)
+    ai_country = curated["country"].reindex(iss.index).fillna("")
+    iss["country"] = iss["country"].where(iss["country"] != "", ai_country)
     dup_names = iss["issuer"].duplicated(keep=False)
     iss.loc[dup_names, "issuer"] = iss.loc[dup_names, "issuer"] + " (" + iss.index[dup_names] + ")"
     iss.index.name = "issuer_id"
 
     stocks = sec.reset_index()[["symbol", "issuer_id", "name", "sector", "country"]]
+    # listings of AI issuers that no fund file lists (SMIC's 688981 and 0981, BABA): securities
+    # of their issuer, so that a holding of them is looked up, not unknown
+    unlisted = ai_rows[~ai_rows["symbol"].isin(stocks["symbol"]) & ~ai_rows["symbol"].isin(
+        instruments["symbol"])].drop_duplicates("symbol")
+    if len(unlisted):
+        of = iss.reindex(unlisted["issuer_id"])
+        stocks = pd.concat([stocks, pd.DataFrame({
+            "symbol": unlisted["symbol"].to_numpy(), "issuer_id": unlisted["issuer_id"].to_numpy(),
+            "name": unlisted["issuer"].to_numpy(), "sector": of["sector"].to_numpy(),
+            "country": of["country"].to_numpy()})], ignore_index=True)
+        c.notes.append("AI-universe listings no fund file lists, added as securities: "
+                       + ", ".join(unlisted["symbol"]))
     stocks["kind"] = "stock"
     stocks["asset_class"] = "equity"
     stocks["category"] = ""

@@ -176,12 +176,28 @@ def _normalise(n: int, rec: dict[str, str]) -> list[dict[str, object]]:
             row["deal_id"] = "-".join([f"D{n:03d}", *(_slug(p) for p in named)])
             if shared:
                 row.update(_share(rec, amount, src, dst, named[0] if named else src))
+            row["amount_up_to"] = _ceiling(rec["description"], row["amount_usd"])
+            if row["amount_up_to"]:
+                row["description"] = (f"{row['description']} [bubbleguard: the amount is a ceiling "
+                                      "(the row says 'up to'), not a firm figure.]")
             if (rec["date"], src, dst) in TYPED:
                 kind, why = TYPED[(rec["date"], src, dst)]
                 row["deal_type"] = kind
                 row["description"] = f"{row['description']} [bubbleguard: typed {kind}: {why}.]"
             rows.append(row)
     return rows
+
+
+_UP_TO = re.compile(r"\bup to \$(\d+(?:\.\d+)?)\s*([MBT])\b", re.IGNORECASE)
+
+
+def _ceiling(description: str, amount: object) -> bool:
+    """The amount is an announced maximum: the row's own description says "up to $<amount>"."""
+    if not isinstance(amount, (int, float)) or amount != amount:
+        return False
+    scale = {"M": 1e6, "B": 1e9, "T": 1e12}
+    return any(abs(float(n) * scale[u.upper()] - float(amount)) <= 1e-6 * float(amount)
+               for n, u in _UP_TO.findall(description))
 
 
 def _slug(party: str) -> str:

@@ -204,3 +204,19 @@ def test_repr_is_one_short_line():
     assert "\n" not in text and len(text) < 200
     assert text.startswith("Report(source='holdings.csv', total_value=356,221.66 USD, positions=8")
     assert "8 error, 4 warning, 1 info" in text
+
+
+def test_fund_positions_say_whose_holdings_and_when_in_every_format(example):
+    funds = [p for p in example.positions if p.kind == "fund"]
+    assert funds and all(p.holdings_coverage for p in funds)
+    dated = [p for p in funds if p.holdings_as_of]
+    first, last = min(p.holdings_as_of for p in dated), max(p.holdings_as_of for p in dated)
+    assert example.fund_holdings_dates() == f"from {first} to {last}"
+    text = render(example, "table", width=120)
+    assert f"Fund holdings from {first} to {last}" in text.split("Verdict")[0]  # the headline
+    assert f"Fund holdings from {first} to {last}." in render(example, "markdown").splitlines()[2]
+    html = render(example, "html")
+    for p in funds:  # the data section names every fund, its date, coverage and source
+        assert f"<td>{p.symbol}</td><td>{p.holdings_as_of or '—'}</td>" in html
+    none = [p for p in funds if p.holdings_coverage == "none"]
+    assert none and all(p.holdings_as_of is None and p.holdings_source is None for p in none)

@@ -13,7 +13,17 @@ from .exposures import Exposures, compute_exposures
 from .holdings._portfolio import HoldingsInput, Portfolio, load_holdings
 from .policy import Policy, load_policy
 from .reference._snapshot import Snapshot, load_snapshot
-from .report import Counterparty, ExposuresOut, IssuerExposure, Overlap, Position, Report, Unresolved
+from .report import (
+    HOME_COUNTRIES,
+    Counterparty,
+    ExposuresOut,
+    IssuerExposure,
+    MarketSplit,
+    Overlap,
+    Position,
+    Report,
+    Unresolved,
+)
 from .rules import RuleContext
 
 __all__ = ["check"]
@@ -38,9 +48,11 @@ def _positions(ex: Exposures, portfolio: Portfolio, snapshot: Snapshot) -> pd.Da
         return pd.Series([str(v) if k else None for v, k in zip(funds[name].to_numpy(), known)],
                          index=pos.index, dtype=object)
 
+    # a fund the reference data has no holdings for says so: coverage "none"
+    coverage = column("coverage").where(known | (pos["kind"] != "fund").to_numpy(), "none")
     return pos.assign(value_source=sources.reindex(pos["symbol"]).fillna("").to_numpy(),
                       holdings_as_of=column("as_of"), holdings_source=column("source"),
-                      holdings_coverage=column("coverage"))
+                      holdings_coverage=coverage)
 
 
 def _data_as_of(snapshot: Snapshot, symbols: list[str]) -> dict[str, str]:
@@ -121,6 +133,7 @@ def check(holdings: HoldingsInput | Portfolio, *, policy: Policy | None = None,
         concentration=ex.concentration,
         overlap=_models(Overlap, ex.overlap.head(20)),
         counterparties=[Counterparty(**c) for c in counterparties],
+        market_split=MarketSplit(**ex.market_split(HOME_COUNTRIES.get(portfolio.currency, ()))),
     )
     return Report(
         source=portfolio.source,

@@ -110,6 +110,40 @@ class Exposures:
         return {t: float(self.weights @ lt.theme_vector(t)) for t in THEMES}
 
     @cached_property
+    def theme_countries(self) -> dict[str, dict[str, float]]:
+        """Theme → issuer country → look-through weight, largest first ("" = country unknown)."""
+        iss = self.issuers
+        country = self.snapshot.issuers["country"].reindex(iss["issuer_id"]).fillna("").to_numpy()
+        out: dict[str, dict[str, float]] = {}
+        for t in THEMES:
+            member = np.array([t in th for th in iss["themes"]], dtype=bool)
+            s = pd.Series(iss["weight"].to_numpy()[member], index=country[member])
+            s = s.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
+            out[t] = {str(k): float(v) for k, v in s.items() if v > 0}
+        return out
+
+    def market_split(self, home: tuple[str, ...]) -> dict[str, Any]:
+        """Theme weights at home (issuers of the ``home`` countries), abroad and of unknown country.
+
+        Parameters
+        ----------
+        home
+            The countries that count as home, e.g. ``("China",)`` for a mainland investor.
+
+        Returns
+        -------
+        dict
+            home (list), domestic / abroad / unknown (theme → weight; the three add up to the
+            theme's weight) and by_country (:attr:`theme_countries`).
+        """
+        by = self.theme_countries
+        domestic = {t: sum(w for c, w in v.items() if c in home) for t, v in by.items()}
+        unknown = {t: v.get("", 0.0) for t, v in by.items()}
+        abroad = {t: sum(w for c, w in v.items() if c and c not in home) for t, v in by.items()}
+        return {"home": list(home), "domestic": domestic, "abroad": abroad, "unknown": unknown,
+                "by_country": by}
+
+    @cached_property
     def asset_classes(self) -> dict[str, float]:
         """Asset class → weight (equity includes unresolved remainders; sums to 1)."""
         m = self.lookthrough.asset_class_matrix()

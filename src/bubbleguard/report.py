@@ -17,10 +17,17 @@ import pandas as pd
 from ._model import Model
 from .rules import SEVERITIES, Finding
 
-__all__ = ["Counterparty", "ExposuresOut", "IssuerExposure", "Overlap", "Position", "Report",
-           "Unresolved"]
+__all__ = ["HOME_COUNTRIES", "Counterparty", "ExposuresOut", "IssuerExposure", "MarketSplit",
+           "Overlap", "Position", "Report", "Unresolved"]
 
 SCHEMA = "bubbleguard.report/1"
+
+#: The countries whose issuers count as "at home" for a report in each currency: a mainland
+#: investor's domestic AI suppliers are Chinese companies, listed in Shanghai, Shenzhen or Hong Kong
+HOME_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "CNY": ("China",), "HKD": ("Hong Kong", "China"), "USD": ("United States",),
+    "GBP": ("United Kingdom",), "JPY": ("Japan",), "CAD": ("Canada",),
+    "TWD": ("Taiwan",), "KRW": ("Korea (South)",), "AUD": ("Australia",)}
 
 
 @dataclass(kw_only=True)
@@ -89,6 +96,21 @@ class Counterparty(Model):
 
 
 @dataclass(kw_only=True)
+class MarketSplit(Model):
+    """Theme weights by where the issuers are: at home (the report currency's country) or abroad.
+
+    ``domestic + abroad + unknown`` is the theme's weight; ``unknown`` is the part whose
+    issuers the reference data gives no country for.
+    """
+
+    home: list[str]
+    domestic: dict[str, float]
+    abroad: dict[str, float]
+    unknown: dict[str, float]
+    by_country: dict[str, dict[str, float]]
+
+
+@dataclass(kw_only=True)
 class ExposuresOut(Model):
     """All exposures; issuers + non-equity asset classes + unresolved = 1."""
 
@@ -100,6 +122,7 @@ class ExposuresOut(Model):
     concentration: dict[str, float]
     overlap: list[Overlap] = field(default_factory=list)
     counterparties: list[Counterparty] = field(default_factory=list)
+    market_split: MarketSplit | None = None
 
 
 @dataclass(kw_only=True)

@@ -181,3 +181,55 @@ def test_check_and_rebalance_take_a_theme_file(run, tmp_path):
     bad.write_text("symbol,theme\nNVDA,bubble\n", encoding="utf-8")
     result = run("check", EXAMPLE, "--themes", str(bad))
     assert result.exit_code == 2 and "theme 'bubble'" in result.output
+
+
+def _packaged(name):
+    import csv
+    from importlib import resources
+
+    with resources.files("bubbleguard").joinpath("data", name).open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_mainland_investor_ai_share_at_home_and_abroad_by_hand(run, tmp_path):
+    # a QDII Nasdaq-100 ETF, an A-share optical-module maker, Tencent in Hong Kong (as mainland
+    # brokers write it) and a CSI 300 ETF of which the data has the index's top 10 only
+    p = tmp_path / "cny.csv"
+    p.write_text("symbol,market_value,currency\n513100,40000,CNY\n300308,20000,CNY\n"
+                 "00700,15000,CNY\n510300,25000,CNY\n")
+    res = run("check", str(p), "--format", "json", "--fail-on", "never")
+    assert res.exit_code == 0
+    r = json.loads(res.output)
+    # totals by hand, from the packaged tables alone: 513100 holds QQQ one for one; QQQ's AI
+    # share is the sum of its holdings' weights whose issuer has an AI role
+    issuer = {row["symbol"]: row["issuer_id"] for row in _packaged("securities.csv")}
+    ai = {row["issuer_id"]: row["country"] for row in _packaged("issuers.csv") if row["role"]}
+    held = {(row["fund"], row["symbol"]): float(row["weight"]) for row in _packaged("fund_holdings.csv")
+            if row["fund"] in ("513100", "QQQ")}
+    assert held == {**{k: v for k, v in held.items() if k[0] == "QQQ"}, ("513100", "QQQ"): 1.0}
+    qqq_ai = sum(w for (f, s), w in held.items() if f == "QQQ" and issuer.get(s) in ai)
+    qqq_ai_us = sum(w for (f, s), w in held.items()
+                    if f == "QQQ" and ai.get(issuer.get(s, "")) == "United States")
+    assert ai[issuer["300308"]] == ai[issuer["700"]] == "China"
+    domestic, abroad = 0.20 + 0.15, 0.40 * qqq_ai
+    split = r["exposures"]["market_split"]
+    assert r["total_value"] == 100000.0 and r["currency"] == "CNY"
+    assert split["home"] == ["China"]
+    assert split["domestic"]["ai"] == pytest.approx(domestic, abs=1e-9)
+    assert split["abroad"]["ai"] == pytest.approx(abroad, abs=1e-9)
+    assert split["unknown"]["ai"] == 0
+    assert split["by_country"]["ai"]["United States"] == pytest.approx(0.40 * qqq_ai_us, abs=1e-9)
+    assert r["exposures"]["themes"]["ai"] == pytest.approx(domestic + abroad, abs=1e-9)
+    assert 0.23 < abroad < 0.25  # QQQ is about 60% AI universe
+    # the CSI 300 fund's rest beyond its index's top 10 stays unresolved, and its position says so
+    top10 = sum(float(row["weight"]) for row in _packaged("fund_holdings.csv") if row["fund"] == "510300")
+    assert top10 == pytest.approx(0.2203)
+    un = {u["symbol"]: u["weight"] for u in r["exposures"]["unresolved"]}
+    assert un["510300"] == pytest.approx(0.25 * (1 - top10), abs=1e-9)
+    pos = {x["symbol"]: x for x in r["positions"]}
+    assert (pos["510300"]["holdings_coverage"], pos["510300"]["holdings_as_of"]) == ("top10", "2025-08-05")
+    assert (pos["513100"]["holdings_as_of"], pos["513100"]["holdings_coverage"]) == ("2025-10-03", "full")
+    assert pos["300308"]["holdings_coverage"] is None  # a stock has no holdings
+    res = run("check", str(p), "--fail-on", "never", "--width", "120")
+    assert (f"AI universe 59.0%: 35.0% at home (China), {abroad:.1%} abroad (United States"
+            in " ".join(res.output.split()))

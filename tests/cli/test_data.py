@@ -126,6 +126,15 @@ def test_data_info_json_reports_manifest_ages_and_coverage(runner, tmp_path):
     cov = info["fund_coverage"]
     assert cov["funds"] == len(snap.funds) == cov["full"] + cov["top10"]
     assert cov["tracking_another_fund"] == int(snap.funds["source"].str.startswith("tracks ").sum())
+    # which lists are not the fund's own file, or only partly: derived, approximated, estimated tails
+    assert [d["fund"] for d in cov["derived"]] == ["MAGS", "RSP"]
+    assert {a["fund"]: a["by"] for a in cov["approximated"]} == {
+        f: s.removeprefix("approximated by ") for f, s in snap.funds["source"].items()
+        if s.startswith("approximated by ")}
+    assert cov["approximated_by_another_fund"] == len(cov["approximated"]) >= 5
+    tails = {t["fund"]: t for t in cov["estimated_tails"]}
+    assert {"VTI", "VXUS", "ITOT"} <= set(tails) and tails["VTI"]["holdings"] == 2331
+    assert tails["VXUS"]["weight"] == pytest.approx(0.1014)
     assert sum(s["funds"] for s in cov["sources"]) == cov["funds"]
     assert cov["oldest"]["as_of"] == min(d for d in snap.funds["as_of"] if d)
     assert info["notes"] == snap.manifest["notes"]
@@ -144,6 +153,9 @@ def test_data_info_table_shows_tables_dates_and_notes(runner):
     assert f"Fund holdings: {manifest['funds.csv']['rows']} funds" in out
     assert "- IVV: merged 1 duplicate rows of the same symbol" in out
     assert "does not exist (none used)" in out
+    assert "Derived lists, not the fund's own file (2): MAGS, RSP." in out
+    assert "Approximated by a fund of a similar index (5): FSKAX (VTI), IEFA (EFA)" in out
+    assert "VXUS (6,193 holdings, 10.14%)" in " ".join(out.split())
 
 
 # --------------------------------------------------------------------------- funds

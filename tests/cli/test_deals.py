@@ -69,6 +69,9 @@ def test_superseded_deals_are_excluded_unless_asked():
     assert "Superseded deals included: 1 (D011)." in out
     # the LOI changes NVIDIA's dependence score
     party = json.loads(ok("--party", "NVDA", "--format", "json", "--include-superseded"))
+    assert party["dependence"]["flow_total"] == pytest.approx(83.3e9)  # the ceilings left out
+    party = json.loads(ok("--party", "NVDA", "--format", "json", "--include-superseded",
+                          "--include-ceilings"))
     assert party["dependence"]["flow_total"] == pytest.approx(195.3e9)
     assert party["include_superseded"] is True
 
@@ -336,3 +339,24 @@ def test_deal_files_out_of_any_real_range_are_input_errors(tmp_path, old, new, m
     result = run("--deals", bad, "--cycles", "-f", "json")
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr
+
+
+def test_ceilings_and_stakes_are_named_in_every_view():
+    out = " ".join(ok("--width", "200").split())
+    assert "up to $11.9B" in out and "D022" in out
+    assert ("'Up to' ceilings shown but left out of sums and dependence: 7 (D002, D004-softbank-group"
+            in out) or "'Up to' ceilings shown but left out of sums and dependence: 7" in out
+    assert "Stake valuations are no money flow and are never summed: D022." in out
+    md = ok("--format", "markdown")
+    assert "up to $11.9B" in md and "--include-ceilings counts them" in md
+    counted = " ".join(ok("--include-ceilings", "--width", "200").split())
+    assert "'Up to' ceilings counted in sums and dependence: 7" in counted
+
+
+def test_absurd_amounts_print_as_plain_dollars(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("date,source_party,target_party,deal_type,amount_usd,certainty,sources\n"
+                 "2025-01-01,A,B,cloud_contract,100000000000000,confirmed,https://example.org/a\n"
+                 "2025-01-02,B,A,equity_investment,1000000000000000,confirmed,https://example.org/b\n")
+    out = ok("--deals", str(p), "--cycles", "--width", "160")
+    assert "$100,000B" in out and "$1,000,000B" in out and "e+" not in out

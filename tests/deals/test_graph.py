@@ -265,7 +265,7 @@ def test_cycles_payload_contract(packaged):
     deal = next(d for d in nvidia["deals"] if d["deal_id"] == "D012")
     assert deal == {"deal_id": "D012", "source": "OpenAI", "target": "NVIDIA",
                     "type": "purchase_commitment", "amount_usd": None, "date": "2025-09-22",
-                    "certainty": "reported", "sources": deal["sources"]}
+                    "certainty": "reported", "sources": deal["sources"], "up_to": False}
     assert len(deal["sources"]) == 2 and all(s.startswith("https://") for s in deal["sources"])
 
 
@@ -391,7 +391,45 @@ def test_a_stake_valuation_is_no_flow():
     assert (d022["deal_type"], d022["amount_usd"]) == ("valuation", 135e9)  # shown with its value
     graph = DealGraph(deals)
     msft = graph.dependence("MSFT")
-    assert msft.flow_total == pytest.approx(325.1e9, rel=1e-3)  # $460.1B with the valuation
+    # $320.1B: neither the valuation ($135B) nor D029's "up to $5B" ceiling in Anthropic
+    assert msft.flow_total == pytest.approx(320.1e9, rel=1e-3)
+    assert DealGraph(deals, ceilings=True).dependence("MSFT").flow_total == pytest.approx(325.1e9, rel=1e-3)
     loop = next(c for c in graph.cycles() if c.parties == ("OpenAI", "Microsoft"))
     assert "D022" in set(loop.deals["deal_id"])
     assert loop.flow_usd == pytest.approx(263e9)  # D023 $250B + D024 $13B, not D022's $135B
+
+
+def test_up_to_ceilings_are_shown_and_left_out_of_sums_unless_asked():
+    deals = load_deals(include_superseded=True)
+    ceil = deals.set_index("deal_id")["amount_up_to"]
+    # the rows whose own description gives the amount as "up to": LOI, rounds, capacity caps
+    assert sorted(ceil[ceil].index) == ["D002", "D004", "D011", "D014", "D015", "D018", "D028", "D029"]
+    firm, all_ = DealGraph(deals), DealGraph(deals, ceilings=True)
+    nv, nv_all = firm.dependence("NVDA"), all_.dependence("NVDA")
+    assert nv_all.flow_total - nv.flow_total == pytest.approx(100e9 + 10e9 + 2e9)  # D011, D028, D018
+    assert nv.n_deals == nv_all.n_deals - 3
+    ids = lambda g: {a["deal_id"] for *_, a in g.flow_edges()}  # noqa: E731
+    assert not ids(firm) & {"D011", "D022", "D028"} and {"D011", "D028"} <= ids(all_)
+    assert "D022" not in ids(all_)  # a stake's value is never a flow
+
+
+def test_deal_picture_node_sizes_leave_out_stakes_and_ceilings():
+    from bubbleguard.renderers._deal_picture import flow_weights
+
+    deals = load_deals()
+    graph = DealGraph(deals)
+    sizes, with_ceilings = flow_weights(graph), flow_weights(DealGraph(deals, ceilings=True))
+    every = sum((a["amount_usd"] or 0.0) for u, v, a in graph.graph.edges(data=True)
+                if "Microsoft" in (u, v))
+    # Microsoft's node: its $135B stake in OpenAI and its "up to $5B" in Anthropic are not in it
+    assert every - sizes["Microsoft"] == pytest.approx(135e9 + 5e9)
+    assert every - with_ceilings["Microsoft"] == pytest.approx(135e9)
+
+
+@pytest.mark.parametrize(("amount", "text"), [
+    (135e9, "$135B"), (11.9e9, "$11.9B"), (1e14, "$100,000B"), (1e15, "$1,000,000B"),
+    (350e6, "$350M"), (1234.0, "$1,234"), (0.0, "$0"), (2.5e9, "$2.5B"), (1.0006e9, "$1.001B")])
+def test_amounts_read_as_plain_dollars_never_with_an_exponent(amount, text):
+    from bubbleguard.deals import short_usd
+
+    assert short_usd(amount) == text

@@ -137,9 +137,27 @@ def test_total_market_funds_agree_within_a_point_and_a_half(snapshot):
 
 def test_every_ai_issuer_has_a_role_a_reason_and_a_source_and_the_list_a_version(snapshot):
     ai = snapshot.issuers.loc[sorted(snapshot.themes["ai"])]
-    assert len(ai) == snapshot.manifest["themes"]["ai"]["issuers"] == 50
+    assert len(ai) == snapshot.manifest["themes"]["ai"]["issuers"] == 60
     assert (ai["reason"] != "").all() and (ai["source"] != "").all()
-    assert snapshot.manifest["themes"]["ai"]["version"] == "1"
+    assert snapshot.manifest["themes"]["ai"]["version"] == "2"
+    # every issuer is backed by a dated public source, the deal table or the source articles
+    assert not ai["source"].str.contains("no public source").any()
+    linked = ai["source"].str.contains("https?://")
+    assert ai.loc[linked, "source"].str.contains(r", dated \d{4}-\d{2}").all()
+    assert (linked | ai["source"].str.contains("deal table|source articles")).all()
+    assert (ai["country"] != "").all()
     assert snapshot.as_of["ai_universe"] == snapshot.manifest["themes"]["ai"]["date"]
     assert "D022" in ai.at["MSFT", "source"]
     assert (snapshot.issuers.loc[~snapshot.issuers.index.isin(ai.index), "source"] == "").all()
+
+
+def test_china_ai_supply_chain_is_in_the_ai_universe_one_issuer_per_company(snapshot):
+    sec, ai = snapshot.securities, snapshot.themes["ai"]
+    codes = ["300308", "300502", "601138", "688256", "688041", "002463", "300476", "688981",
+             "981", "700", "9988", "9888", "1810"]
+    issuers = sec.loc[codes, "issuer_id"]
+    assert issuers.isin(list(ai)).all()
+    # SMIC in Shanghai and in Hong Kong, Baidu in Hong Kong and in New York: one issuer each
+    assert issuers["688981"] == issuers["981"] == sec.at["0981.HK", "issuer_id"]
+    assert issuers["9888"] == sec.at["BIDU", "issuer_id"]
+    assert (snapshot.issuers.loc[issuers, "country"] == "China").all()

@@ -167,3 +167,23 @@ def test_pruning_removes_links_without_following_them(cache, tmp_path_factory):
     reference.load_snapshot()
     assert sorted(p.name for p in cache.iterdir()) == [reference._cache_file().name]
     assert (precious / "keep.txt").read_text() == "keep"
+
+
+def test_the_cache_key_follows_the_tables_contents_not_their_sizes_or_times(cache, tmp_path,
+                                                                             monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in reference.TABLES:
+        (data / name).write_bytes(reference.packaged(name).read_bytes())
+    monkeypatch.setattr(reference, "packaged", lambda name: data / name)
+    before = reference._cache_file()
+    path = data / "funds.csv"
+    info = path.stat()
+    text = path.read_bytes()
+    swapped = text.replace(b"2025-11-18", b"2025-11-19", 1)  # one date, same size
+    assert swapped != text and len(swapped) == len(text)
+    path.write_bytes(swapped)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # and the same time
+    assert reference._cache_file() != before
+    path.write_bytes(text)
+    assert reference._cache_file() == before  # the same bytes: the same cache, whatever the time

@@ -98,6 +98,9 @@ def _resolve(sel: Selection, name: str) -> str:
 @click.option("--include-superseded", is_flag=True,
               help=N_("Also use superseded deals (e.g. a letter of intent replaced by a later "
                    "deal)."))
+@click.option("--include-ceilings", is_flag=True,
+              help=N_("Count 'up to' ceilings (announced maxima, not firm amounts) in cycle sums, "
+                      "dependence and the picture's node sizes; by default they are shown only."))
 @click.option("--since", callback=_date_bound, metavar="DATE",
               help=N_("Only deals dated on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)."))
 @click.option("--until", callback=_date_bound, metavar="DATE",
@@ -115,8 +118,8 @@ def _resolve(sel: Selection, name: str) -> str:
 @click.option("--width", type=int, default=None, help=N_("Terminal width for the table format."))
 @click.pass_context
 def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: tuple[str, ...],
-          include_superseded: bool, since: dt.date | None, until: dt.date | None,
-          deals_file: Path | None, holdings: Path | None, max_length: int, fmt: str,
+          include_superseded: bool, include_ceilings: bool, since: dt.date | None,
+          until: dt.date | None, deals_file: Path | None, holdings: Path | None, max_length: int, fmt: str,
           output: Path | None, width: int | None, **kw: Any) -> None:
     """List the AI deals, their cycles (circular deals) and a party's dependence on them.
 
@@ -150,7 +153,7 @@ def deals(ctx: click.Context, show_cycles: bool, party: str | None, certainty: t
                                                                                      until=until),
                                  param_hint="--since/--until")
 
-    sel = select(deals_file, certainty or LEVELS, include_superseded, since, until)
+    sel = select(deals_file, certainty or LEVELS, include_superseded, since, until, include_ceilings)
     name = _resolve(sel, party) if party else None
     exposure = _exposure(holdings, sel.graph, kw) if holdings else None
     cycles = [c for c in sel.graph.cycles(max_length) if name is None or name in c.parties]
@@ -238,6 +241,7 @@ def _party_payload(sel: Selection, name: str, cycles: list[Any],
                       "target": r["target_party"], "type": r["deal_type"],
                       "amount_usd": None if amount != amount else float(amount),
                       "amount_shared": bool(r["amount_shared"]),
+                      "amount_up_to": bool(r["amount_up_to"]),
                       "date": r["date"].date().isoformat(), "certainty": r["certainty"],
                       "sources": [s for s in r["sources"].split(" ; ") if s]})
     dep = sel.graph.dependence(name)

@@ -34,8 +34,10 @@ from ._table import (
     DEAL_TYPES,
     NOT_A_FLOW,
     TYPE_COLORS,
+    counts_as_flow,
     load_deals,
     party_label,
+    short_usd,
     validate_deals,
 )
 
@@ -76,14 +78,16 @@ class Cycle:
     parties: tuple[str, ...]
     tickers: tuple[str | None, ...]
     deals: pd.DataFrame
+    ceilings: bool = False
 
     @property
     def flow_usd(self) -> float:
         """Disclosed money flow on the cycle's deals (NaN when none discloses an amount).
 
-        Stake valuations (:data:`NOT_A_FLOW`) are not money moving and are left out.
+        Stake valuations (:data:`NOT_A_FLOW`) are not money moving and are left out; so are
+        "up to" ceilings (``amount_up_to``) unless the graph was built with ``ceilings=True``.
         """
-        flows = self.deals[~self.deals["deal_type"].isin(NOT_A_FLOW)]
+        flows = self.deals[counts_as_flow(self.deals, self.ceilings)]
         return float(flows["amount_usd"].sum(min_count=1))
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,6 +137,7 @@ def _deal_json(r: dict[Hashable, Any]) -> dict[str, Any]:
     amount = r["amount_usd"]
     return {"deal_id": r["deal_id"], "source": r["source_party"], "target": r["target_party"],
             "type": r["deal_type"], "amount_usd": None if pd.isna(amount) else float(amount),
+            "up_to": bool(r.get("amount_up_to", False)),
             "date": pd.Timestamp(r["date"]).date().isoformat(), "certainty": r["certainty"],
             "sources": [s for s in r["sources"].split(" ; ") if s]}
 
@@ -147,6 +152,10 @@ class DealGraph:
         A deal table (from :func:`load_deals`, or any frame :func:`validate_deals` accepts).
     as_of
         The data's as-of date for titles; defaults to the latest deal date.
+    ceilings
+        Count "up to" ceilings (``amount_up_to``) as flows in cycle sums, dependence and the
+        picture's node sizes; by default they are shown and left out. Stake valuations are
+        never a flow.
 
     Attributes
     ----------
@@ -156,10 +165,12 @@ class DealGraph:
         Nodes carry ``ticker`` and ``listed``; edges are keyed by ``deal_id`` and carry the deal.
     """
 
-    def __init__(self, deals: pd.DataFrame, *, as_of: str | date | None = None) -> None:
+    def __init__(self, deals: pd.DataFrame, *, as_of: str | date | None = None,
+                 ceilings: bool = False) -> None:
         import networkx as nx
 
         self.deals = validate_deals(deals)
+        self.ceilings = ceilings
         stamp = as_of or (self.deals["date"].max() if len(self.deals) else None)
         self.as_of: date | None = pd.Timestamp(stamp).date() if stamp is not None else None
         tickers: dict[str, str] = {}
@@ -177,9 +188,15 @@ class DealGraph:
         self._components: list[list[str]] | None = None
 
     @classmethod
-    def from_frame(cls, deals: pd.DataFrame, *, as_of: str | date | None = None) -> DealGraph:
+    def from_frame(cls, deals: pd.DataFrame, *, as_of: str | date | None = None,
+                   ceilings: bool = False) -> DealGraph:
         """Build the graph from a deal table (see the class parameters)."""
-        return cls(deals, as_of=as_of)
+        return cls(deals, as_of=as_of, ceilings=ceilings)
+
+    def flow_edges(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The edges whose amount is a money flow (see ``ceilings``), as (source, target, deal)."""
+        return [(u, v, a) for u, v, a in self.graph.edges(data=True)
+                if a["type"] not in NOT_A_FLOW and (self.ceilings or not a["up_to"])]
 
     @property
     def parties(self) -> list[str]:
@@ -260,7 +277,7 @@ class DealGraph:
         parts = [d[(d["source_party"] == u) & (d["target_party"] == v)].sort_values("date")
                  for u, v in zip(parties, parties[1:] + parties[:1], strict=True)]
         tickers = tuple(self.graph.nodes[p]["ticker"] or None for p in parties)
-        return Cycle(parties, tickers, pd.concat(parts, ignore_index=True))
+        return Cycle(parties, tickers, pd.concat(parts, ignore_index=True), self.ceilings)
 
     def dependence(self, party: str,
                    basis: Literal["auto", "amount", "count"] = "auto") -> Dependence:
@@ -274,7 +291,8 @@ class DealGraph:
             ``"amount"`` sums disclosed USD amounts (deals without one are left out and counted
             in ``n_undisclosed``); ``"count"`` counts deals; ``"auto"`` uses amounts when at
             least one of the party's deals discloses one, else counts. Stake valuations are no
-            flow and are left out on every basis.
+            flow and are left out on every basis; so are "up to" ceilings unless the graph
+            counts them (``ceilings=True``).
 
         Returns
         -------
@@ -283,7 +301,7 @@ class DealGraph:
         """
         name = self._resolve(party)
         deals = self.party(name)
-        deals = deals[~deals["deal_type"].isin(NOT_A_FLOW)]  # a stake's value is not a flow
+        deals = deals[counts_as_flow(deals, self.ceilings)]  # a stake's value is not a flow
         component = next((c for c in self.components() if name in c), [name])
         inside = deals["counterparty"].isin(component)
         amounts = deals["amount_usd"]
@@ -340,7 +358,8 @@ class DealGraph:
             shape = "box" if a["listed"] else "ellipse"
             lines.append(f"  {q(p)} [label={q(*party_label(p, a['ticker']))}, shape={shape}];")
         for u, v, a in self.graph.edges(data=True):
-            amount = "" if a["amount_usd"] is None else f" ${a['amount_usd'] / 1e9:g}B"
+            amount = ("" if a["amount_usd"] is None
+                      else f" {'up to ' if a['up_to'] else ''}{short_usd(a['amount_usd'])}")
             lines.append(f"  {q(u)} -> {q(v)} [label={q(a['type'] + amount)}, "
                          f"id={q(a['deal_id'])}, color={q(TYPE_COLORS[a['type']])}];")
         return "\n".join([*lines, "}"]) + "\n"

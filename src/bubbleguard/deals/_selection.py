@@ -13,7 +13,7 @@ from ..errors import DealsError
 from ..i18n import N_, _
 from ..reference._snapshot import load_snapshot
 from ._graph import DealGraph
-from ._table import load_deals
+from ._table import NOT_A_FLOW, load_deals
 
 __all__ = ["LEVELS", "Selection", "select"]
 
@@ -58,6 +58,18 @@ class Selection:
             lines.append(_("Dates from {since} to {until}: {n} deal(s) outside them left out.").format(
                 since=self.since or _("the start"), until=self.until or _("the end"),
                 n=len(dated) - len(self.used)))
+        ceilings = self.used[self.used["amount_up_to"]]["deal_id"].tolist()
+        stakes = self.used[self.used["deal_type"].isin(NOT_A_FLOW)]["deal_id"].tolist()
+        if ceilings and self.graph.ceilings:
+            lines.append(_("'Up to' ceilings counted in sums and dependence: {n} ({ids}).").format(
+                n=len(ceilings), ids=", ".join(ceilings)))
+        elif ceilings:
+            lines.append(_("'Up to' ceilings shown but left out of sums and dependence: {n} ({ids}); "
+                           "--include-ceilings counts them.").format(n=len(ceilings),
+                                                                     ids=", ".join(ceilings)))
+        if stakes:
+            lines.append(_("Stake valuations are no money flow and are never summed: {ids}.").format(
+                ids=", ".join(stakes)))
         lines.append(_("Data as of {date}{note}.").format(date=self.as_of, note=self.as_of_note))
         return lines
 
@@ -71,7 +83,7 @@ class Selection:
 
 
 def select(path: Path | None, certainty: tuple[str, ...], include_superseded: bool,
-            since: dt.date | None, until: dt.date | None) -> Selection:
+           since: dt.date | None, until: dt.date | None, ceilings: bool = False) -> Selection:
     try:
         full = load_deals(path, certainty=LEVELS, include_superseded=True)
     except DealsError as exc:  # the library lists problems one a line: make it one paragraph
@@ -90,5 +102,5 @@ def select(path: Path | None, certainty: tuple[str, ...], include_superseded: bo
     else:
         as_of, origin = full["date"].max().date().isoformat(), str(path)
     note = "" if path is None else f" (the latest deal date in {path})"
-    return Selection(origin, full, used, DealGraph.from_frame(used, as_of=as_of),
+    return Selection(origin, full, used, DealGraph.from_frame(used, as_of=as_of, ceilings=ceilings),
                       certainty, include_superseded, since, until, as_of, note)

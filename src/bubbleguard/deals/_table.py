@@ -29,7 +29,30 @@ CERTAINTIES = ("confirmed", "reported", "uncertain", "superseded")
 DATE_PRECISIONS = ("day", "month", "year", "range")
 COLUMNS = ("deal_id", "date", "date_precision", "source_party", "target_party", "source_ticker",
            "target_ticker", "deal_type", "deal_type_raw", "amount_usd", "amount_shared", "units",
-           "certainty", "certainty_raw", "description", "sources")
+           "certainty", "certainty_raw", "description", "sources", "amount_up_to")
+#: With ``amount_up_to`` true the amount is an announced ceiling ("up to $100B"), not new cash or
+#: a firm commitment: shown, and left out of flow sums and dependence unless asked for.
+
+
+def counts_as_flow(deals: pd.DataFrame, ceilings: bool = False) -> pd.Series:
+    """Which deals' amounts are money flows: never a stake valuation; a ceiling only if asked."""
+    flow = ~deals["deal_type"].isin(NOT_A_FLOW)
+    if not ceilings and "amount_up_to" in deals.columns:
+        flow &= ~deals["amount_up_to"].astype(bool)
+    return flow
+
+
+def short_usd(amount: float) -> str:
+    """``$135B``, ``$11.9B``, ``$350M``, ``$100,000B``: four significant digits, never an exponent."""
+    scale, unit = (1e9, "B") if amount >= 1e9 else (1e6, "M") if amount >= 1e6 else (1.0, "")
+    x = amount / scale
+    decimals = max(0, 3 - int(math.floor(math.log10(x)))) if x > 0 and unit else 0
+    text = f"{x:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return f"${text}{unit}"
+
+
 #: Larger amounts are input errors: sums of them overflow and no deal comes near.
 MAX_AMOUNT_USD = 1e15
 REQUIRED_COLUMNS = ("date", "source_party", "target_party", "deal_type", "amount_usd",
@@ -55,7 +78,8 @@ def validate_deals(frame: pd.DataFrame, *, origin: str | None = None) -> pd.Data
     ----------
     frame
         A deal table with at least the columns in ``REQUIRED_COLUMNS``; ``deal_id``, tickers,
-        ``date_precision``, ``amount_shared`` and the free-text columns are optional.
+        ``date_precision``, ``amount_shared``, ``amount_up_to`` and the free-text columns are
+        optional.
     origin
         The file the frame was read from; problems then cite its line numbers (header = line 1).
 
@@ -63,7 +87,8 @@ def validate_deals(frame: pd.DataFrame, *, origin: str | None = None) -> pd.Data
     -------
     pandas.DataFrame
         Columns ``COLUMNS`` first (any extra columns after them): ``date`` as datetime64,
-        ``amount_usd`` as float (NaN when undisclosed), ``amount_shared`` as bool, text elsewhere.
+        ``amount_usd`` as float (NaN when undisclosed), ``amount_shared`` and ``amount_up_to``
+        as bool, text elsewhere.
 
     Raises
     ------
@@ -103,6 +128,7 @@ def validate_deals(frame: pd.DataFrame, *, origin: str | None = None) -> pd.Data
     out["date"] = pd.to_datetime([r["_date"] for r in rows] if rows else [], format="%Y-%m-%d")
     out["amount_usd"] = pd.Series([r["_amount"] for r in rows], dtype="float64")
     out["amount_shared"] = [r["amount_shared"].lower() in _TRUE for r in rows]
+    out["amount_up_to"] = [r["amount_up_to"].lower() in _TRUE for r in rows]
     extra = [c for c in df.columns if c not in COLUMNS]
     return pd.concat([out, df[extra]], axis=1) if extra else out
 
@@ -155,9 +181,9 @@ def _row_problems(rec: dict[Hashable, Any], row: dict[str, Any]) -> list[str]:
     for col, allowed in (("deal_type", DEAL_TYPES), ("certainty", CERTAINTIES)):
         if row[col] not in allowed:
             out.append(f"{col} '{row[col]}' is not one of {', '.join(allowed)}")
-    flag = row["amount_shared"].lower()
-    if flag not in _TRUE | _FALSE:
-        out.append(f"amount_shared '{row['amount_shared']}' is not true or false")
+    for col in ("amount_shared", "amount_up_to"):
+        if row[col].lower() not in _TRUE | _FALSE:
+            out.append(f"{col} '{row[col]}' is not true or false")
     sources = [s.strip() for s in row["sources"].split(";") if s.strip()]
     if not sources:
         out.append("sources is empty; give at least one address (URL) that reports the deal")

@@ -108,12 +108,22 @@ def data_info(today: dt.date | None = None, folder: Path | None = None) -> dict[
                                    newest=("as_of", "max"))
                .sort_values("funds", ascending=False))
     no_holdings = sec[(sec["kind"] == "fund") & ~sec.index.isin(funds.index)]
+    note = funds["note"].fillna("") if "note" in funds.columns else funds["source"].map(lambda _s: "")
+    derived = funds["source"].str.startswith("derived")
+    tails = note.str.extract(r"the (\d+) holdings listed at 0\.00% share the remaining "
+                             r"(\d+(?:\.\d+)?)%")
     coverage = {
         "funds": int(len(funds)),
         "full": int((funds["coverage"] == "full").sum()),
         "top10": int((funds["coverage"] == "top10").sum()),
         "tracking_another_fund": int(tracking.sum()),
         "approximated_by_another_fund": int(approximated.sum()),
+        # lists that are not the fund's own file, or only partly its own: say which
+        "derived": [{"fund": str(f), "source": str(funds.at[f, "source"])} for f in funds.index[derived]],
+        "approximated": [{"fund": str(f), "by": str(funds.at[f, "source"]).removeprefix("approximated by ")}
+                         for f in funds.index[approximated]],
+        "estimated_tails": [{"fund": str(f), "holdings": int(r[0]), "weight": float(r[1]) / 100}
+                            for f, r in tails.dropna().iterrows()],
         "without_holdings": {str(k): int(v) for k, v in
                              no_holdings["asset_class"].value_counts().sort_index().items()},
         "oldest": {"fund": str(dated.index[0]), "as_of": str(dated["as_of"].iloc[0]),

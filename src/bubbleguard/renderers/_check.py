@@ -9,7 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 from .._output import json_text
 from ..i18n import _, format_percent, get_language, ngettext
-from ._format import bar, csv_text, label, md, md_document, money, pad, pct, prose, theme_name, to_text
+from ._format import (
+    bar,
+    csv_text,
+    label,
+    market_split_text,
+    md,
+    md_document,
+    money,
+    pad,
+    pct,
+    prose,
+    theme_name,
+    to_text,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -117,6 +130,8 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
                   "{unresolved}").format(top10=pct(conc["top10_share"]),
                                          effective=f"{conc['effective_issuers']:.0f}",
                                          unresolved=pct(sum(u.weight for u in ex.unresolved))))
+    if any(p.holdings_as_of for p in report.positions):
+        head.append("\n" + _("Fund holdings {dates}").format(dates=report.fund_holdings_dates()))
 
     themes = _table(_("Themes (look-through) against limits"),
                     {_("theme"): "text", _("you"): "pct", _("limit"): "pct", "": "text",
@@ -152,13 +167,19 @@ def terminal(report: Report, top: int = 15, fail_on: str = "error") -> Renderabl
                    {_("fund"): "text", _("holdings as of"): "text", _("coverage"): "text",
                     _("source"): "text"})
     for p in report.positions:
-        if p.holdings_as_of:
-            funds.add_row(p.symbol, p.holdings_as_of, label(p.holdings_coverage or ""),
-                          p.holdings_source or "")
+        if p.kind == "fund":
+            none = (_("no holdings data") if p.asset_class == "equity" else
+                    _("no holdings data; counted as {asset_class}").format(asset_class=label(p.asset_class)))
+            funds.add_row(p.symbol, p.holdings_as_of or "—", label(p.holdings_coverage or "none"),
+                          p.holdings_source or none)
     priced = [p for p in report.positions if p.value_source.startswith("snapshot price")]
 
     parts: list[RenderableType] = [head, _verdict(report, fail_on), _findings(report.findings),
-                                   Text(""), themes, issuers, classes, sectors]
+                                   Text(""), themes]
+    split = market_split_text(report)
+    if split:
+        parts.append(prose(split))
+    parts += [issuers, classes, sectors]
     if funds.row_count:
         parts.append(funds)
     if ex.counterparties:
@@ -202,10 +223,13 @@ def markdown(report: Report, top: int = 15) -> str:
     """The report as GitHub-flavoured Markdown."""
     ex = report.exposures
     pol = report.policy
+    dated = any(p.holdings_as_of for p in report.positions)
     out = [f"# bubbleguard check: {report.source}", "",
            _("Total value {value}, {n} holdings; profile `{profile}`.").format(
                value=money(report.total_value, report.currency, 0), n=len(report.positions),
-               profile=pol["profile"]), "", "## " + _("Themes"), "",
+               profile=pol["profile"])
+           + (" " + _("Fund holdings {dates}.").format(dates=report.fund_holdings_dates()) if dated else ""),
+           "", "## " + _("Themes"), "",
            "| {} | {} | {} | {} |".format(_("theme"), _("you"), _("limit"), _("S&P 500")),
            "|---|---:|---:|---:|"]
     for t, v in ex.themes.items():
@@ -214,6 +238,9 @@ def markdown(report: Report, top: int = 15) -> str:
     out.append(f"| {theme_name('top10')} | {pct(ex.concentration['top10_share'])} | "
                f"{pct(pol['max_top10'])} | "
                f"{pct(report.market_context['top10_share'])} |")
+    split = market_split_text(report)
+    if split:
+        out += ["", md(split)]
     out += ["", "## " + _("Top issuers"), "",
             "| {} | {} | {} | {} | {} |".format(_("issuer"), _("weight"), _("direct"), _("via funds"),
                                               _("themes")),
@@ -221,6 +248,13 @@ def markdown(report: Report, top: int = 15) -> str:
     for i in ex.issuers[:top]:
         out.append(f"| {md(i.issuer)} | {pct(i.weight)} | {pct(i.direct_weight)} | {pct(i.via_funds_weight)} "
                    f"| {', '.join(map(label, i.themes))} |")
+    why = [i for i in ex.issuers[:top] if i.reason]
+    if why:
+        out += ["", "### " + _("Why these issuers count as AI"), "",
+                "| {} | {} | {} | {} |".format(_("issuer"), _("AI role"), _("reason"), _("source")),
+                "|---|---|---|---|"]
+        out += ["| " + " | ".join(map(md, (i.issuer, label(i.role.replace("_", " ")), i.reason,
+                                          i.source))) + " |" for i in why]
     out += ["", "## " + _("Asset classes"), "", "| {} | {} |".format(_("class"), _("weight")), "|---|---:|"]
     out += [f"| {label(c)} | {pct(v)} |" for c, v in ex.asset_classes.items()]
     if ex.counterparties:

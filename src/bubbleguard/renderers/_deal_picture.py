@@ -15,6 +15,18 @@ def _share(weight: float) -> str:
     return "<0.1%" if 0 < weight < 0.0005 else f"{weight:.1%}"
 
 
+def flow_weights(g: DealGraph) -> dict[str, float]:
+    """Each party's disclosed deal flow in + out, the picture's node sizes.
+
+    Stake valuations are no flow; "up to" ceilings count only when the graph counts them.
+    """
+    weights = dict.fromkeys(g.parties, 0.0)
+    for u, v, a in g.flow_edges():
+        weights[u] += a["amount_usd"] or 0.0
+        weights[v] += a["amount_usd"] or 0.0
+    return weights
+
+
 def draw(g: DealGraph, fmt: str, exposure: dict[str, float] | None, title: str | None) -> bytes:
     """Render ``g`` as PNG or SVG bytes (matplotlib's Agg/SVG canvases, no pyplot or backend change)."""
     import io
@@ -36,10 +48,9 @@ def draw(g: DealGraph, fmt: str, exposure: dict[str, float] | None, title: str |
             weights[party] = weights.get(party, 0.0) + float(w)
         basis = "node size: your portfolio weight (faded: listed but not held)"
     else:
-        weights = {p: sum(a["amount_usd"] or 0.0 for *_, a in graph.in_edges(p, data=True))
-                   + sum(a["amount_usd"] or 0.0 for *_, a in graph.out_edges(p, data=True))
-                   for p in nodes}
-        basis = "node size: disclosed deal flow in + out (USD)"
+        weights = flow_weights(g)
+        basis = ("node size: disclosed deal flow in + out (USD)" if g.ceilings else
+                 "node size: disclosed deal flow in + out (USD; no stake values or 'up to' ceilings)")
     top = max(weights.values(), default=0.0) or 1.0
     size = {p: 1000 + 5000 * math.sqrt(max(weights.get(p, 0.0), 0.0) / top) for p in nodes}
     simple = nx.Graph(graph.to_undirected())

@@ -13,6 +13,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..deals._table import short_usd
 from ..i18n import N_, _
 from ._format import csv_text, label, md, md_document, pct
 
@@ -34,14 +35,10 @@ _RIGHT = ("amount", "your weight", "cycles", "dependence")
 
 
 # --------------------------------------------------------------------------- text helpers
-def _money(amount: float | None, shared: bool = False) -> str:
+def _money(amount: float | None, shared: bool = False, up_to: bool = False) -> str:
     if amount is None or amount != amount:
         return _("undisclosed (shared)") if shared else _("undisclosed")
-    if amount >= 1e9:
-        return f"${amount / 1e9:,.4g}B"
-    if amount >= 1e6:
-        return f"${amount / 1e6:,.4g}M"
-    return f"${amount:,.0f}"
+    return _("up to {amount}").format(amount=short_usd(amount)) if up_to else short_usd(amount)
 
 
 def _when(row: dict[Hashable, Any]) -> str:
@@ -86,7 +83,8 @@ _DEAL_HEAD = [N_("date"), N_("from → to"), N_("type"), N_("amount"), N_("certa
 
 def _deal_rows(deals: pd.DataFrame) -> list[list[str]]:
     return [[_when(r), f"{r['source_party']} → {r['target_party']}", _type(r["deal_type"]),
-             _money(r["amount_usd"], r["amount_shared"]), r["certainty"], r["deal_id"]]
+             _money(r["amount_usd"], r["amount_shared"], r["amount_up_to"]), r["certainty"],
+             r["deal_id"]]
             for r in deals.to_dict("records")]
 
 
@@ -131,7 +129,8 @@ def party_view(sel: Selection, party: str, cycles: list[Any],
     circle = set(dep.component) - {party}
     rows = [[_when(r), ("→ " if r["direction"] == "out" else "← ") + r["counterparty"]
              + (" *" if r["counterparty"] in circle else ""),
-             _type(r["deal_type"]), _money(r["amount_usd"], r["amount_shared"]), r["certainty"],
+             _type(r["deal_type"]), _money(r["amount_usd"], r["amount_shared"], r["amount_up_to"]),
+             r["certainty"],
              r["deal_id"]]
             for r in deals.to_dict("records")]
     ticker = sel.graph.graph.nodes[party]["ticker"]

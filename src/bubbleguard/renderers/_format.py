@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from rich.segment import Segment
     from rich.text import Text
 
+    from ..report import Report
+
 __all__ = ["FORMATS", "LABELS", "THEME_NAMES", "Printable", "bar", "console", "csv_text", "label",
-           "md", "md_document", "money", "pad", "pct", "prose", "theme_name", "to_text",
-           "wrap_cells"]
+           "market_split_text", "md", "md_document", "money", "pad", "pct", "prose", "theme_name",
+           "to_text", "wrap_cells"]
 
 #: Output formats of the check report.
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -38,7 +40,9 @@ LABELS = (N_("magnificent7"), N_("ai"), N_("circular_deals"), N_("equity"), N_("
           N_("reported"), N_("uncertain"), N_("superseded"), N_("error"), N_("warning"), N_("info"),
           N_("buy"), N_("sell"), N_("full"), N_("top10"), N_("hyperscaler cloud"),
           N_("ai infrastructure power"), N_("foundry equipment"), N_("chips"), N_("networking"),
-          N_("memory"), N_("servers"), N_("ai software"), N_("model lab partner"))
+          N_("memory"), N_("servers"), N_("ai software"), N_("model lab partner"), N_("China"),
+          N_("Hong Kong"), N_("United States"), N_("Taiwan"), N_("Japan"), N_("Korea (South)"),
+          N_("Netherlands"), N_("United Kingdom"))
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 #: Control characters a CSV cell may not keep (tabs and line breaks are quoted as cell text).
@@ -88,6 +92,30 @@ def theme_name(theme: str) -> str:
     from ..i18n import _
 
     return _(THEME_NAMES[theme]) if theme in THEME_NAMES else theme
+
+
+def market_split_text(report: Report, theme: str = "ai", countries: int = 4) -> str:
+    """``AI universe 59.0%: 35.0% at home (China), 24.0% abroad (United States 23.8%, …)``.
+
+    Empty when the report carries no split, its home is the United States (whose investors'
+    funds are mostly at home), or the theme is not held.
+    """
+    from ..i18n import _
+
+    split, total = report.exposures.market_split, report.exposures.themes.get(theme, 0.0)
+    if split is None or not split.home or "United States" in split.home or total <= 0:
+        return ""
+    text = _("{theme} {total}: {domestic} at home ({home}), {abroad} abroad").format(
+        theme=theme_name(theme), total=pct(total), domestic=pct(split.domestic.get(theme, 0.0)),
+        home=", ".join(map(label, split.home)), abroad=pct(split.abroad.get(theme, 0.0)))
+    abroad = [(c, w) for c, w in split.by_country.get(theme, {}).items()
+              if c and c not in split.home and w >= 5e-4][:countries]
+    if abroad:
+        text += " (" + ", ".join(f"{label(c)} {pct(w)}" for c, w in abroad) + ")"
+    if split.unknown.get(theme, 0.0) > 0:
+        text += _("; {weight} with issuers of unknown country").format(
+            weight=pct(split.unknown[theme]))
+    return text
 
 
 def md(text: object) -> str:

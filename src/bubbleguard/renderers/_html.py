@@ -13,7 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..i18n import N_, _, get_language
-from ._format import label, money, pct, theme_name
+from ._format import label, market_split_text, money, pct, theme_name
 
 if TYPE_CHECKING:
     from ..deals._graph import DealGraph
@@ -193,8 +193,14 @@ def _issuers(report: Report) -> str:
                     N_("themes")],
                    rows, numeric=(2, 3, 4),
                    classes=["over" if cap is not None and i.weight > cap else "" for i in issuers])
+    why = [(i.issuer, label(i.role.replace("_", " ")), i.reason, i.source) for i in issuers if i.reason]
+    detail = ""
+    if why:
+        detail = _details(_("Why {n} of these issuers count as AI, and the sources").format(n=len(why)),
+                          _table([N_("issuer"), N_("AI role"), N_("reason"), N_("source")], why))
     return _section("issuers", _("Exposure by issuer: direct and via funds"),
-                    chart + _details(_("Table of the {n} largest issuers").format(n=len(rows)), table))
+                    chart + _details(_("Table of the {n} largest issuers").format(n=len(rows)), table)
+                    + detail)
 
 
 def _themes(report: Report) -> str:
@@ -205,8 +211,10 @@ def _themes(report: Report) -> str:
              pct(ctx.get("themes", {}).get(t))) for t, v in ex.themes.items()]
     rows.append((theme_name("top10"), pct(ex.concentration["top10_share"]),
                  pct(pol.get("max_top10")), pct(ctx.get("top10_share"))))
+    split = market_split_text(report)
     body = (_svg(themes_chart(report, title=None), "thm", _("Themes against limits"))
-            + _table([N_("theme"), N_("you"), N_("limit"), N_("S&P 500")], rows, numeric=(1, 2, 3)))
+            + _table([N_("theme"), N_("you"), N_("limit"), N_("S&P 500")], rows, numeric=(1, 2, 3))
+            + (f'<p class="split">{_e(split)}</p>' if split else ""))
     return _section("themes", _("Themes against limits"), body, _(
         "S&P 500 comparison: {benchmark} as of {as_of}.").format(
         benchmark=ctx.get("benchmark", ""), as_of=ctx.get("as_of", "")))
@@ -344,6 +352,12 @@ def _data(report: Report) -> str:
     dates = _("Data as of: fund holdings {funds}, deals {deals}, prices {prices}.").format(
         funds=report.fund_holdings_dates(), deals=a.get("deals", ""), prices=a.get("prices", ""))
     body = [f"<p>{_e(dates)}</p>"]
+    funds = [p for p in report.positions if p.kind == "fund"]
+    if funds:
+        body += ["<h3>" + _e(_("Fund data: whose holdings, and when")) + "</h3>", _table(
+            [N_("fund"), N_("holdings as of"), N_("coverage"), N_("source")],
+            [(p.symbol, p.holdings_as_of or "—", label(p.holdings_coverage or "none"),
+              p.holdings_source or _("no holdings data")) for p in funds])]
     un = report.exposures.unresolved
     if un:
         body += ["<h3>" + _e(_("Unresolved value (kept, not dropped)")) + "</h3>", _table(

@@ -140,6 +140,18 @@ def info_renderable(info: dict[str, Any]) -> Any:
                        "as of {newest_date} ({newest_days} days).").format(
             oldest=old["fund"], oldest_date=old["as_of"], oldest_days=old["age_days"],
             newest=new["fund"], newest_date=new["as_of"], newest_days=new["age_days"]))
+    if c["derived"]:
+        lines.append(_("Derived lists, not the fund's own file ({n}): {funds}.").format(
+            n=len(c["derived"]), funds=", ".join(d["fund"] for d in c["derived"])))
+    if c["approximated"]:
+        lines.append(_("Approximated by a fund of a similar index ({n}): {funds}.").format(
+            n=len(c["approximated"]), funds=", ".join(f"{a['fund']} ({a['by']})" for a in c["approximated"])))
+    if c["estimated_tails"]:
+        lines.append(_("Lists whose holdings shown at {zero} share the weight the rounded file "
+                       "leaves out, estimated ({n}): {funds}.").format(
+            zero="0.00%", n=len(c["estimated_tails"]), funds=", ".join(
+                f"{t['fund']} ({t['holdings']:,} holdings, {pct(t['weight'], decimals=2)})"
+                for t in c["estimated_tails"])))
     if c["without_holdings"]:
         kinds = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in c["without_holdings"].items())
         lines.append(_("Funds counted as their asset class, not looked through: {kinds}.").format(
