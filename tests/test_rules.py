@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 import bubbleguard
 from bubbleguard import check
 
@@ -62,3 +64,19 @@ def test_a_fund_held_at_zero_overlaps_nothing(snapshot):
     assert not [f for f in report.findings if f.code == "fund_overlap"]
     both = bubbleguard.check({"VOO": 0.3, "VTI": 0.3, "BND": 0.4}, snapshot=snapshot)
     assert [f.subject for f in both.findings if f.code == "fund_overlap"] == ["VOO/VTI"]
+
+
+def test_floor_advice_names_funds_the_account_can_buy():
+    """A mainland (CNY) book is pointed to Shanghai/Shenzhen funds, a US one to US listings."""
+    def advice(holdings, currency):
+        report = check(pd.DataFrame({"symbol": list(holdings), "market_value": holdings.values(),
+                                     "currency": currency}))
+        return {f.subject: f.message for f in report.findings
+                if f.code in ("asset_class_floor_missed", "no_broad_index_fund")}
+
+    cn = advice({"513100": 50_000.0, "300308": 10_000.0}, "CNY")
+    assert "(511260, 511010, 511020)" in cn["bond"] and "(518880, 159934, 518800)" in cn["gold"]
+    assert "510300 or 159919" in cn["broad_index"]
+    us = advice({"NVDA": 50_000.0}, "USD")
+    assert "(BND, AGG, VGIT)" in us["bond"] and "(GLDM, IAU, GLD)" in us["gold"]
+    assert "VTI or VOO" in us["broad_index"]

@@ -189,7 +189,7 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
                 message=_("{asset_class} is {value} of the portfolio, below the {floor} floor; "
                           "{advice}.").format(asset_class=_class_name(cls), value=_p(value),
                                               floor=_p(floor, 0),
-                                              advice=_(_FLOOR_ADVICE.get(cls, _ADD_TO_IT))))
+                                              advice=_advice(ctx, cls)))
     for cls, cap in ctx.policy.max_asset_class.items():
         value = ctx.value(f"max_asset_class.{cls}")
         if value > cap + 1e-9:
@@ -202,16 +202,46 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
 
 _FLOOR_ADVICE = {
     "bond": N_("bonds cushion a falling stock market; add a low-cost aggregate or treasury bond fund "
-               "(BND, AGG, IEF)"),
-    "gold": N_("gold tends to hold up when stocks fall; add a low-cost gold fund (GLDM, IAU)"),
-    "real_estate": N_("real estate gives steady income; add a REIT index fund (VNQ, SCHH)"),
-    "cash": N_("keep some cash or a treasury-bill fund (SGOV, BIL) for needs and opportunities"),
+               "({funds})"),
+    "gold": N_("gold tends to hold up when stocks fall; add a low-cost gold fund ({funds})"),
+    "real_estate": N_("real estate gives steady income; add a REIT index fund ({funds})"),
+    "cash": N_("keep some cash or a treasury-bill fund ({funds}) for needs and opportunities"),
 }
+#: The market whose funds the advice names, by the portfolio's currency (else the US listings).
+_CURRENCY_MARKET = {"CNY": "cn", "HKD": "hk"}
+
+
+def example_funds(ctx: RuleContext, asset_class: str, n: int = 3) -> str:
+    """The first ``n`` core funds of ``asset_class`` in the portfolio's market (``universe.csv``).
+
+    A mainland (CNY) book is told of Shanghai and Shenzhen funds, a Hong Kong (HKD) one of HKEX
+    funds; where that market's universe has none of the class, of the US-listed ones.
+    """
+    import pandas as pd
+
+    from .reference._snapshot import packaged
+
+    with packaged("universe.csv").open("rb") as fh:
+        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    table = table[table["core"].str.lower().eq("true")]
+    table = table[table["symbol"].map(ctx.snapshot.securities["asset_class"]).eq(asset_class)]
+    for market in dict.fromkeys((_CURRENCY_MARKET.get(ctx.portfolio.currency, "us"), "us")):
+        funds = table.loc[table["market"] == market, "symbol"].head(n)
+        if len(funds):
+            return _(", ").join(funds)
+    return ""
+
+
 _ADD_TO_IT = N_("add to it")
 #: Asset classes as a message's subject (``Real estate is 2.0% of the portfolio``).
 _CLASS_NAMES = {"equity": N_("Equity"), "bond": N_("Bond"), "gold": N_("Gold"),
                 "real_estate": N_("Real estate"), "cash": N_("Cash"), "commodity": N_("Commodity"),
                 "other": N_("Other")}
+
+
+def _advice(ctx: RuleContext, cls: str) -> str:
+    funds = example_funds(ctx, cls) if cls in _FLOOR_ADVICE else ""
+    return _(_FLOOR_ADVICE[cls]).format(funds=funds) if funds else _(_ADD_TO_IT)
 
 
 def _class_name(cls: str) -> str:
@@ -229,8 +259,9 @@ def broad_index(ctx: RuleContext) -> Iterator[Finding]:
     if share == 0.0:
         yield Finding(
             code="no_broad_index_fund", severity="warning", subject="broad_index", value=0.0,
-            limit=None, message=_("No low-cost broad index fund is held; make one (a total-market or "
-                                  "S&P 500 fund such as VTI or VOO, plus a total-bond fund) the core."))
+            limit=None, message=_("No low-cost broad index fund is held; make one (a broad market index "
+                                  "fund such as {funds}, plus a bond index fund) the core.").format(
+                funds=_(" or ").join(example_funds(ctx, "equity", 2).split(_(", ")))))
 
 
 def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
