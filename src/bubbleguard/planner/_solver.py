@@ -45,23 +45,30 @@ MARGIN = 2e-5
 
 
 @contextmanager
-def _solver_chatter_to_stderr() -> Iterator[None]:
-    """Send what compiled solvers write to file descriptor 1 (HiGHS's banner) to stderr.
+def _quiet_solver() -> Iterator[None]:
+    """Discard what compiled solvers write to file descriptors 1 and 2 (HiGHS's banner).
 
-    Standard output carries only the requested format (``-f json > plan.json`` is JSON).
+    Library code never prints: standard output carries only the requested format (``-f json >
+    plan.json`` is JSON) and standard error only bubbleguard's own messages. A solver's failure
+    still reaches the caller, as its status or exception.
     """
     sys.stdout.flush()
+    sys.stderr.flush()
     try:
-        saved = os.dup(1)
-        os.dup2(2, 1)
+        saved = (os.dup(1), os.dup(2))
+        null = os.open(os.devnull, os.O_WRONLY)
     except OSError:  # no real descriptors (an embedding host): nothing to redirect
         yield
         return
     try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
 
 
 class Rebalancer(TradesMixin):
@@ -338,7 +345,7 @@ class Rebalancer(TradesMixin):
                 elif solver == "HIGHS" and discrete:
                     gap = 1e-3 if built.objective == "track" else 1e-4
                     opts.update(time_limit=float(self.time_limit), mip_abs_gap=gap)
-                with _solver_chatter_to_stderr():
+                with _quiet_solver():
                     built.problem.solve(solver=solver, **opts)
                 elapsed = time.perf_counter() - t0
             except (cp.SolverError, ValueError, ArithmeticError) as exc:
