@@ -65,7 +65,7 @@ RULES: dict[str, tuple[str, int | None, float]] = {
 OVERLAP = 0.5  # fund_overlap's threshold, as in rules.fund_overlap
 MAX_OVERLAPS = 5
 DENSE_MAX = 1024  # up to this many instruments a chunk of weights is multiplied as a dense array
-CELLS = 1 << 21   # cells per chunk-sized array
+CELLS = 1 << 19   # cells per chunk-sized array (a chunk's arrays stay in the CPU's cache)
 
 ACCOUNT_COLUMNS = ("account", "total_value", "currency", "positions", *THEMES, "top_issuer",
                    "top_issuer_weight", "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES,
@@ -192,6 +192,8 @@ class _Plan:
         self.vec = np.column_stack(vec)
         self.issuers = IssuerWeights(mt)
         self.gram = mt @ mt.T
+        # one product per chunk gives the shares, w @ gram and the first issuer candidates
+        self.wide = np.column_stack([self.vec, self.gram, self.issuers.first])
         kind = sec["kind"].to_numpy(object)
         self.unknown = np.flatnonzero(pd.isna(kind))
         self._overlaps(book, lt.asset_class_matrix().idxmax(axis=1).to_numpy(), kind, mt, subject)
@@ -224,6 +226,9 @@ class _Plan:
         named = [sorted((str(sym[funds[i]]), str(sym[funds[j]]))) for _, i, j in pairs]
         self.pairs = [(float(o), int(i), int(j), subject("/".join(n)))
                       for (o, i, j), n in zip(pairs, named, strict=True)]
+        self.pair_overlap = np.array([p[0] for p in self.pairs], float)
+        self.pair_a, self.pair_b, self.pair_subject = (np.array([p[k] for p in self.pairs], np.int64)
+                                                       for k in (1, 2, 3))
 
 
 def _rowdot(a: np.ndarray | sp.csr_matrix, b: np.ndarray) -> np.ndarray:
@@ -234,6 +239,11 @@ def _rowdot(a: np.ndarray | sp.csr_matrix, b: np.ndarray) -> np.ndarray:
 
 def _columns(a: np.ndarray | sp.csr_matrix, cols: np.ndarray) -> np.ndarray:
     return a[:, cols] if isinstance(a, np.ndarray) else a[:, cols].toarray()
+
+
+def _cells(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of a 2-D mask's true cells, row by row (``np.nonzero``, but faster)."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
 
 
 def _cap_severity(value: np.ndarray, limit: float, margin: float) -> np.ndarray:
@@ -254,10 +264,12 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
         w_sparse = None
     else:
         w = w_sparse = sp.csr_matrix(sp.diags(scale) @ values)
-    s = np.asarray(w @ plan.vec)
-    big = plan.issuers.largest(w, plan.issuer_limit)
+    y = np.asarray(w @ plan.wide)
+    nv, ng = plan.vec.shape[1], plan.gram.shape[1]
+    s = y[:, :nv]
+    big = plan.issuers.largest(w, plan.issuer_limit, first=y[:, nv + ng:])
     issuer_total = s[:, plan.issuer_total]
-    square = _rowdot(w, np.asarray(w @ plan.gram))
+    square = _rowdot(w, y[:, nv:nv + ng])
     hhi = np.divide(square, issuer_total**2, out=np.zeros_like(square), where=issuer_total > 0)
     found = _Found()
 
@@ -271,7 +283,7 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
             r, c, v = part.row[keep], part.col[keep], part.data[keep]
         else:
             y = np.asarray(w @ mat)
-            r, c = np.nonzero(y > limit + NOISE)
+            r, c = _cells(y > limit + NOISE)
             v = y[r, c]
         found.add(r, code, WARNING, subjects[c], v, limit)
     for col, code, sev, tol, limit, upper, subj in plan.single:
@@ -288,17 +300,17 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
         found.add(hit, "no_broad_index_fund", WARNING, plan.broad_subject, 0.0, np.nan)
     if len(plan.unknown):
         y = _columns(w, plan.unknown)
-        r, c = np.nonzero(y > 0)
+        r, c = _cells(y > 0)
         found.add(r, "unknown_symbol", INFO, plan.symbol_subject + plan.unknown[c], y[r, c], np.nan)
     hit = np.flatnonzero(np.asarray(order @ plan.stale).ravel() > 0)
     found.add(hit, "data_stale", WARNING, plan.stale_subject, np.nan, np.nan)
     if plan.pairs:
-        held = _columns(w, plan.funds)  # funds held at 0% overlap nothing, as in check
-        both = np.column_stack([(held[:, i] > 0) & (held[:, j] > 0) for _, i, j, _ in plan.pairs])
-        both &= np.cumsum(both, axis=1) <= MAX_OVERLAPS
-        for p, (ov, _, _, pair) in enumerate(plan.pairs):
-            hit = np.flatnonzero(both[:, p])
-            found.add(hit, "fund_overlap", INFO, pair, ov, OVERLAP)
+        held = _columns(w, plan.funds) > 0  # funds held at 0% overlap nothing, as in check
+        both = held[:, plan.pair_a] & held[:, plan.pair_b]
+        many = np.flatnonzero(np.count_nonzero(both, axis=1) > MAX_OVERLAPS)
+        both[many] &= np.cumsum(both[many], axis=1) <= MAX_OVERLAPS  # check names the largest
+        r, p = _cells(both)  # an account's pairs in the plan's order, largest first
+        found.add(r, "fund_overlap", INFO, plan.pair_subject[p], plan.pair_overlap[p], OVERLAP)
     f = found.arrays()
     if not valid.all():
         keep = valid[f["row"]]
@@ -312,13 +324,17 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
         summary[name] = s[:, col]
     n = len(total)
     counts = np.bincount(f["row"] * 3 + f["severity"], minlength=3 * n).reshape(n, 3)
-    worst = np.zeros((n, len(CODES)), np.int8)  # per code: 1 + its worst severity, 0 if absent
+    worst = np.zeros(n * len(CODES), np.int8)  # per code: 1 + its worst severity, 0 if absent
+    cell = f["row"] * len(CODES) + f["code"]
     for level in range(len(SEVERITIES)):  # the worse severities written last
-        at = f["severity"] == level
-        worst[f["row"][at], f["code"][at]] = level + 1
+        worst[cell[f["severity"] == level]] = level + 1
+    key = worst.reshape(n, len(CODES)) @ _KEY  # exact: every key is below 4 ** len(CODES)
     summary |= {"infos": counts[:, INFO], "warnings": counts[:, WARNING], "errors": counts[:, ERROR],
-                "code_key": (worst.astype(np.int64) * 4 ** np.arange(len(CODES))).sum(axis=1)}
+                "code_key": key.astype(np.int64)}
     return summary, f
+
+
+_KEY = 4.0 ** np.arange(len(CODES))  # a code's worst severity, as a base-4 digit
 
 
 def _codes(keys: np.ndarray) -> tuple[list[str], list[str | None]]:
@@ -393,9 +409,9 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
                                                 "code_key")}
     valid = np.zeros(n, bool)
 
-    def one(span: tuple[int, int]) -> dict[str, np.ndarray]:
+    def one(span: tuple[int, int]) -> dict[str, np.ndarray] | None:
         lo, hi = span
-        summary, found = _chunk(plan, book.values[lo:hi], book.order[lo:hi])
+        summary, found = _chunk(plan, _rows(book.values, lo, hi), _rows(book.order, lo, hi))
         for k, a in summary.items():
             if k in ints:
                 ints[k][lo:hi] = a
@@ -403,7 +419,7 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
                 valid[lo:hi] = a
             elif k in FLOATS:
                 table[lo:hi, FLOATS.index(k)] = a
-        return found
+        return found if findings else None  # the counts are in the summary
 
     done = 0
 
@@ -413,7 +429,7 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
         if progress is not None:
             progress(done, n)
 
-    parts: list[dict[str, np.ndarray]] = []
+    parts: list[dict[str, np.ndarray] | None] = []
     if threads > 1 and len(spans) > 1:
         with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
             for span, part in zip(spans, pool.map(one, spans)):
@@ -426,8 +442,16 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     accounts = _accounts(book, plan, table, ints, valid)
     out = None
     if findings:
-        out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)])
+        out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)
+                                     if p is not None])
     return Batch(accounts=accounts, findings=out, notes=[*provided, *book.book_notes, *plan.notes])
+
+
+def _rows(m: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:
+    """Rows ``lo:hi`` of a CSR matrix as a view of its arrays (slicing would copy them)."""
+    a, b = m.indptr[lo], m.indptr[hi]
+    return sp.csr_matrix((m.data[a:b], m.indices[a:b], m.indptr[lo:hi + 1] - a),
+                         shape=(hi - lo, m.shape[1]), copy=False)
 
 
 def _one_blas_thread() -> AbstractContextManager[Any]:
@@ -457,10 +481,10 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
     eff[:] = 0.0
     np.divide(1.0, hhi, out=eff, where=hhi > 0)
     table[~valid, 1:] = np.nan  # all but total_value
-    keys, inverse = np.unique(ints["code_key"], return_inverse=True)
+    inverse, keys = pd.factorize(ints["code_key"], sort=True)  # hashing: no sort of the rows
     codes, worst = _codes(keys)
     top = ints["top"]
-    names, top_at = np.unique(np.where(valid & (top >= 0), top, -1), return_inverse=True)
+    top_at, names = pd.factorize(np.where(valid & (top >= 0), top, -1), sort=True)
     out = pd.DataFrame(table, columns=list(FLOATS), copy=False)
     out.insert(0, "account", book.accounts)
     out.insert(2, "currency", book.currency if book.currency is not None else

@@ -26,7 +26,7 @@ from ..rules import NOISE
 __all__ = ["IssuerWeights", "Largest"]
 
 #: Candidates per instrument at each level before the last (every issuer).
-LEVELS = (12, 256)
+LEVELS = (12, 24, 256)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,18 @@ class IssuerWeights:
         """Candidates at the first level (the width of the arrays a chunk allocates)."""
         return len(self.levels[0].columns)
 
-    def largest(self, w: np.ndarray | sp.csr_matrix, threshold: float) -> Largest:
+    @property
+    def first(self) -> np.ndarray:
+        """Instruments × (the first level's candidates, then its bound).
+
+        ``largest`` takes it as ``first`` once multiplied by the weights (in one product with
+        others, for speed).
+        """
+        lv = self.levels[0]
+        return np.column_stack([lv.matrix, lv.bound])
+
+    def largest(self, w: np.ndarray | sp.csr_matrix, threshold: float,
+                first: np.ndarray | None = None) -> Largest:
         """The largest issuers of the accounts ``w`` (accounts × instruments weights).
 
         Parameters
@@ -101,36 +112,48 @@ class IssuerWeights:
             Dense or CSR weights, one row per account.
         threshold
             Issuers above this weight are listed in ``over``.
+        first
+            ``w @ self.first``, when the caller has it.
         """
         r = w.shape[0]
         top = np.full(r, -1)
         top_weight, top_k = np.zeros(r), np.zeros(r)
         over: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         pending = np.arange(r)
+        last = len(self.levels) - 1
         for i, lv in enumerate(self.levels):
             if not len(pending):
                 break
             wp = w if len(pending) == r else w[pending]
-            y = np.asarray(wp @ lv.matrix)
-            c = y.shape[1]
+            c = len(lv.columns)
+            if i == 0 and first is not None:
+                y, bound = first[:, :c], first[:, c]
+            else:
+                y = np.asarray(wp @ lv.matrix)
+                bound = np.asarray(wp @ lv.bound).ravel() if i < last else np.zeros(0)
             if c == 0:
                 top_k[pending] = 0.0
                 break
-            bound = np.asarray(wp @ lv.bound).ravel()
             kk = min(self.k, c)
-            part = np.partition(y, c - kk, axis=1)[:, c - kk:]
-            kth = part.min(axis=1) if kk == self.k else np.zeros(len(y))
+            part = np.partition(y, c - kk, axis=1)  # [:, c - kk] is the kk-th largest
             arg = y.argmax(axis=1)
             mx = np.take_along_axis(y, arg[:, None], axis=1).ravel()
-            ok = ((kth >= bound) & (mx >= bound) & (bound <= threshold)) if i < len(self.levels) - 1 \
-                else np.ones(len(y), bool)
-            done = pending[ok]
-            top[done] = np.where(mx[ok] > 0, lv.columns[arg[ok]], -1)
-            top_weight[done] = mx[ok]
-            top_k[done] = (part if len(done) == len(y) else part[ok]).sum(axis=1)
-            y_ok = y if len(done) == len(y) else y[ok]
-            rr, cc = np.nonzero(y_ok > threshold + NOISE)  # as the rule: beyond round-off
-            over.append((done[rr], lv.columns[cc], y_ok[rr, cc]))
+            if i < last:
+                kth = part[:, c - kk] if kk == self.k else np.zeros(len(y))
+                ok = (kth >= bound) & (mx >= bound) & (bound <= threshold)
+                everyone = bool(ok.all())
+            else:
+                ok, everyone = np.ones(len(y), bool), True
+            done = pending if everyone else pending[ok]
+            sel = slice(None) if everyone else ok
+            top[done] = np.where(mx[sel] > 0, lv.columns[arg[sel]], -1)
+            top_weight[done] = mx[sel]
+            top_k[done] = part[sel, c - kk:].sum(axis=1)
+            hit = y > threshold + NOISE  # as the rule: beyond round-off
+            if not everyone:
+                hit &= ok[:, None]
+            rr, cc = np.divmod(np.flatnonzero(hit), c)  # row-major, as np.nonzero
+            over.append((pending[rr], lv.columns[cc], y[rr, cc]))
             pending = pending[~ok]
         joined = tuple(np.concatenate(p) for p in zip(*over)) if over else (
             np.zeros(0, int), np.zeros(0, int), np.zeros(0))
