@@ -217,12 +217,9 @@ def example_funds(ctx: RuleContext, asset_class: str, n: int = 3) -> str:
     A mainland (CNY) book is told of Shanghai and Shenzhen funds, a Hong Kong (HKD) one of HKEX
     funds; where that market's universe has none of the class, of the US-listed ones.
     """
-    import pandas as pd
+    from .reference._snapshot import universe_rows
 
-    from .reference._snapshot import packaged
-
-    with packaged("universe.csv").open("rb") as fh:
-        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    table = universe_rows()
     table = table[table["core"].str.lower().eq("true")]
     table = table[table["symbol"].map(ctx.snapshot.securities["asset_class"]).eq(asset_class)]
     for market in dict.fromkeys((_CURRENCY_MARKET.get(ctx.portfolio.currency, "us"), "us")):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import OptimizationError
 from ..i18n import _
-from ..reference._snapshot import packaged
+from ..reference._snapshot import universe_rows
 from ..symbols import market_currency
 
 if TYPE_CHECKING:
@@ -42,10 +42,7 @@ def universe_table(market: str = "us") -> pd.DataFrame:
     if market not in MARKETS:
         raise OptimizationError(_("Unknown market '{market}'; choose one of {markets}.").format(
             market=market, markets=", ".join(MARKETS)))
-    with packaged("universe.csv").open("rb") as fh:
-        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    if "market" not in table.columns:  # a universe file of the one-market form
-        table = table.assign(market="us", lot="")
+    table = universe_rows()
     return table[table["market"] == market].reset_index(drop=True)
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import DataError
 
 __all__ = ["ASSET_CLASSES", "NON_EQUITY", "THEMES", "Snapshot", "load_snapshot", "packaged",
-           "read_fund_holdings"]
+           "read_fund_holdings", "universe_rows"]
 
 THEMES = ("magnificent7", "ai", "circular_deals")
 NON_EQUITY = ("bond", "gold", "real_estate", "cash", "commodity", "other")
@@ -35,6 +35,15 @@ ASSET_CLASSES = ("equity", *NON_EQUITY)
 def packaged(name: str) -> Traversable:
     """A file of the packaged data (``bubbleguard/data/``): the one place that opens them."""
     return files("bubbleguard") / "data" / name
+
+
+def universe_rows() -> pd.DataFrame:
+    """``data/universe.csv``: the diversifier funds of every market (symbol, role, core, market, lot…)."""
+    with packaged("universe.csv").open("rb") as fh:
+        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    if "market" not in table.columns:  # a universe file of the one-market form
+        table = table.assign(market="us", lot="")
+    return table
 
 
 def _read(name: str) -> pd.DataFrame:
