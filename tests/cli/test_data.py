@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import http.server
 import io
 import json
 import socket
-import threading
 import time
 import urllib.parse
 from collections import defaultdict
@@ -21,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from loopback import QuietHandler, serve
 
 import bubbleguard
 from bubbleguard.cli import cli
@@ -46,7 +45,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Serves ``<fund>_holdings.csv`` fixtures by the ``fileName`` query; modes for failures."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -74,25 +73,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.send_error(404, "Not Found")
                 return
             body, kind = path.read_bytes(), "text/csv"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(body, kind)
 
 
 @pytest.fixture(scope="module")
 def _server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.seen, server.mode = [], "files"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve(_Handler) as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ files in ``tests/reference/files/``; no test touches the real network.
 
 from __future__ import annotations
 
-import http.server
-import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from loopback import QuietHandler, serve
 
 import bubbleguard
 from bubbleguard.cli import cli
@@ -28,7 +27,7 @@ MAPPING = "/files/company_tickers_mf.json"
 DAX_DOC = "/Archives/edgar/data/1432353/000000000024000002/primary_doc.xml"
 
 
-class _Issuers(http.server.BaseHTTPRequestHandler):
+class _Issuers(QuietHandler):
     """The issuers' and EDGAR's addresses, answered with the real files."""
 
     def _file(self) -> Path | None:
@@ -57,25 +56,13 @@ class _Issuers(http.server.BaseHTTPRequestHandler):
         if path is None or not path.is_file():
             self.send_error(404, "Not Found")
             return
-        body = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.send_body(path.read_bytes())
 
 
 @pytest.fixture(scope="module")
 def _server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Issuers)
-    server.seen, server.mode = [], "files"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serve(_Issuers) as server:
+        yield server
 
 
 @pytest.fixture
