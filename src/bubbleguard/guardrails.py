@@ -67,11 +67,15 @@ class Cap:
         That is the largest row of a cap (the sum of the ``top`` largest for a top-k cap) and the
         smallest row of a floor.
         """
-        v = self.values(w)
+        return self.reduce(self.values(w))
+
+    def reduce(self, v: np.ndarray) -> float:
+        """The constrained quantity of the row values ``v`` (see :meth:`value`)."""
         if not len(v):
             return 0.0
-        if self.top:
-            return float(np.sort(v)[::-1][: self.top].sum())
+        if self.top:  # the largest rows summed largest first, without sorting them all
+            k = min(self.top, len(v))
+            return float(np.sort(np.partition(v, len(v) - k)[len(v) - k:])[::-1].sum())
         return float(v.max() if self.upper else v.min())
 
     def excess(self, w: np.ndarray, limit: float | None = None) -> float:

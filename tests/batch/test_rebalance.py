@@ -92,3 +92,16 @@ def test_whole_share_accounts_on_processes_do_not_hang(snapshot, policy):
     two = rebalance_accounts(BOOK, policy, snapshot, universe=UNIVERSE, whole_shares=True,
                              workers=2)
     pd.testing.assert_frame_equal(one, two)
+
+
+@pytest.mark.parametrize("account", ["ai-heavy", "mag7"])
+def test_an_account_s_batch_plan_is_its_rebalance_alone(snapshot, policy, trades, account):
+    rows = BOOK[BOOK["account"] == account]
+    alone = bubbleguard.rebalance(dict(zip(rows["symbol"], rows["market_value"])), policy=policy,
+                                  universe=UNIVERSE, snapshot=snapshot, whole_shares=False)
+    want = {(t.symbol, t.side): t.value for t in alone.trades}
+    mine = trades[(trades["account"] == account) & trades["side"].notna()]
+    got = dict(zip(zip(mine["symbol"], mine["side"]), mine["value"]))
+    assert got.keys() == want.keys()
+    for key, value in want.items():  # the same optimum; solver round-off only
+        assert got[key] == pytest.approx(value, rel=1e-4, abs=1.0)

@@ -41,7 +41,7 @@ from ..rules import NOISE, SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
 
-__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "run_batch"]
+__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "one_blas_thread", "run_batch"]
 
 #: Finding codes the batch produces, in this order in its arrays.
 CODES = ("issuer_cap_exceeded", "position_cap_exceeded", "theme_cap_exceeded",
@@ -431,7 +431,7 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
 
     parts: list[dict[str, np.ndarray] | None] = []
     if threads > 1 and len(spans) > 1:
-        with _one_blas_thread(), ThreadPoolExecutor(threads) as pool:
+        with one_blas_thread(), ThreadPoolExecutor(threads) as pool:
             for span, part in zip(spans, pool.map(one, spans)):
                 parts.append(part)
                 tick(span)
@@ -454,8 +454,12 @@ def _rows(m: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:
                          shape=(hi - lo, m.shape[1]), copy=False)
 
 
-def _one_blas_thread() -> AbstractContextManager[Any]:
-    """BLAS on one thread while the chunk threads run (each multithreaded would oversubscribe)."""
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """BLAS on one thread while the chunk threads (or solver processes) run.
+
+    Each of them on several BLAS threads would oversubscribe the cores: forked solver processes
+    ran three to four times slower per account.
+    """
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     return threadpool_limits(1, user_api="blas")

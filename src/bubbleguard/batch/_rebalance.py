@@ -5,7 +5,8 @@ book, so one :class:`bubbleguard.planner.Rebalancer` serves every account: its c
 is compiled once and each account only sets Parameters (:meth:`Rebalancer.state`, then
 :meth:`Rebalancer.solve`). Workers are processes (forked from a parent that has already built
 and compiled the problem, where the platform forks) or Dask tasks; each worker keeps one
-Rebalancer per thread.
+Rebalancer per thread and runs BLAS on one thread. Continuous plans reach Clarabel directly
+(:mod:`bubbleguard.planner._compiled`), not through cvxpy's per-solve work.
 
 Each account is one portfolio in one account: cash rows (``CASH`` and cash instruments) are its
 cash, the other rows its positions, valued as ``check`` values them. For the ``min-change``
@@ -34,6 +35,7 @@ from ..errors import HoldingsError
 from ..policy import Policy, load_policy
 from ..reference._snapshot import Snapshot, load_snapshot
 from ._book import read_book
+from ._engine import one_blas_thread
 
 if TYPE_CHECKING:
     from ..planner import Rebalancer
@@ -133,16 +135,21 @@ def _one(rb: Rebalancer, recipe: _Recipe, values: np.ndarray, cash: float) -> Re
 def _within(rb: Rebalancer, state: Any, values: np.ndarray, cash: float) -> bool:
     """Whether the account as it stands meets every guardrail the planner would impose."""
     w = np.append(values, cash)
-    w = w / w.sum()
-    return all(cap.excess(w, rb.limit(cap.group, state)) <= TOL for cap in rb.spec.caps
-               if cap.matrix.shape[0])
+    found = rb.evaluate(w / w.sum())
+    for cap in rb.spec.caps:
+        if cap.group in found:
+            value, limit = found[cap.group][0], rb.limit(cap.group, state)
+            if (value - limit if cap.upper else limit - value) > TOL:
+                return False
+    return True
 
 
 def _solve_block(recipe: _Recipe, rows: np.ndarray, values: np.ndarray, cash: np.ndarray
                  ) -> list[tuple[int, Result]]:
     """Solve the accounts ``rows`` (their values: accounts × instruments, and their cash)."""
     rb = _rebalancer(recipe)
-    return [(int(r), _one(rb, recipe, values[i], float(cash[i]))) for i, r in enumerate(rows)]
+    with one_blas_thread():
+        return [(int(r), _one(rb, recipe, values[i], float(cash[i]))) for i, r in enumerate(rows)]
 
 
 def _fork_context() -> Any:

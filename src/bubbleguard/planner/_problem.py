@@ -126,6 +126,8 @@ class Built:
     kappa: Any = None
     integers: tuple[Any, Any] | None = None
     objective: str = ""
+    #: its :class:`~bubbleguard.planner._compiled.ClarabelProgram` once compiled (False: cannot be)
+    program: Any = None
 
 
 @dataclass

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ..errors import OptimizationError
-from ..guardrails import caps
+from ..guardrails import Cap, caps
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
 from ._plan import OBJECTIVES
@@ -31,6 +32,7 @@ from ._trades import TradesMixin
 
 if TYPE_CHECKING:
     from ..reference._snapshot import Snapshot
+    from ._compiled import ClarabelProgram
     from ._risk_model import RiskModel
 
 __all__ = ["Rebalancer"]
@@ -176,6 +178,13 @@ class Rebalancer(TradesMixin):
             tax_rate=tax_rate, row_preference=row_preference,
             buy_tier=self._buy_tiers())
         self.unresolved = next(c for c in self.spec.caps if c.group == FROM_STATE).matrix.ravel()
+        # every guardrail's rows in one sparse matrix (a matrix two caps share, once): a
+        # solution's evaluation is one product
+        shared = {id(c.matrix): c.matrix for c in self.spec.caps if c.matrix.shape[0]}
+        start = dict(zip(shared, np.cumsum([0, *(m.shape[0] for m in shared.values())]).tolist()))
+        self._stack = sparse.csr_matrix(np.vstack(list(shared.values()))) if shared else None
+        self._rows = {c.group: slice(start[id(c.matrix)], start[id(c.matrix)] + c.matrix.shape[0])
+                      for c in self.spec.caps if c.matrix.shape[0]}
         self._set_active()
         self._built: dict[Any, Any] = {}
         self._skip: set[str] = set()
@@ -215,13 +224,18 @@ class Rebalancer(TradesMixin):
     def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None
                  ) -> dict[str, tuple[float, float]]:
         """Every guardrail's value and limit for post-trade weights (instruments + CASH)."""
-        out = {}
-        for cap in self.spec.caps:
-            limit = (limits or {}).get(cap.group, cap.limit)
-            if cap.matrix.shape[0] == 0:
-                continue
-            out[cap.group] = (cap.value(weights), float(limit))
-        return out
+        if self._stack is None:
+            return {}
+        v = self._stack @ np.asarray(weights, float)
+        return {cap.group: (cap.reduce(v[self._rows[cap.group]]),
+                            float((limits or {}).get(cap.group, cap.limit)))
+                for cap in self.spec.caps if cap.group in self._rows}
+
+    def excess(self, cap: Cap, sol: Solution, limit: float | None) -> float:
+        """How far ``sol`` is beyond ``cap`` at ``limit`` (positive: broken), from its evaluation."""
+        value = sol.evaluation[cap.group][0] if cap.group in sol.evaluation else cap.value(sol.weights)
+        lim = cap.limit if limit is None else limit
+        return value - lim if cap.upper else lim - value
 
     # ------------------------------------------------------------------ solving
     def solve_book(self, values: Mapping[str, float] | pd.Series, *, cash_change: float = 0.0,
@@ -345,24 +359,39 @@ class Rebalancer(TradesMixin):
                 elif solver == "HIGHS" and discrete:
                     gap = 1e-3 if built.objective == "track" else 1e-4
                     opts.update(time_limit=float(self.time_limit), mip_abs_gap=gap)
-                with _quiet_solver():
-                    built.problem.solve(solver=solver, **opts)
-                elapsed = time.perf_counter() - t0
+                program = self._program(built, opts) if solver == "CLARABEL" else None
+                if program is not None:
+                    status = program.solve()
+                    solve_time, compile_time = program.solve_time, program.compile_time
+                else:
+                    with _quiet_solver():
+                        built.problem.solve(solver=solver, **opts)
+                    status = built.problem.status
+                    stats = built.problem.solver_stats
+                    solve_time = stats.solve_time if stats and stats.solve_time else \
+                        time.perf_counter() - t0
+                    compile_time = built.problem.compilation_time or 0.0
             except (cp.SolverError, ValueError, ArithmeticError) as exc:
                 last = f"{solver}: {exc}"
                 continue
-            status = built.problem.status
             found = built.buys.value is not None
             if status in ("optimal", "optimal_inaccurate") or (status == "user_limit" and found):
-                stats = built.problem.solver_stats
-                solve_time = stats.solve_time if stats and stats.solve_time else elapsed
-                return solver, float(solve_time), float(built.problem.compilation_time or 0.0)
+                return solver, float(solve_time), float(compile_time)
             if status in ("infeasible", "infeasible_inaccurate"):
                 raise Infeasible(status)
             last = f"{solver}: {status}"
         raise OptimizationError(f"No solver could solve the rebalance problem ({last}). "
                                 "Install or choose another solver with --solver (e.g. CLARABEL, "
                                 "HIGHS, SCS).")
+
+    @staticmethod
+    def _program(built: Any, opts: dict[str, Any]) -> ClarabelProgram | None:
+        """``built``'s problem compiled for Clarabel (None: solve it through cvxpy)."""
+        if built.program is None:
+            from ._compiled import ClarabelProgram
+
+            built.program = ClarabelProgram.compile(built.problem, opts) or False
+        return built.program or None
 
     def _run(self, objective: str, state: State, *, relax: tuple[tuple[str, float], ...],
              discrete: bool, target: np.ndarray | None = None, slack: frozenset[str] = frozenset(),
@@ -407,7 +436,7 @@ class Rebalancer(TradesMixin):
             solver, t_solve, t_compile = self._call(built, discrete)
             sol = self._extract(built, state, discrete)
             sol.solver, sol.solve_time, sol.compile_time = solver, t_solve, t_compile
-            if slack or lim is None or top.excess(sol.weights, lim) <= TOL:
+            if slack or lim is None or self.excess(top, sol, lim) <= TOL:
                 break
             v = top.values(sol.weights)
             missing = np.setdiff1d(np.argsort(-v)[:40], self.spec.active["max_top10"])
@@ -428,7 +457,7 @@ class Rebalancer(TradesMixin):
         bad = {}
         for cap in self.spec.caps:
             lim = limits.get(cap.group, self.limit(cap.group, state))
-            e = cap.excess(sol.weights, lim)
+            e = self.excess(cap, sol, lim)
             if e > TOL:
                 bad[cap.group] = e
         if self.spec.max_turnover is not None:
