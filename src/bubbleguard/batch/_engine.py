@@ -41,7 +41,8 @@ from ..rules import NOISE, SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
 
-__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "one_blas_thread", "run_batch"]
+__all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "check_book", "one_blas_thread",
+           "run_batch"]
 
 #: Finding codes the batch produces, in this order in its arrays.
 CODES = ("issuer_cap_exceeded", "position_cap_exceeded", "theme_cap_exceeded",
@@ -398,7 +399,17 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     pol = policy if policy is not None else load_policy()
     threads = workers or min(4, os.cpu_count() or 1)
     book = read_book(frame, snap, where, workers=threads, fx=fx, row_numbers=row_numbers)
-    snap, provided = plugins.with_providers(snap, list(book.symbols), fund_holdings)
+    return check_book(book, pol, snap, findings=findings, fund_holdings=fund_holdings, today=today,
+                      chunk_size=chunk_size, workers=threads, progress=progress)
+
+
+def check_book(book: Book, policy: Policy, snapshot: Snapshot, *, findings: bool = False,
+               fund_holdings: pd.DataFrame | None = None, today: dt.date | None = None,
+               chunk_size: int | None = None, workers: int = 1,
+               progress: Callable[[int, int], None] | None = None) -> Batch:
+    """:func:`run_batch` on a book already valued by :func:`~bubbleguard.batch.read_book`."""
+    pol, threads = policy, workers
+    snap, provided = plugins.with_providers(snapshot, list(book.symbols), fund_holdings)
     plan = _Plan(book, snap, pol, today or dt.date.today())
     size = chunk_size or plan.chunk
     spans = list(_spans(len(book.accounts), size))
