@@ -31,3 +31,19 @@ def test_a_user_fund_file_a_little_over_one_is_scaled_and_one_under_keeps_a_rema
     aaa = lt.leaves.index[lt.leaves["key"] == "AAA"][0]
     assert lt.matrix[0, aaa] == pytest.approx(0.6000004 / 1.0000008, abs=1e-15)
     assert lt.matrix[1, aaa] == pytest.approx(0.7, abs=1e-15)  # 30% stays unresolved
+
+
+def test_the_did_you_mean_hint_is_difflib_s_answer_over_every_symbol(snapshot):
+    import difflib
+    import random
+
+    from bubbleguard.lookthrough import _close_symbols
+
+    rng = random.Random(3)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789."
+    typos = ["NVDAX", "APPL", "MSTF", "VOOO", "GOOGLL", "BRKB", "A", "BND.X", "ZZZUNKNOWN"]
+    typos += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7))) for _ in range(40)]
+    for typo in typos:
+        assert _close_symbols(typo, snapshot) == difflib.get_close_matches(
+            typo, snapshot.index, n=1, cutoff=0.75), typo
+    assert _close_symbols("NVDAX", snapshot) == ["NVDA"]

@@ -208,7 +208,7 @@ def look_through(symbols: Sequence[str] | pd.Index, snapshot: Snapshot,
 
 def _reason(origin: str, snapshot: Snapshot, unknown: list[str]) -> str:
     if origin in unknown:
-        close = difflib.get_close_matches(origin, snapshot.index, n=1, cutoff=0.75)
+        close = _close_symbols(origin, snapshot)
         hint = _("; did you mean {symbol}?").format(symbol=close[0]) if close else ""
         return _("unknown symbol: not in the reference data") + hint
     funds = snapshot.funds
@@ -221,3 +221,16 @@ def _reason(origin: str, snapshot: Snapshot, unknown: list[str]) -> str:
             fund=origin, date=info["as_of"])
     return _("no holdings data for fund {fund}").format(fund=origin)
 
+
+def _close_symbols(symbol: str, snapshot: Snapshot, cutoff: float = 0.75) -> list[str]:
+    """``difflib.get_close_matches(symbol, snapshot.index, n=1, cutoff=cutoff)``, faster.
+
+    Only symbols whose shared characters could reach the cutoff (difflib's own ``quick_ratio``
+    bound, for every symbol at once) are compared, so the answer is difflib's.
+    """
+    chars, counts = snapshot.symbol_letters
+    want = np.array([symbol.count(ch) for ch in chars], np.int16)
+    shared = np.minimum(counts, want).sum(axis=1)
+    bound = 2.0 * shared / (counts.sum(axis=1) + len(symbol))
+    pool = snapshot.index[bound >= cutoff - 1e-12]
+    return difflib.get_close_matches(symbol, pool, n=1, cutoff=cutoff)

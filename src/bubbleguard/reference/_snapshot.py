@@ -87,6 +87,20 @@ class Snapshot:
         return pd.Index(self.securities.index)
 
     @cached_property
+    def symbol_letters(self) -> tuple[str, np.ndarray]:
+        """The characters of all security symbols, and each symbol's count of each (symbols × chars).
+
+        With them the bound that ``difflib``'s ``quick_ratio`` computes one pair at a time is one
+        array operation over every symbol.
+        """
+        symbols = [str(s) for s in self.index]
+        chars = "".join(sorted(set("".join(symbols))))
+        counts = np.zeros((len(symbols), len(chars)), np.int16)
+        for j, ch in enumerate(chars):
+            counts[:, j] = [s.count(ch) for s in symbols]
+        return chars, counts
+
+    @cached_property
     def holdings_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fund holdings as a sparse row-compressed matrix over securities.
 
