@@ -279,7 +279,7 @@ def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
 def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
     """Symbols the reference data does not know (kept as unresolved value)."""
     un = ctx.exposures.unresolved
-    unknown = un[~un["origin"].isin(ctx.snapshot.index)]  # its own leaf: not a fund's remainder
+    unknown = un[ctx.snapshot.index.get_indexer(un["origin"]) < 0]  # its own leaf, not a fund's rest
     for row in cast("Iterator[Any]", unknown.itertuples()):
         yield Finding(code="unknown_symbol", severity="info", subject=row.symbol, value=row.weight,
                       limit=None, message=_("{symbol} ({weight}): {reason}; it is kept as unresolved "
