@@ -13,7 +13,8 @@ The books hold 10–20 positions per account, drawn from bundled index, sector, 
 and cash funds, single stocks and two unknown symbols; one row in ten is a quantity valued at
 the snapshot's last price. "load" is valuing the rows into the accounts × instruments matrix
 (``read_book``), "compute" the rest of ``run_batch`` (look-through, every guardrail, the
-account table). The DuckDB column (when duckdb is installed) is one SQL join of the same
+account table); "findings" (up to 100k accounts) the same run with the long table of findings
+and their messages. The DuckDB column (when duckdb is installed) is one SQL join of the same
 valued rows onto the instruments' theme and asset-class shares, grouped by account: it
 computes those shares only, not issuers, top-10, HHI or findings. The rebalance books are
 ``benchmarks/bench_rebalance.py``'s AI-heavy books (3–10 holdings, no new cash).
@@ -35,6 +36,9 @@ UNIVERSE = ("VOO", "IVV", "SPY", "VTI", "VT", "QQQ", "QQQM", "SMH", "SOXX", "ARK
             "BND", "AGG", "TLT", "IEF", "GLD", "IAU", "GLDM", "VNQ", "SGOV", "CASH", "NVDA", "AAPL",
             "MSFT", "GOOGL", "GOOG", "AMZN", "META", "AVGO", "TSLA", "ORCL", "AMD", "JPM", "XOM",
             "BRK.B", "ZZZUNKNOWN", "NOTATICKER")
+
+
+FINDINGS_MAX = 100_000  # books up to this size are timed with the findings table too
 
 
 def book(accounts: int, seed: int = 0) -> object:
@@ -74,8 +78,15 @@ def one(accounts: int) -> dict[str, float]:
     seconds = time.perf_counter() - start
     assert len(result.accounts) == accounts
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found: dict[str, float] = {}
+    if accounts <= FINDINGS_MAX:
+        start = time.perf_counter()
+        table = check_book(valued, policy, snap, today=dt.date(2026, 8, 3), workers=2,
+                           findings=True).findings
+        found = {"findings": float(len(table) if table is not None else 0),
+                 "findings_seconds": time.perf_counter() - start}
     return {"accounts": accounts, "rows": len(frame), "seconds": seconds, "load": load,
-            "peak_mb": peak, "duckdb": duck(frame, snap)}
+            "peak_mb": peak, "duckdb": duck(frame, snap), **found}
 
 
 def duck(frame: object, snap: object) -> float | None:
@@ -205,6 +216,9 @@ def main() -> None:
               f"(load {r['load']:.2f} s + compute {r['seconds'] - r['load']:.2f} s), "
               f"{r['rows'] / r['seconds']:>11,.0f} rows/s, peak {r['peak_mb']:,.0f} MB, "
               f"{per_check * r['accounts'] / r['seconds']:,.0f}x looping check{duck}")
+        if "findings" in r:
+            print(f"    with --findings: {r['findings_seconds']:.2f} s for {r['findings']:,.0f} "
+                  f"findings and their messages")
     if args.csv:
         batch, check = whole_process(args.csv)
         print(f"batch of {args.csv:,} accounts from CSV, whole process: {batch:.2f} s = "

@@ -126,6 +126,24 @@ def test_set_language_and_the_context_manager():
         i18n.set_language("fr")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_percents_of_an_array_are_each_format_percent(lang):
+    """Distinct rounded values formatted once: ties, negative zero, NaN and big values each exact."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.random(3000), rng.random(300) ** 6, np.arange(0, 1.0001, 0.00005),
+                        [0.0, -0.0, -1e-18, 1e-18, np.nan, np.inf, 0.4000000000000001, 12.3456,
+                         0.0125, 0.0135, 0.12345]])
+    with i18n.language(lang):
+        for decimals in (0, 1, 2):
+            got = i18n.format_percents(x, decimals)
+            assert list(got) == [i18n.format_percent(float(v), decimals) for v in x]
+        assert i18n.format_percents(np.zeros(0)).shape == (0,)
+        assert i18n.format_rounded(x, 3, lambda v: f"{v * 100:.1f}").tolist() == [
+            f"{v * 100:.1f}" for v in x]
+
+
 def test_numbers_in_chinese_through_babel():
     assert i18n.format_percent(0.1234) == "12.3%"
     assert i18n.format_money(1234.5, "CNY") == "1,234.50 CNY"

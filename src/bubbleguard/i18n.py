@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 __all__ = ["LANGUAGES", "N_", "_", "extract", "extract_toml", "format_money", "format_percent",
-           "get_language", "language", "language_from_env", "ngettext", "set_language"]
+           "format_percents", "format_rounded", "get_language", "language", "language_from_env",
+           "ngettext", "set_language"]
 
 #: Languages there is a catalogue for (``en`` is the source text) → their gettext/Babel locale.
 LANGUAGES = {"en": "en_US", "zh": "zh_CN"}
@@ -110,6 +111,31 @@ def format_percent(x: float, decimals: int = 1, signed: bool = False) -> str:
     digits = "0." + "0" * decimals if decimals else "0"
     pattern = f"+#,##{digits}%;-#,##{digits}%" if signed else f"#,##{digits}%"
     return babel_percent(x, format=pattern, locale=LANGUAGES[_active], decimal_quantization=True)
+
+
+def format_percents(x: Any, decimals: int = 1) -> Any:
+    """:func:`format_percent` of every value of an array, as an object array of texts."""
+    return format_rounded(x, decimals + 2, lambda v: format_percent(v, decimals))
+
+
+def format_rounded(x: Any, digits: int, fmt: Callable[[float], str]) -> Any:
+    """``fmt`` of every value of an array, where ``fmt`` shows a value rounded to ``digits`` decimals.
+
+    Each distinct rounded value is formatted once, so a million weights cost a few thousand
+    calls. A value within a millionth of a rounding step from a tie (or not finite, or a
+    negative zero) is formatted on its own, so every text is exactly ``fmt``'s.
+    """
+    import numpy as np
+
+    x = np.asarray(x, float)
+    t = x * 10.0 ** digits
+    r = np.rint(t)
+    with np.errstate(invalid="ignore"):
+        own = ~np.isfinite(t) | (np.abs(np.abs(t - np.floor(t)) - 0.5) < 1e-6) | (r == 0) & np.signbit(x)
+    keys = np.where(own, x, r / 10.0 ** digits)
+    bits, inverse = np.unique(keys.view(np.int64), return_inverse=True)  # bits: -0.0 is not 0.0
+    texts = np.array([fmt(float(v)) for v in bits.view(float)] or [""], dtype=object)
+    return texts[inverse.reshape(x.shape)] if x.size else np.empty(x.shape, dtype=object)
 
 
 def format_money(x: float, currency: str = "", decimals: int = 2) -> str:

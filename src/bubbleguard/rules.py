@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import pandas as pd
+
 from ._model import Model
 from .guardrails import Cap, caps
 from .i18n import N_, _, format_percent
@@ -110,9 +112,7 @@ def issuer_caps(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             code="issuer_cap_exceeded", severity=_cap_severity(value, cap.limit, ctx.policy.error_margin),
             subject=row.issuer, value=value, limit=cap.limit,
-            message=_("{issuer} is {value} of the portfolio ({direct} held directly, {via_funds} through "
-                      "funds), above the {limit} single-issuer cap; trim the direct holding or the funds "
-                      "that concentrate it.").format(
+            message=_(MESSAGES["issuer_cap_exceeded"]).format(
                 issuer=row.issuer, value=_p(value), direct=_p(row.direct_weight),
                 via_funds=_p(row.via_funds_weight), limit=_p(cap.limit, 0)))
 
@@ -127,8 +127,7 @@ def position_cap(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 code="position_cap_exceeded", severity="warning", subject=symbol, value=float(value),
                 limit=cap.limit,
-                message=_("{symbol} alone is {value} of the portfolio, above the {limit} cap on one "
-                          "holding; spread new money over other funds.").format(
+                message=_(MESSAGES["position_cap_exceeded"]).format(
                     symbol=symbol, value=_p(value), limit=_p(cap.limit, 0)))
 
 
@@ -140,10 +139,8 @@ def theme_caps(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 code="theme_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
                 subject=theme, value=value, limit=limit,
-                message=_("{value} of the portfolio rides on {theme}, above the {limit} cap; move part "
-                          "of it into broad index, bond or gold funds ('bubbleguard rebalance' proposes "
-                          "the trades).").format(value=_p(value), theme=_(THEME_LABELS[theme]),
-                                                 limit=_p(limit, 0)))
+                message=_(MESSAGES["theme_cap_exceeded"]).format(
+                    value=_p(value), theme=_(THEME_LABELS[theme]), limit=_p(limit, 0)))
 
 
 def theme_over_market(ctx: RuleContext) -> Iterator[Finding]:
@@ -156,10 +153,7 @@ def theme_over_market(ctx: RuleContext) -> Iterator[Finding]:
                 code="theme_over_market_exceeded",
                 severity=_cap_severity(value, limit, ctx.policy.error_margin), subject=theme,
                 value=value, limit=limit,
-                message=_("{share} of the portfolio rides on {theme}, {points} points more than a "
-                          "market-weight holding of your {equity} in equity would ({market} of the "
-                          "S&P 500), above the {limit}-point cap; move the excess into a broad index "
-                          "fund, bonds or gold ('bubbleguard rebalance' proposes the trades).").format(
+                message=_(MESSAGES["theme_over_market_exceeded"]).format(
                     share=_p(ctx.exposures.themes[theme]), theme=_(THEME_LABELS[theme]),
                     points=f"{value * 100:.1f}", equity=_p(equity, 0), market=_p(ctx.market_themes[theme]),
                     limit=f"{limit * 100:.0f}"))
@@ -173,9 +167,7 @@ def top10_cap(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             code="top10_cap_exceeded", severity=_cap_severity(value, limit, ctx.policy.error_margin),
             subject="top10", value=value, limit=limit,
-            message=_("The ten largest issuers are {value} of the portfolio, above the {limit} cap; add "
-                      "broadly diversified or equal-weight funds.").format(value=_p(value),
-                                                                           limit=_p(limit, 0)))
+            message=_(MESSAGES["top10_cap_exceeded"]).format(value=_p(value), limit=_p(limit, 0)))
 
 
 def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
@@ -186,18 +178,17 @@ def asset_class_bounds(ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(
                 code="asset_class_floor_missed", severity="warning", subject=cls, value=value,
                 limit=floor,
-                message=_("{asset_class} is {value} of the portfolio, below the {floor} floor; "
-                          "{advice}.").format(asset_class=_class_name(cls), value=_p(value),
-                                              floor=_p(floor, 0),
-                                              advice=_advice(ctx, cls)))
+                message=_(MESSAGES["asset_class_floor_missed"]).format(
+                    asset_class=class_name(cls), value=_p(value), floor=_p(floor, 0),
+                    advice=floor_advice(ctx.snapshot, ctx.portfolio.currency, cls)))
     for cls, cap in ctx.policy.max_asset_class.items():
         value = ctx.value(f"max_asset_class.{cls}")
         if value > cap + 1e-9:
             yield Finding(
                 code="asset_class_cap_exceeded", severity="warning", subject=cls, value=value,
                 limit=cap,
-                message=_("{asset_class} is {value}, above the {limit} cap.").format(
-                    asset_class=_class_name(cls), value=_p(value), limit=_p(cap, 0)))
+                message=_(MESSAGES["asset_class_cap_exceeded"]).format(
+                    asset_class=class_name(cls), value=_p(value), limit=_p(cap, 0)))
 
 
 _FLOOR_ADVICE = {
@@ -211,8 +202,8 @@ _FLOOR_ADVICE = {
 _CURRENCY_MARKET = {"CNY": "cn", "HKD": "hk"}
 
 
-def example_funds(ctx: RuleContext, asset_class: str, n: int = 3) -> str:
-    """The first ``n`` core funds of ``asset_class`` in the portfolio's market (``universe.csv``).
+def example_funds(snapshot: Snapshot, currency: str, asset_class: str, n: int = 3) -> str:
+    """The first ``n`` core funds of ``asset_class`` in the market of ``currency`` (``universe.csv``).
 
     A mainland (CNY) book is told of Shanghai and Shenzhen funds, a Hong Kong (HKD) one of HKEX
     funds; where that market's universe has none of the class, of the US-listed ones.
@@ -221,8 +212,8 @@ def example_funds(ctx: RuleContext, asset_class: str, n: int = 3) -> str:
 
     table = universe_rows()
     table = table[table["core"].str.lower().eq("true")]
-    table = table[table["symbol"].map(ctx.snapshot.securities["asset_class"]).eq(asset_class)]
-    for market in dict.fromkeys((_CURRENCY_MARKET.get(ctx.portfolio.currency, "us"), "us")):
+    table = table[table["symbol"].map(snapshot.securities["asset_class"]).eq(asset_class)]
+    for market in dict.fromkeys((_CURRENCY_MARKET.get(currency, "us"), "us")):
         funds = table.loc[table["market"] == market, "symbol"].head(n)
         if len(funds):
             return _(", ").join(funds)
@@ -236,12 +227,19 @@ _CLASS_NAMES = {"equity": N_("Equity"), "bond": N_("Bond"), "gold": N_("Gold"),
                 "other": N_("Other")}
 
 
-def _advice(ctx: RuleContext, cls: str) -> str:
-    funds = example_funds(ctx, cls) if cls in _FLOOR_ADVICE else ""
+def floor_advice(snapshot: Snapshot, currency: str, cls: str) -> str:
+    """What to add to an asset class below its floor, naming funds of the portfolio's market."""
+    funds = example_funds(snapshot, currency, cls) if cls in _FLOOR_ADVICE else ""
     return _(_FLOOR_ADVICE[cls]).format(funds=funds) if funds else _(_ADD_TO_IT)
 
 
-def _class_name(cls: str) -> str:
+def broad_funds(snapshot: Snapshot, currency: str) -> str:
+    """Two broad index funds of the portfolio's market, for the no-broad-index advice."""
+    return _(" or ").join(example_funds(snapshot, currency, "equity", 2).split(_(", ")))
+
+
+def class_name(cls: str) -> str:
+    """An asset class as a message's subject."""
     return _(_CLASS_NAMES[cls]) if cls in _CLASS_NAMES else cls.replace("_", " ").capitalize()
 
 
@@ -256,9 +254,13 @@ def broad_index(ctx: RuleContext) -> Iterator[Finding]:
     if share == 0.0:
         yield Finding(
             code="no_broad_index_fund", severity="warning", subject="broad_index", value=0.0,
-            limit=None, message=_("No low-cost broad index fund is held; make one (a broad market index "
-                                  "fund such as {funds}, plus a bond index fund) the core.").format(
-                funds=_(" or ").join(example_funds(ctx, "equity", 2).split(_(", ")))))
+            limit=None, message=_(MESSAGES["no_broad_index_fund"]).format(
+                funds=broad_funds(ctx.snapshot, ctx.portfolio.currency)))
+
+
+def unresolved_names(symbols: Iterable[str], weights: Iterable[str]) -> str:
+    """The largest unresolved holdings as a message names them (weights formatted): ``ARKK 12.0%``."""
+    return _(", ").join(f"{s} {w}" for s, w in zip(symbols, weights))
 
 
 def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
@@ -268,46 +270,38 @@ def unresolved_share(ctx: RuleContext) -> Iterator[Finding]:
     if value > limit + NOISE:
         un = ctx.exposures.unresolved
         top = un.groupby("symbol")["weight"].sum().sort_values(ascending=False).head(3)
-        names = _(", ").join(f"{s} {_p(w)}" for s, w in top.items())
         yield Finding(
             code="unresolved_high", severity="warning", subject="unresolved", value=value, limit=limit,
-            message=_("{value} of the portfolio could not be looked through ({names}); the exposures above "
-                      "may be understated. Add those funds' holdings with --funds FILE.").format(
-                value=_p(value), names=names))
+            message=_(MESSAGES["unresolved_high"]).format(
+                value=_p(value), names=unresolved_names(top.index, [_p(w) for w in top])))
 
 
 def unknown_symbols(ctx: RuleContext) -> Iterator[Finding]:
     """Symbols the reference data does not know (kept as unresolved value)."""
     un = ctx.exposures.unresolved
-    unknown = un[ctx.snapshot.index.get_indexer(un["origin"]) < 0]  # its own leaf, not a fund's rest
+    unknown = un[ctx.snapshot.index.get_indexer(pd.Index(un["origin"])) < 0]  # not a fund's remainder
     for row in cast("Iterator[Any]", unknown.itertuples()):
         yield Finding(code="unknown_symbol", severity="info", subject=row.symbol, value=row.weight,
-                      limit=None, message=_("{symbol} ({weight}): {reason}; it is kept as unresolved "
-                                            "equity. Give it an asset_class column or its fund "
-                                            "holdings.").format(symbol=row.symbol, weight=_p(row.weight),
-                                                                reason=row.reason))
+                      limit=None, message=_(MESSAGES["unknown_symbol"]).format(
+                          symbol=row.symbol, weight=_p(row.weight), reason=row.reason))
 
 
-def data_age(ctx: RuleContext) -> Iterator[Finding]:
-    """Holdings of a held fund older than ``max_data_age_days``: a warning that says how to renew them.
-
-    Funds that ``bubbleguard data refresh`` can renew (the sources table of
-    :mod:`bubbleguard.reference._sources`: an issuer's file or SEC N-PORT) are named with that
-    command and their source; for the others the finding says they cannot be refreshed and how
-    to supply them.
-    """
-    funds = ctx.snapshot.funds
-    held = [s for s in ctx.exposures.positions["symbol"] if s in funds.index]
+def stale_funds(funds: pd.DataFrame, held: Iterable[str], today: dt.date,
+                max_days: int) -> list[tuple[str, str, int]]:
+    """(symbol, as-of date, age in days) of the held funds whose holdings are older than ``max_days``."""
     old: list[tuple[str, str, int]] = []
     for sym in held:
-        as_of = str(funds.at[sym, "as_of"])
+        as_of = str(funds.at[sym, "as_of"]) if sym in funds.index else ""
         if not as_of:
             continue
-        age = (ctx.today - dt.date.fromisoformat(as_of)).days
-        if age > ctx.policy.max_data_age_days:
+        age = (today - dt.date.fromisoformat(as_of)).days
+        if age > max_days:
             old.append((sym, as_of, age))
-    if not old:
-        return
+    return old
+
+
+def stale_message(old: list[tuple[str, str, int]], max_days: int) -> str:
+    """The data_stale message for the funds :func:`stale_funds` found, with how to renew each."""
     from .reference._sources import source_for
 
     listed = _(", ").join(_("{symbol} ({date}, {days} days)").format(symbol=s, date=d, days=a)
@@ -323,11 +317,22 @@ def data_age(ctx: RuleContext) -> Iterator[Finding]:
     if cannot:
         how.append(_("{funds} cannot be refreshed automatically yet: save the issuer's current holdings as "
                      "a CSV and pass it with --funds FILE.").format(funds=_(", ").join(cannot)))
-    yield Finding(code="data_stale", severity="warning", subject="fund_holdings", value=None,
-                  limit=None,
-                  message=_("Holdings data older than {max_days} days for {funds}; the weights may have "
-                            "drifted. {how}").format(max_days=ctx.policy.max_data_age_days, funds=listed,
-                                                     how=" ".join(how)))
+    return _(MESSAGES["data_stale"]).format(max_days=max_days, funds=listed, how=" ".join(how))
+
+
+def data_age(ctx: RuleContext) -> Iterator[Finding]:
+    """Holdings of a held fund older than ``max_data_age_days``: a warning that says how to renew them.
+
+    Funds that ``bubbleguard data refresh`` can renew (the sources table of
+    :mod:`bubbleguard.reference._sources`: an issuer's file or SEC N-PORT) are named with that
+    command and their source; for the others the finding says they cannot be refreshed and how
+    to supply them.
+    """
+    days = ctx.policy.max_data_age_days
+    old = stale_funds(ctx.snapshot.funds, ctx.exposures.positions["symbol"], ctx.today, days)
+    if old:
+        yield Finding(code="data_stale", severity="warning", subject="fund_holdings", value=None,
+                      limit=None, message=stale_message(old, days))
 
 
 def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
@@ -336,9 +341,46 @@ def fund_overlap(ctx: RuleContext) -> Iterator[Finding]:
     for row in cast("Iterator[Any]", ov[ov["overlap"] >= 0.5].head(5).itertuples()):
         yield Finding(code="fund_overlap", severity="info", subject=f"{row.fund_a}/{row.fund_b}",
                       value=row.overlap, limit=0.5,
-                      message=_("{fund_a} and {fund_b} overlap by {overlap}: holding both adds little "
-                                "diversification.").format(fund_a=row.fund_a, fund_b=row.fund_b,
-                                                           overlap=_p(row.overlap, 0)))
+                      message=_(MESSAGES["fund_overlap"]).format(
+                          fund_a=row.fund_a, fund_b=row.fund_b, overlap=_p(row.overlap, 0)))
+
+
+#: Each built-in code's message, a ``str.format`` template (translated where it is shown). The
+#: batch engine fills the same templates, so a batch finding reads as ``check``'s.
+MESSAGES = {
+    "issuer_cap_exceeded": N_(
+        "{issuer} is {value} of the portfolio ({direct} held directly, {via_funds} through funds), above "
+        "the {limit} single-issuer cap; trim the direct holding or the funds that concentrate it."),
+    "position_cap_exceeded": N_(
+        "{symbol} alone is {value} of the portfolio, above the {limit} cap on one holding; spread new "
+        "money over other funds."),
+    "theme_cap_exceeded": N_(
+        "{value} of the portfolio rides on {theme}, above the {limit} cap; move part of it into broad "
+        "index, bond or gold funds ('bubbleguard rebalance' proposes the trades)."),
+    "theme_over_market_exceeded": N_(
+        "{share} of the portfolio rides on {theme}, {points} points more than a market-weight holding of "
+        "your {equity} in equity would ({market} of the S&P 500), above the {limit}-point cap; move the "
+        "excess into a broad index fund, bonds or gold ('bubbleguard rebalance' proposes the trades)."),
+    "top10_cap_exceeded": N_(
+        "The ten largest issuers are {value} of the portfolio, above the {limit} cap; add broadly "
+        "diversified or equal-weight funds."),
+    "asset_class_floor_missed": N_("{asset_class} is {value} of the portfolio, below the {floor} floor; "
+                                   "{advice}."),
+    "asset_class_cap_exceeded": N_("{asset_class} is {value}, above the {limit} cap."),
+    "no_broad_index_fund": N_(
+        "No low-cost broad index fund is held; make one (a broad market index fund such as {funds}, "
+        "plus a bond index fund) the core."),
+    "unresolved_high": N_(
+        "{value} of the portfolio could not be looked through ({names}); the exposures above may be "
+        "understated. Add those funds' holdings with --funds FILE."),
+    "unknown_symbol": N_(
+        "{symbol} ({weight}): {reason}; it is kept as unresolved equity. Give it an asset_class column "
+        "or its fund holdings."),
+    "data_stale": N_("Holdings data older than {max_days} days for {funds}; the weights may have "
+                     "drifted. {how}"),
+    "fund_overlap": N_("{fund_a} and {fund_b} overlap by {overlap}: holding both adds little "
+                       "diversification."),
+}
 
 
 BUILTIN_RULES: tuple[Rule, ...] = (issuer_caps, position_cap, theme_caps, theme_over_market,

@@ -47,10 +47,26 @@ def test_partitions_on_a_cluster_give_the_local_table_exactly(snapshot, cluster)
     rank = {a: i for i, a in enumerate(far.accounts["account"])}
     expected = local.findings.iloc[local.findings["account"].map(rank).argsort(kind="stable")]
     pd.testing.assert_frame_equal(far.findings, expected.reset_index(drop=True), rtol=1e-12,
-                                  atol=1e-15)
+                                  atol=1e-15, check_categorical=False)
     # the library entry point takes the dask DataFrame as it is (Dask's local scheduler here)
-    same = check_accounts(ddf, snapshot=snapshot, today=TODAY)
+    same, found = check_accounts(ddf, snapshot=snapshot, today=TODAY, findings=True)
     pd.testing.assert_frame_equal(same, far.accounts)
+    pd.testing.assert_frame_equal(found, far.findings)
+
+
+def test_a_worker_writes_messages_in_the_caller_s_language(snapshot):
+    """A partition carries the language: a worker process of another machine starts in English."""
+    from bubbleguard.batch._dask import ROW, _partition
+    from bubbleguard.i18n import language
+
+    frame = random_book(6, seed=5)
+    part = frame.assign(**{ROW: range(len(frame))})
+    far = _partition(part, load_policy(), snapshot, None, TODAY, True, None, "book", "zh")
+    with language("zh"):
+        here = run_batch(frame, None, snapshot, findings=True, today=TODAY)
+    assert far is not None and far.findings is not None and here.findings is not None
+    assert far.findings["message"].tolist() == here.findings["message"].tolist()
+    assert far.findings["message"].str.contains("组合").any()
 
 
 def test_rebalance_tasks_on_a_cluster_give_the_local_trades(snapshot, cluster):

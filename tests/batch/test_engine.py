@@ -80,6 +80,7 @@ def test_every_number_and_finding_is_checks(snapshot, policy):
         mine = batch.findings[batch.findings["account"] == account]
         theirs = [(f.code, f.severity, f.subject) for f in report.findings]
         assert list(zip(mine["code"], mine["severity"], mine["subject"])) == theirs, account
+        assert list(mine["message"]) == [f.message for f in report.findings], account
         for f, value, limit in zip(report.findings, mine["value"], mine["limit"]):
             assert same(value, f.value if f.value is not None else math.nan) or (
                 f.value is None and math.isnan(value))
@@ -88,6 +89,27 @@ def test_every_number_and_finding_is_checks(snapshot, policy):
     # the book exercises most rules (not necessarily all in one profile)
     assert {"issuer_cap_exceeded", "theme_cap_exceeded", "top10_cap_exceeded", "unknown_symbol",
             "asset_class_floor_missed", "unresolved_high", "fund_overlap"} <= seen_codes
+
+
+def test_messages_are_checks_in_chinese_and_name_each_currency_s_funds(snapshot):
+    """A mainland, a Hong Kong and a US account: each told of its own market's funds, in Chinese."""
+    from bubbleguard.i18n import language
+
+    frame = pd.DataFrame({
+        "account": ["cn", "cn", "hk", "hk", "us", "us", "us", "us"],
+        "symbol": ["510300", "159819", "2800", "3033", "NVDA", "QQQ", "ARKK", "ZZZUNKNOWN"],
+        "market_value": [40_000.0, 60_000.0, 50_000.0, 50_000.0, 300.0, 400.0, 200.0, 100.0],
+        "currency": ["CNY", "CNY", "HKD", "HKD", "USD", "USD", "USD", "USD"]})
+    with language("zh"):
+        batch = run_batch(frame, snapshot=snapshot, findings=True, today=TODAY)
+        for account, rows in frame.groupby("account", sort=False):
+            report = bubbleguard.check(rows.drop(columns="account"), snapshot=snapshot, today=TODAY)
+            mine = batch.findings[batch.findings["account"] == account]
+            assert list(mine["message"]) == [f.message for f in report.findings], account
+    floors = batch.findings[batch.findings["code"] == "asset_class_floor_missed"]
+    bond = floors[floors["subject"] == "bond"].set_index("account")["message"]
+    assert "511260" in bond["cn"] and "BND" in bond["us"] and "511260" not in bond["us"]
+    assert "组合" in bond["cn"]
 
 
 def test_chunks_and_threads_do_not_change_the_result(snapshot):

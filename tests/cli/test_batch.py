@@ -42,10 +42,27 @@ def test_jsonl_and_parquet_outputs_and_findings(run, book, tmp_path):
     assert f"wrote {out}" in res.stderr and f"wrote {found}" in res.stderr
     accounts = pd.read_parquet(out)
     findings = pd.read_parquet(found)
-    assert list(findings.columns) == ["account", "code", "severity", "subject", "value", "limit"]
+    assert list(findings.columns) == ["account", "code", "severity", "subject", "value", "limit",
+                                      "message"]
     per = findings.groupby("account").size()
     assert (accounts.set_index("account")[["errors", "warnings", "infos"]].sum(axis=1) == per
             .reindex(accounts["account"]).fillna(0).to_numpy()).all()
+
+
+def test_findings_in_chinese_read_as_check_writes_them(run, book, tmp_path):
+    found = tmp_path / "findings.csv"
+    res = run("--lang", "zh", "batch", str(book), "--findings", str(found), "--fail-on", "never")
+    assert res.exit_code == 0, res.stderr
+    findings = pd.read_csv(found, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(book, dtype={"account": str})
+    for account, rows in frame.groupby("account"):
+        alone = tmp_path / f"{account}.csv"
+        rows.drop(columns="account").to_csv(alone, index=False)
+        report = json.loads(run("--lang", "zh", "check", str(alone), "-f", "json", "--fail-on",
+                                "never").stdout)
+        mine = findings[findings["account"] == account]
+        assert mine["message"].tolist() == [f["message"] for f in report["findings"]], account
+    assert findings["message"].str.contains("组合").any()
 
 
 def test_policy_options_change_the_verdict(run, book):
@@ -169,3 +186,4 @@ def test_plain_batch_loads_neither_dask_nor_cvxpy(book):
 
     code = run_cli("batch", str(book), "-o", "/dev/null", "--fail-on", "never")
     assert loaded_after(code, ("dask", "distributed", "cvxpy")) == []
+

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -20,8 +20,18 @@ def is_dask_frame(frame: object) -> bool:
     return dd is not None and isinstance(frame, dd.DataFrame)
 
 
-def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot | None = None,
-                   **options: Any) -> pd.DataFrame:
+@overload
+def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
+                   findings: Literal[False] = False, **options: Any) -> pd.DataFrame: ...
+
+
+@overload
+def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
+                   findings: Literal[True], **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot | None = None, *,
+                   findings: bool = False, **options: Any) -> Any:
     """One row per account of a long-format book: value, exposures and findings by severity.
 
     Parameters
@@ -33,6 +43,9 @@ def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot 
         Guardrails (default: the balanced profile's).
     snapshot
         Reference data (default: the bundled snapshot).
+    findings
+        Also return the long table of findings (:data:`FINDING_COLUMNS`: account, code, severity,
+        subject, value, limit and ``check``'s message in the active language).
     **options
         Passed to :func:`run_batch` (``today``, ``fund_holdings``, ``chunk_size``, ``workers``),
         or for a dask DataFrame to :func:`bubbleguard.batch._dask.run_dask` (``today``,
@@ -40,14 +53,17 @@ def check_accounts(frame: Any, policy: Policy | None = None, snapshot: Snapshot 
 
     Returns
     -------
-    DataFrame
+    DataFrame, or (DataFrame, DataFrame) with ``findings``
         Columns :data:`ACCOUNT_COLUMNS`; every number is the one ``check`` gives that account
         alone (see :mod:`bubbleguard.batch._engine` for the rules covered). A dask book's
-        accounts come in account order, each partition checked by the same engine.
+        accounts come in account order, each partition checked by the same engine. With
+        ``findings``, the findings table too, each account's in ``check``'s order.
     """
     pol = policy if policy is not None else load_policy()
     if is_dask_frame(frame):
         from ._dask import run_dask
 
-        return run_dask(frame, pol, snapshot, **options).accounts
-    return run_batch(frame, pol, snapshot, **options).accounts
+        result = run_dask(frame, pol, snapshot, findings=findings, **options)
+    else:
+        result = run_batch(frame, pol, snapshot, findings=findings, **options)
+    return (result.accounts, result.findings) if findings else result.accounts

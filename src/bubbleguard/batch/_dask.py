@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import HoldingsError
+from ..i18n import get_language, language
 from ..policy import Policy
 from ..reference._snapshot import Snapshot
 from ._book import account_column
@@ -64,14 +65,15 @@ def _compute(client: Any, items: Sequence[Any], scheduler: str) -> list[Any]:
 
 def _partition(part: pd.DataFrame, policy: Policy, snapshot: Snapshot | None,
                fund_holdings: pd.DataFrame | None, today: dt.date, findings: bool,
-               fx: Mapping[str, float] | None, where: str) -> Batch | None:
+               fx: Mapping[str, float] | None, where: str, lang: str) -> Batch | None:
     if part.empty:
         return None
     part = part.sort_values(ROW, kind="stable")  # the book's own row order: the same sums
     rows = part.pop(ROW).to_numpy()
-    return run_batch(part.reset_index(drop=True), policy, snapshot, findings=findings,
-                     fund_holdings=fund_holdings, today=today, workers=1, fx=fx, where=where,
-                     row_numbers=rows)
+    with language(lang):  # a worker on another machine writes the messages in the caller's language
+        return run_batch(part.reset_index(drop=True), policy, snapshot, findings=findings,
+                         fund_holdings=fund_holdings, today=today, workers=1, fx=fx, where=where,
+                         row_numbers=rows)
 
 
 def _number(part: pd.DataFrame, offsets: Sequence[int], partition_info: Any = None) -> pd.DataFrame:
@@ -109,7 +111,8 @@ def run_dask(frame: Any, policy: Policy, snapshot: Snapshot | None = None, *, fi
         meta = frame._meta.assign(**{ROW: np.zeros(0, np.int64)})
         numbered = frame.map_partitions(_number, offsets, meta=meta)
         shuffled = numbered.shuffle(on=account) if frame.npartitions > 1 else numbered
-        parts = [task(p, policy, snapshot, fund_holdings, day, findings, fx, where)
+        lang = get_language()
+        parts = [task(p, policy, snapshot, fund_holdings, day, findings, fx, where, lang)
                  for p in shuffled.to_delayed()]
         done = [b for b in _compute(client, parts, "threads") if b is not None]
     if not done:
@@ -126,6 +129,7 @@ def run_dask(frame: Any, policy: Policy, snapshot: Snapshot | None = None, *, fi
     if findings:
         found = pd.concat([b.findings for b in done if b.findings is not None], ignore_index=True)
         found["account"] = found["account"].astype(accounts["account"].dtype)
+        found["message"] = found["message"].astype("category")
         rank = pd.Series(range(len(accounts)), index=accounts["account"])
         found = found.iloc[rank.reindex(found["account"]).to_numpy().argsort(kind="stable")]
         out = found.reset_index(drop=True)[list(FINDING_COLUMNS)]

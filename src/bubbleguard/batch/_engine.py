@@ -5,17 +5,18 @@ accounts × instruments CSR weight matrix ``W``; and each guardrail of
 :func:`bubbleguard.guardrails.caps` (the Cap list ``check`` judges with) becomes ``W @ cap.matrix.T``
 for a chunk of accounts at a time, so memory stays bounded whatever the number of accounts.
 
-Rules of ``check`` the batch covers, with the same codes, severities, subjects, values and
-limits (one account's batch findings are ``check``'s findings for that account alone):
-``issuer_cap_exceeded``, ``position_cap_exceeded``, ``theme_cap_exceeded``,
+Rules of ``check`` the batch covers, with the same codes, severities, subjects, values, limits
+and messages (one account's batch findings are ``check``'s findings for that account alone;
+the messages are filled by :mod:`bubbleguard.batch._messages`): ``issuer_cap_exceeded``,
+``position_cap_exceeded``, ``theme_cap_exceeded``, ``theme_over_market_exceeded``,
 ``top10_cap_exceeded``, ``asset_class_floor_missed``, ``asset_class_cap_exceeded``,
 ``unresolved_high``, ``no_broad_index_fund``, ``unknown_symbol``, ``data_stale`` and
 ``fund_overlap``. Left out: plugins' rules (a rule is a function of one portfolio's context,
 which the batch never builds) and any cap group this engine does not know (it is named in
-:attr:`Batch.notes`); findings carry no message. Inputs are valued as ``check`` values them
-(see :mod:`bubbleguard.batch._book`), each account in its own currency or, when it mixes
-currencies, in USD as ``check`` converts it; the batch reads no user ``asset_class`` column and
-has no ``--base-currency``.
+:attr:`Batch.notes`). Inputs are valued as ``check`` values them (see
+:mod:`bubbleguard.batch._book`), each account in its own currency or, when it mixes currencies,
+in USD as ``check`` converts it; the batch reads no user ``asset_class`` column and has no
+``--base-currency``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ..reference._snapshot import ASSET_CLASSES, THEMES, Snapshot, load_snapshot
 from ..rules import NOISE, SEVERITIES
 from ._book import Book, read_book
 from ._issuers import IssuerWeights
+from ._messages import messages
 
 __all__ = ["ACCOUNT_COLUMNS", "CODES", "FINDING_COLUMNS", "Batch", "check_book", "one_blas_thread",
            "run_batch"]
@@ -71,7 +73,7 @@ CELLS = 1 << 19   # cells per chunk-sized array (a chunk's arrays stay in the CP
 ACCOUNT_COLUMNS = ("account", "total_value", "currency", "positions", *THEMES, "top_issuer",
                    "top_issuer_weight", "top10_share", "hhi", "effective_issuers", *ASSET_CLASSES,
                    "unresolved", "errors", "warnings", "infos", "worst", "codes", "notes")
-FINDING_COLUMNS = ("account", "code", "severity", "subject", "value", "limit")
+FINDING_COLUMNS = ("account", "code", "severity", "subject", "value", "limit", "message")
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,10 @@ class _Found:
     subject: list[np.ndarray] = field(default_factory=list)
     value: list[np.ndarray] = field(default_factory=list)
     limit: list[np.ndarray] = field(default_factory=list)
+    direct: list[np.ndarray] = field(default_factory=list)  # an issuer's weight held directly
 
     def add(self, row: np.ndarray, code: str, severity: np.ndarray | int, subject: np.ndarray | int,
-            value: np.ndarray | float, limit: float) -> None:
+            value: np.ndarray | float, limit: float, direct: np.ndarray | float = np.nan) -> None:
         n = len(row)
         if not n:
             return
@@ -124,10 +127,11 @@ class _Found:
         self.subject.append(np.broadcast_to(np.asarray(subject, np.int64), (n,)))
         self.value.append(np.broadcast_to(np.asarray(value, float), (n,)))
         self.limit.append(np.full(n, limit))
+        self.direct.append(np.broadcast_to(np.asarray(direct, float), (n,)))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        names = ("row", "code", "severity", "subject", "value", "limit")
-        types = (np.int64, np.int8, np.int8, np.int64, float, float)
+        names = ("row", "code", "severity", "subject", "value", "limit", "direct")
+        types = (np.int64, np.int8, np.int8, np.int64, float, float, float)
         return {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, t)
                 for k, t in zip(names, types)}
 
@@ -159,8 +163,15 @@ class _Plan:
         self.themes = [column(lt.theme_vector(t)) for t in THEMES]
         classes = lt.asset_class_matrix()
         self.classes = [column(classes[c].to_numpy()) for c in ASSET_CLASSES]
-        self.unresolved = column(lt.unresolved_vector())
+        self.uv = lt.unresolved_vector()
+        self.unresolved = column(self.uv)
         mt = np.ascontiguousarray(lt.issuer_matrix())  # instruments × issuers
+        # for the messages: what is held directly (as check has it), why a leaf is unresolved
+        self.stock = np.flatnonzero(sec["kind"].eq("stock").to_numpy())
+        self.stock_issuers = mt[self.stock]
+        leaves = lt.leaves[lt.leaves["kind"] == "unresolved"]
+        self.reasons = dict(zip(leaves["key"], leaves["reason"]))
+        self.snapshot, self.today = snap, today
         broad = sec["broad_index"].astype(str).str.lower().eq("true").to_numpy()
         self.broad = column(broad) if policy.require_broad_index else -1
         self.broad_subject = subject("broad_index")
@@ -227,6 +238,7 @@ class _Plan:
         named = [sorted((str(sym[funds[i]]), str(sym[funds[j]]))) for _, i, j in pairs]
         self.pairs = [(float(o), int(i), int(j), subject("/".join(n)))
                       for (o, i, j), n in zip(pairs, named, strict=True)]
+        self.pair_names = {p[3]: tuple(n) for p, n in zip(self.pairs, named, strict=True)}
         self.pair_overlap = np.array([p[0] for p in self.pairs], float)
         self.pair_a, self.pair_b, self.pair_subject = (np.array([p[k] for p in self.pairs], np.int64)
                                                        for k in (1, 2, 3))
@@ -275,8 +287,9 @@ def _chunk(plan: _Plan, values: sp.csr_matrix, order: sp.csr_matrix) -> tuple[di
     found = _Found()
 
     r, c, v = big.over
+    direct = _rowdot(_columns(w[r], plan.stock), plan.stock_issuers[:, c].T) if len(r) else 0.0
     found.add(r, "issuer_cap_exceeded", _cap_severity(v, plan.issuer_limit, pol.error_margin), c, v,
-              plan.issuer_limit)
+              plan.issuer_limit, direct)
     for code, mat, limit, subjects in plan.multi:
         part = sp.coo_matrix(w_sparse @ mat) if w_sparse is not None and sp.issparse(mat) else None
         if part is not None:
@@ -454,7 +467,7 @@ def check_book(book: Book, policy: Policy, snapshot: Snapshot, *, findings: bool
     out = None
     if findings:
         out = _findings(book, plan, [(start, p) for (start, _), p in zip(spans, parts)
-                                     if p is not None])
+                                     if p is not None], accounts)
     return Batch(accounts=accounts, findings=out, notes=[*provided, *book.book_notes, *plan.notes])
 
 
@@ -479,6 +492,8 @@ def one_blas_thread() -> AbstractContextManager[Any]:
 #: The account table's float columns, in its order.
 FLOATS = ("total_value", *THEMES, "top_issuer_weight", "top10_share", "hhi", "effective_issuers",
           *ASSET_CLASSES, "unresolved")
+
+
 def _texts(texts: list[Any], inverse: np.ndarray) -> Any:
     """``texts[inverse]`` as a categorical column of texts (None missing).
 
@@ -522,17 +537,21 @@ def _accounts(book: Book, plan: _Plan, table: np.ndarray, ints: dict[str, np.nda
     return out
 
 
-def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarray]]]) -> pd.DataFrame:
+def _findings(book: Book, plan: _Plan, parts: list[tuple[int, dict[str, np.ndarray]]],
+              accounts: pd.DataFrame) -> pd.DataFrame:
     f = {k: np.concatenate([p[k] for _, p in parts]) for k in parts[0][1]} if parts else {}
     if not f:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    row = np.concatenate([p["row"] + start for start, p in parts])
-    code = f["code"]
+    f["row"] = np.concatenate([p["row"] + start for start, p in parts])
     rank = np.argsort(np.argsort(np.asarray(CODES)))  # code id → its alphabetical rank
-    order = np.lexsort((-np.nan_to_num(f["value"]), rank[code], -f["severity"].astype(int), row))
+    order = np.lexsort((-np.nan_to_num(f["value"]), rank[f["code"]], -f["severity"].astype(int),
+                        f["row"]))
+    f = {k: a[order] for k, a in f.items()}
+    at, texts = pd.factorize(messages(plan, book, accounts, f, CODES))
     sev = np.asarray(SEVERITIES, object)
     return pd.DataFrame({
-        "account": book.accounts[row[order]], "code": np.asarray(CODES, object)[code[order]],
-        "severity": sev[f["severity"][order]], "subject": plan.subjects[f["subject"][order]],
-        "value": f["value"][order], "limit": f["limit"][order]}, columns=list(FINDING_COLUMNS))
-
+        "account": book.accounts[f["row"]], "code": np.asarray(CODES, object)[f["code"]],
+        "severity": sev[f["severity"]], "subject": plan.subjects[f["subject"]],
+        "value": f["value"], "limit": f["limit"],
+        "message": _texts(list(texts), at)},
+        columns=list(FINDING_COLUMNS))

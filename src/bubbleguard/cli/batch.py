@@ -77,7 +77,7 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
                    "terminal, for csv and jsonl).")
 @click.option("--findings", "findings_file", type=click.Path(dir_okay=False, path_type=Path),
               help=N_("Also write the long table of findings (account, code, severity, subject, value, "
-                   "limit) to this file."))
+                      "limit, message) to this file."))
 @click.option("--funds", "funds_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=N_("CSV of extra or replacement fund holdings (fund,symbol,weight)."))
 @click.option("--fx", multiple=True, metavar="CUR=RATE",
