@@ -187,3 +187,29 @@ def test_plain_batch_loads_neither_dask_nor_cvxpy(book):
     code = run_cli("batch", str(book), "-o", "/dev/null", "--fail-on", "never")
     assert loaded_after(code, ("dask", "distributed", "cvxpy")) == []
 
+
+def test_control_characters_never_reach_any_output(run, tmp_path):
+    """An escape sequence in an account label or a currency cell cannot drive the terminal; two
+    labels that differ only by one stay two accounts, and the currency reads as check reads it."""
+    book = tmp_path / "book.csv"
+    book.write_text('account,symbol,market_value,currency\n'
+                    '"acct\x1b[31m",VOO,1000,USD\n"acct\x1b[31m",BND,500,USD\n'
+                    'acct,VOO,700,USD\n'
+                    'b\x07,QQQ,300,"\x1b]0;X\x07"\n', encoding="utf-8")
+    control = [chr(c) for c in (*range(0x20), *range(0x7f, 0xa0))]
+    for fmt in ("csv", "jsonl"):
+        res = run("batch", str(book), "-f", fmt, "--fail-on", "never")
+        assert res.exit_code == 0, res.stderr
+        assert not any(c in res.stdout.replace("\n", "") for c in control), fmt
+    out, found = tmp_path / "out.parquet", tmp_path / "found.parquet"
+    assert run("batch", str(book), "-f", "parquet", "-o", str(out), "--findings", str(found),
+               "--fail-on", "never").exit_code == 0
+    accounts = pd.read_parquet(out)
+    assert accounts["account"].tolist() == ["acct\\x1b[31m", "acct", "b\\x07"]
+    texts = pd.concat([accounts.select_dtypes(exclude="number").astype(str).stack(),
+                       pd.read_parquet(found).select_dtypes(exclude="number").astype(str).stack()])
+    assert not texts.str.contains("[\x00-\x1f\x7f-\x9f]", regex=True).any()
+    alone = tmp_path / "b.csv"
+    alone.write_text('symbol,market_value,currency\nQQQ,300,"\x1b]0;X\x07"\n', encoding="utf-8")
+    report = json.loads(run("check", str(alone), "-f", "json", "--fail-on", "never").stdout)
+    assert accounts.set_index("account").at["b\\x07", "currency"] == report["currency"] == "]0;X"

@@ -24,7 +24,7 @@ from ..errors import HoldingsError
 from ..holdings._layout import GENERIC_ALIASES, norm
 from ..holdings._portfolio import CASH_SYMBOLS, CURRENCY_NAMES, MAX_AMOUNT
 from ..reference._snapshot import Snapshot
-from ..symbols import market_currency, normalize_symbols
+from ..symbols import CONTROL, market_currency, normalize_symbols, printable
 
 __all__ = ["Book", "account_column", "read_accounts", "read_book"]
 
@@ -89,7 +89,8 @@ def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray
             return _Money(None, None, {}, [])
         text = np.where(implied[raw_codes] == "", "USD", implied[raw_codes])
     else:
-        given = column.fillna("").astype(str).str.strip().str.upper().to_numpy(object)
+        at, cells = pd.factorize(column.fillna("").astype(str))  # each distinct cell cleaned once
+        given = np.array([printable(c).strip().upper() for c in cells] or [""], dtype=object)[at]
         text = np.where(given == "", implied[raw_codes], given)
         text = np.where(text == "", "USD", text)
     row_code, found = pd.factorize(pd.Series(text, dtype=object).map(
@@ -134,6 +135,22 @@ def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray
         usd = len(labels) - 1
     return _Money(row_rate, _of(np.where(mixed, usd, lo), labels), notes,
                   book_notes)
+
+
+def _visible(labels: pd.Index) -> pd.Index:
+    r"""Account labels with each control character written as ``\xNN`` (two labels stay two).
+
+    A label is an identity, so it is not stripped as ``check`` strips its texts; written out, no
+    label can move a terminal's cursor or recolour it, in any output format.
+    """
+    if pd.api.types.is_numeric_dtype(labels):
+        return labels
+    texts = labels.astype(str)
+    bad = texts.str.contains(CONTROL.pattern, regex=True)
+    if not bad.any():
+        return labels
+    shown = texts.str.replace(CONTROL.pattern, lambda m: f"\\x{ord(m.group()):02x}", regex=True)
+    return pd.Index(np.where(bad, shown, texts), dtype=object)
 
 
 def account_column(columns: list[Any], where: str) -> Any:
@@ -263,6 +280,7 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
                             "every position the account it belongs to.")
     del blank
     codes, accounts = pd.factorize(account, sort=False)
+    accounts = _visible(accounts)
     acct = codes.astype(np.int32) if len(accounts) < 2**31 else codes
     del codes
     raw_codes, raw = _factorize(frame[cols["symbol"]])
