@@ -45,12 +45,12 @@ def _fill(template: str, n: int, **fields: Any) -> np.ndarray:
     names = list(fields)
     columns = [np.broadcast_to(np.asarray(v, dtype=object), (n,)) for v in fields.values()]
     key = np.zeros(n, np.int64)
-    for column in columns:  # one number per distinct row of texts, below n after each step
+    for column in columns:  # 0, 1, ... per distinct row of texts so far (below n at each step)
         codes, distinct = pd.factorize(column)
         key = pd.factorize(key * len(distinct) + codes)[0]
-    rows, first = np.unique(key, return_index=True)
+    first = np.unique(key, return_index=True)[1]  # the first row of each key, in key order
     texts = [text.format(**dict(zip(names, (c[i] for c in columns)))) for i in first]
-    return np.array(texts or [""], dtype=object)[np.searchsorted(rows, key)]
+    return np.array(texts or [""], dtype=object)[key]
 
 
 def messages(plan: _Plan, book: Book, accounts: pd.DataFrame, f: Mapping[str, np.ndarray],
