@@ -204,7 +204,7 @@ def test_a_locked_symbol_is_neither_sold_nor_bought_in_any_account(tmp_path, uni
     options = ("--universe", universe, "--lock", "SMH", "--lock", "vxus")
     locked = batch_plan(US_BOOK, tmp_path, *options)
     assert not locked["symbol"].isin(["SMH", "VXUS"]).any()
-    for account in ("ai-heavy", "mag7"):
+    for account in ("ai-heavy", "mag7", "calm"):
         assert_same_trades(locked, alone_plan(US_BOOK, account, tmp_path, *options), account)
 
 
@@ -302,6 +302,20 @@ def test_a_mainland_market_buys_its_own_funds_in_board_lots(tmp_path):
     assert (buys["shares"] % 100 == 0).all() and (buys["shares"] > 0).all()
     for account in ("qdii", "nasdaq"):
         assert_same_trades(out, alone_plan(CN_BOOK, account, tmp_path, "--market", "cn"), account)
+
+
+def test_a_floor_no_fund_of_the_market_offers_is_the_account_s_note(snapshot):
+    book = pd.DataFrame({"account": ["hk", "hk", "bonds", "bonds", "bonds"],
+                         "symbol": ["2800", "CASH", "2800", "BND", "GLD"],
+                         "quantity": [2000, 30000, 2000, 1000, 100],
+                         "currency": ["HKD", "HKD", "HKD", "USD", "USD"]})
+    out = rebalance_accounts(book, snapshot=snapshot, market="hk", workers=1)
+    row = out.drop_duplicates("account").set_index("account")
+    # as rebalance --market hk refuses it: no HKEX bond or gold fund in the bundled data
+    assert row.loc["hk", "status"] == "infeasible"
+    assert row.loc["hk", "note"].startswith("The hk account can buy no fund of bond, gold in the "
+                                            "bundled data")
+    assert "can buy no fund" not in row.loc["bonds", "note"]  # it holds bonds and gold
 
 
 def test_rebalance_options_without_rebalance_are_refused(tmp_path):
