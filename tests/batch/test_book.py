@@ -117,3 +117,36 @@ def test_blocks_and_row_order_do_not_change_the_result(snapshot, monkeypatch, bl
     out = check_accounts(grouped, snapshot=snapshot).set_index("account").loc[whole["account"]]
     pd.testing.assert_frame_equal(out.drop(columns="notes").reset_index(),
                                   whole.drop(columns="notes"))
+
+
+def test_a_base_currency_values_every_account_as_load_holdings_does(snapshot):
+    frame = pd.DataFrame({
+        "account": ["usd", "mix", "mix", "cny", "xyz"],
+        "symbol": ["VOO", "VOO", "513100", "513500", "BND"],
+        "market_value": [1000.0, 1000.0, 7000.0, 7100.0, 50.0],
+        "currency": ["USD", "USD", "CNY", "CNY", "XYZ"]})
+    book = read_book(frame, snapshot, fx={"CNY": 0.14}, base_currency="cny")
+    assert list(book.currency.astype(str)) == ["CNY"] * 4
+    total = dict(zip(book.accounts, np.asarray(book.values.sum(axis=1)).ravel(), strict=True))
+    for account in ("usd", "mix", "cny"):
+        rows = frame[frame["account"] == account].drop(columns="account")
+        alone = bubbleguard.load_holdings(rows, snapshot=snapshot, fx={"CNY": 0.14},
+                                          base_currency="CNY")
+        assert total[account] == pytest.approx(alone.positions["market_value"].sum(), rel=1e-12)
+    assert total["xyz"] == 0.0
+    assert book.notes[3] == ["not checked: the positions are in XYZ, asked for in CNY, and there is "
+                             "no exchange rate for XYZ; give --fx XYZ=RATE (USD per XYZ)"]
+    with pytest.raises(HoldingsError, match="asked for in EUR and there is no exchange rate"):
+        read_book(frame, snapshot, base_currency="EUR")
+
+
+def test_gains_are_the_rows_unrealised_gains_where_the_cost_basis_is_known(snapshot):
+    frame = pd.DataFrame({"account": ["a", "a", "a", "b"], "symbol": ["VOO", "VOO", "BND", "VOO"],
+                          "market_value": [100.0, 50.0, 80.0, 10.0],
+                          "cost_basis": [60.0, None, 90.0, "x"]})
+    book = read_book(frame, snapshot)
+    gains = pd.DataFrame(book.gains.toarray(), index=book.accounts, columns=book.symbols)
+    # VOO in a: 40 of gain and a row without a basis; BND at a loss; b's basis is not a number
+    assert gains.loc["a"].to_dict() == {"VOO": 40.0, "BND": 0.0}
+    assert gains.loc["b", "VOO"] == 0.0
+    assert read_book(frame.drop(columns="cost_basis"), snapshot).gains is None

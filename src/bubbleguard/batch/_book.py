@@ -5,6 +5,9 @@ market value; else quantity × price; else quantity × the snapshot's last price
 a quantity is worth its quantity), so that every account's value is the one ``check`` finds.
 A row ``check`` would refuse (no quantity or value, a negative number, no price) does not stop
 the batch: it is left out of its account and named in that account's notes.
+
+A ``cost_basis`` column (the total cost of the row, as holdings files give it) is read into
+:attr:`Book.gains`, the unrealised gain of each holding, for the batch rebalance's tax term.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from ..symbols import CONTROL, market_currency, normalize_symbols, printable
 
 __all__ = ["Book", "account_column", "read_accounts", "read_book"]
 
-NUMERIC = ("quantity", "market_value", "price")
+NUMERIC = ("quantity", "market_value", "price", "cost_basis")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Book:
         account lists its instruments, as ``check`` lists them.
     notes
         Account position → what was left out of it and why.
+    gains
+        CSR of the same shape, or None when the book has no ``cost_basis`` column: the
+        unrealised gain of each holding, the sum over its rows with a known cost basis of
+        ``max(value - cost_basis, 0)`` (a row at a loss counts as none, as ``rebalance`` taxes
+        it), in the account's currency.
     """
 
     accounts: pd.Index
@@ -58,6 +66,7 @@ class Book:
     notes: dict[int, list[str]] = field(default_factory=dict)
     currency: Any = None  # a categorical column of texts, or None: all USD
     book_notes: list[str] = field(default_factory=list)
+    gains: sp.csr_matrix | None = None
 
 
 @dataclass(frozen=True)
@@ -75,17 +84,20 @@ def _of(codes: np.ndarray, labels: np.ndarray) -> Any:
 
 
 def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray, acct: np.ndarray,
-                n_acc: int, snapshot: Snapshot, fx: Mapping[str, float] | None) -> _Money:
+                n_acc: int, snapshot: Snapshot, fx: Mapping[str, float] | None,
+                base: str | None = None, where: str = "DataFrame") -> _Money:
     """Each account's currency, as ``check`` finds it for the account alone.
 
     A row's currency is its currency cell, else the one its listing code implies (A shares CNY,
     Hong Kong codes HKD), else USD. An account in one currency keeps it; an account that mixes
     currencies is valued in USD at the given rates (USD per unit), else at the snapshot's dated
     reference rates; an account mixing a currency with no rate is not checked (its note says so).
+    With ``base`` (``--base-currency``), every account is valued in that currency instead.
     """
+    target = CURRENCY_NAMES.get(base.strip().upper(), base.strip().upper()) if base else None
     implied = np.array([market_currency(r) for r in raw], dtype=object)
     if column is None:
-        if not (implied != "").any():
+        if not (implied != "").any() and target in (None, "USD"):
             return _Money(None, None, {}, [])
         text = np.where(implied[raw_codes] == "", "USD", implied[raw_codes])
     else:
@@ -96,28 +108,35 @@ def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray
     row_code, found = pd.factorize(pd.Series(text, dtype=object).map(
         lambda c: CURRENCY_NAMES.get(c, c)), sort=True)
     labels: np.ndarray = np.asarray(found, dtype=object)
-    if len(labels) == 1:
+    if len(labels) == 1 and target in (None, labels[0]):
         return _Money(None, _of(np.zeros(n_acc, np.int8), labels), {}, [])
     lo = np.full(n_acc, len(labels), np.int64)
     hi = np.full(n_acc, -1, np.int64)
     np.minimum.at(lo, acct, row_code)
     np.maximum.at(hi, acct, row_code)
     mixed = lo != hi
-    usd = int(np.searchsorted(labels, "USD")) if "USD" in labels else -1
-    if not mixed.any():
+    convert = mixed if target is None else mixed | (labels[np.minimum(lo, len(labels) - 1)] != target)
+    target = target or "USD"
+    if not convert.any():
         return _Money(None, _of(lo, labels), {}, [])
     rates = {"USD": 1.0, **{k.upper(): float(v) for k, v in (fx or {}).items()}}
     book_notes = []
-    in_mixed = sorted(set(labels[np.unique(row_code[mixed[acct]])]))
+    which = ("in the accounts that mix currencies" if base is None else
+             f"for the values in {target}")
+    in_mixed = sorted({*labels[np.unique(row_code[convert[acct]])], target})
     for cur in in_mixed:
         if cur not in rates and cur in snapshot.fx.index:
             row = snapshot.fx.loc[cur]
             rates[cur] = 1.0 / float(row["per_usd"])
             book_notes.append(f"{cur} converted at the bundled reference rate of {row['per_usd']:g} "
-                              f"{cur} per USD ({row['date']}) in the accounts that mix currencies; "
+                              f"{cur} per USD ({row['date']}) {which}; "
                               f"give --fx {cur}=RATE (USD per {cur}) for today's")
-    rate_of = np.array([rates.get(c, np.nan) for c in labels])
-    row_rate = np.where(mixed[acct], rate_of[row_code], 1.0)
+    if target not in rates:
+        raise HoldingsError(f"{where}: the values are asked for in {target} and there is no exchange "
+                            f"rate for it. Give its rate to USD, e.g. --fx {target}=1.10 (USD per "
+                            f"{target}), or another --base-currency.")
+    rate_of = np.array([rates.get(c, np.nan) for c in labels]) / rates[target]
+    row_rate = np.where(convert[acct], rate_of[row_code], 1.0)
     notes: dict[int, str] = {}
     missing = np.flatnonzero(np.bincount(acct, weights=np.isnan(row_rate), minlength=n_acc) > 0)
     if len(missing):
@@ -127,14 +146,14 @@ def _currencies(column: pd.Series | None, raw_codes: np.ndarray, raw: np.ndarray
         for a in missing:
             have = labels[pairs[pairs[:, 0] == a, 1]]
             lack = [c for c in have if c not in rates]
-            notes[int(a)] = (f"not checked: the positions are in several currencies "
-                             f"({', '.join(have)}) and there is no exchange rate for "
-                             f"{', '.join(lack)}; give --fx {lack[0]}=RATE (USD per {lack[0]})")
-    if usd < 0:
-        labels = np.append(labels, "USD")
-        usd = len(labels) - 1
-    return _Money(row_rate, _of(np.where(mixed, usd, lo), labels), notes,
-                  book_notes)
+            what = (f"in several currencies ({', '.join(have)})" if mixed[a] else
+                    f"in {', '.join(have)}, asked for in {target},")
+            notes[int(a)] = (f"not checked: the positions are {what} and there is no exchange rate "
+                             f"for {', '.join(lack)}; give --fx {lack[0]}=RATE (USD per {lack[0]})")
+    if target not in labels:
+        labels = np.append(labels, target)
+    into = int(np.flatnonzero(labels == target)[0])
+    return _Money(row_rate, _of(np.where(convert, into, lo), labels), notes, book_notes)
 
 
 def _visible(labels: pd.Index) -> pd.Index:
@@ -236,7 +255,7 @@ def _blocks(acct: np.ndarray, n_acc: int) -> list[tuple[slice | np.ndarray, int,
 
 def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame", *,
               workers: int = 1, fx: Mapping[str, float] | None = None,
-              row_numbers: np.ndarray | None = None) -> Book:
+              row_numbers: np.ndarray | None = None, base_currency: str | None = None) -> Book:
     """Value a long-format book: columns account, symbol, market_value and/or quantity, price.
 
     The rows are valued and summed into the matrix one block of accounts at a time, so the
@@ -256,6 +275,10 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
         Rates to USD (USD per unit) for accounts that mix currencies.
     row_numbers
         Each row's number (from 0) in the whole book, for notes, when ``frame`` is a part of it.
+    base_currency
+        Value every account in this currency (at ``fx``, else the snapshot's reference rates),
+        as ``load_holdings(..., base_currency=)`` values one portfolio; default: each account
+        in its own currency, USD when it mixes currencies.
 
     Returns
     -------
@@ -264,7 +287,8 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
     Raises
     ------
     HoldingsError
-        When a column the batch needs is missing or a row has no account.
+        When a column the batch needs is missing, a row has no account, or there is no rate
+        for ``base_currency``.
     """
     cols = _columns(frame, where)
     if frame.empty:
@@ -296,7 +320,8 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
                     text=sym)
     columns = {c: frame[cols[c]] if c in cols else None for c in NUMERIC}
     money = _currencies(frame[cols["currency"]] if "currency" in cols else None, raw_codes, raw,
-                        acct, len(accounts), snapshot, fx)
+                        acct, len(accounts), snapshot, fx, base_currency, where)
+    with_gains = "cost_basis" in cols
 
     def block(part: tuple[slice | np.ndarray, int, int]) -> tuple[tuple[np.ndarray, ...],
                                                                   dict[int, list[str]]]:
@@ -305,11 +330,13 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
         index = np.arange(sel.start, sel.stop) if isinstance(sel, slice) else sel
         mine: dict[int, list[str]] = {}  # blocks hold disjoint accounts: merged as they are
         named = index if row_numbers is None else row_numbers[index]
-        ok, value = _value(columns, sel, inst, acct[sel], named, syms, mine)
-        if money.rate is not None:  # accounts that mix currencies, in USD
+        ok, value, gain = _value(columns, sel, inst, acct[sel], named, syms, mine)
+        if money.rate is not None:  # accounts that mix currencies (or every one, in the base)
             value = value * money.rate[sel]
+            gain = gain * money.rate[sel]
             ok &= ~np.isnan(value)
-        return _sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym)), mine
+        return _sums(acct[sel][ok] - a0, inst[ok], value[ok], index[ok], a1 - a0, len(sym),
+                     gain[ok] if with_gains else None), mine
 
     blocks = _blocks(acct, len(accounts))
     if workers > 1 and len(blocks) > 1:
@@ -322,7 +349,7 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
         notes.update(mine)
     for a, text in money.notes.items():
         notes.setdefault(a, []).append(text)
-    counts, col, total, first = (np.concatenate(p) for p in zip(*(d for d, _ in done)))
+    counts, col, total, first, gained = (np.concatenate(p) for p in zip(*(d for d, _ in done)))
     del done
     used = np.flatnonzero(np.bincount(col, minlength=len(sym)) > 0)  # instruments still held
     remap = np.zeros(len(sym), np.int32)
@@ -333,8 +360,9 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
     shape = (len(accounts), len(used))
     values = sp.csr_matrix((total.astype(float, copy=False), col, indptr), shape=shape)
     order = sp.csr_matrix((first + 1.0, col, indptr), shape=shape)
+    gains = sp.csr_matrix((gained, col, indptr), shape=shape) if with_gains else None
     return Book(accounts=pd.Index(accounts), symbols=pd.Index(sym[used]), values=values, order=order,
-                notes=notes, currency=money.account, book_notes=money.book_notes)
+                notes=notes, currency=money.account, book_notes=money.book_notes, gains=gains)
 
 
 @dataclass(frozen=True)
@@ -349,8 +377,12 @@ class _Symbols:
 
 def _value(columns: dict[str, pd.Series | None], rows: slice | np.ndarray, inst: np.ndarray,
            acct: np.ndarray, index: np.ndarray, syms: _Symbols,
-           notes: dict[int, list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """The rows kept and their values, as ``check`` values them; notes name the rows left out."""
+           notes: dict[int, list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows kept, their values (as ``check`` values them) and unrealised gains.
+
+    A row's gain is ``max(value - cost_basis, 0)`` when its cost basis is a number, else 0; the
+    notes name the rows left out.
+    """
     n = len(inst)
     num, bad = {}, {}
     for c in NUMERIC:
@@ -387,15 +419,20 @@ def _value(columns: dict[str, pd.Series | None], rows: slice | np.ndarray, inst:
             notes.setdefault(int(acct[i]), []).append(
                 f"row {index[i] + 1} ({syms.text[inst[i]] or 'no symbol'}) left out: {text}")
         refused |= mask
-    return ~refused, value
+    basis = num["cost_basis"]
+    known = ~np.isnan(basis) & (value > 0)
+    gain = np.where(known, np.clip(value - np.where(known, basis, 0.0), 0.0, None), 0.0)
+    return ~refused, value, gain
 
 
 def _sums(a: np.ndarray, j: np.ndarray, v: np.ndarray, row: np.ndarray, n_acc: int,
-          n_inst: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One block's holdings: per account their count; per holding its column, value and first row.
+          n_inst: int, g: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One block's holdings: per account their count; per holding column, value, first row, gain.
 
-    ``a`` is the account within the block, ``j`` the instrument, ``v`` the value and ``row`` the
-    book row of each kept row of the block (rows in increasing order).
+    ``a`` is the account within the block, ``j`` the instrument, ``v`` the value, ``row`` the
+    book row and ``g`` the gain (None: no gains, zeros) of each kept row of the block (rows in
+    increasing order).
     """
     key = a.astype(np.int64) * n_inst + j
     cells = n_acc * n_inst
@@ -404,14 +441,18 @@ def _sums(a: np.ndarray, j: np.ndarray, v: np.ndarray, row: np.ndarray, n_acc: i
         np.minimum.at(first, key, row)
         cell = np.flatnonzero(first != np.iinfo(np.int64).max)
         total = np.bincount(key, weights=v, minlength=cells)[cell]
+        gained = (np.bincount(key, weights=g, minlength=cells)[cell] if g is not None
+                  else np.zeros(len(cell)))
         earliest = first[cell]
     else:
         cell, start, inverse = np.unique(key, return_index=True, return_inverse=True)
         total = np.bincount(inverse.ravel(), weights=v, minlength=len(cell))
+        gained = (np.bincount(inverse.ravel(), weights=g, minlength=len(cell)) if g is not None
+                  else np.zeros(len(cell)))
         earliest = row[start]
     acc, col = np.divmod(cell, max(n_inst, 1))
     counts = np.bincount(acc, minlength=n_acc)
-    return counts, col.astype(np.int32), total, earliest
+    return counts, col.astype(np.int32), total, earliest, gained
 
 
 def read_accounts(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import click
 
 from ..i18n import N_
 from . import cli
-from .options import build_policy, policy_options, write, write_bytes
+from .options import Number, build_policy, policy_options, write, write_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,11 +111,28 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
 @click.option("--allow-relax", is_flag=True,
               help="With --rebalance: solve an account whose guardrails conflict under the smallest "
                    "relaxation (status relaxed) instead of giving its diagnosis.")
+# the account options of 'bubbleguard rebalance', in its words (and translations); with
+# --rebalance only, each for every account: --cash in each account's currency, --base-currency
+# for every account (default: each account's own; USD when it mixes currencies)
+@click.option("--market", type=click.Choice(("cn", "hk")), default=None,
+              help=N_("The account's exchange: cn buys only Shanghai/Shenzhen-listed bond, gold, "
+                      "money-market, A-share index and QDII ETFs in lots of 100; hk only HKEX "
+                      "listings in their board lots (default: US-listed funds)."))
+@click.option("--lock", multiple=True, metavar="SYMBOL",
+              help=N_("Do not trade this symbol (repeatable)."))
+@click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
+              help=N_("New cash to invest; negative to withdraw."))
+@click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
+              help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
+@click.option("--base-currency", metavar="CUR",
+              help=N_("Report values in this currency, e.g. CNY or HKD (default: the file's own; "
+                      "USD when it mixes currencies)."))
 def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | None,
           funds_file: Path | None, fx: tuple[str, ...], fail_on: str, engine: str,
           scheduler: str | None, workers: int | None, progress: bool | None, do_rebalance: bool,
           objective: str, universe_file: Path | None, whole_shares: bool, min_trade: float | None,
-          allow_relax: bool, **kw: Any) -> None:
+          allow_relax: bool, market: str | None, lock: tuple[str, ...], cash: float,
+          tax_rate: float, base_currency: str | None, **kw: Any) -> None:
     """Check every account of ACCOUNTS in one pass: one row per account.
 
     ACCOUNTS is a CSV or Parquet file in long format, one row per position, with the columns
@@ -130,6 +147,14 @@ def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | N
 
     if scheduler and engine != "dask":
         raise BubbleguardError("--scheduler needs --engine dask.")
+    ctx = click.get_current_context()
+    given = [f"--{name.replace('_', '-')}" for name in ("market", "lock", "cash", "tax_rate",
+                                                         "base_currency")
+             if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
+    if given and not do_rebalance:
+        what = "is an option" if len(given) == 1 else "are options"
+        raise BubbleguardError(f"{', '.join(given)} {what} of --rebalance: add --rebalance to plan "
+                               "trades, or leave them out to check the accounts.")
     if fmt == "parquet" and output is None:
         raise BubbleguardError("Parquet is binary and is not written to the terminal; give "
                                "--output FILE (or choose --format csv or jsonl).")
@@ -146,7 +171,10 @@ def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | N
         with _progress(show, "rebalancing accounts") as tick:
             trades = rebalance_accounts(
                 frame, policy, snapshot, objective=objective, universe=universe_file,
-                whole_shares=whole_shares, min_trade=min_trade, allow_relax=allow_relax,
+                # without --whole-shares: fractional, or whole lots in a --market's account
+                whole_shares=True if whole_shares else None, min_trade=min_trade,
+                allow_relax=allow_relax, lock=lock, cash=cash, tax_rate=tax_rate,
+                base_currency=base_currency, market=market,
                 fund_holdings=extra, workers=workers, engine="dask" if engine == "dask" else
                 "processes", scheduler=scheduler, progress=tick, where=str(accounts), fx=rates)
         code = exit_code(trades)
