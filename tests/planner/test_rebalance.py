@@ -118,6 +118,18 @@ def test_withdrawal_sells_and_keeps_the_floor(snap):
     assert after.get("CASH", 0.0) == pytest.approx(0.0, abs=0.01)
 
 
+def test_a_withdrawal_from_an_account_within_its_guardrails_is_a_plan(snapshot):
+    """Nothing to buy, a third withdrawn: the solver's last cent of round-off is one more sold."""
+    book = pd.DataFrame({"symbol": ["VTI", "VXUS", "BND", "GLD", "VNQ"],
+                         "market_value": [50_000.0, 20_000.0, 20_000.0, 5_000.0, 5_000.0]})
+    plan = rebalance(book, cash=-30_000, snapshot=snapshot)
+    after = plan.post_trade_holdings().groupby("symbol")["market_value"].sum()
+    assert after.sum() == pytest.approx(100_000 - 30_000 - plan.costs, abs=0.01)
+    assert after.get("CASH", 0.0) >= 0.0 and (after >= 0).all()
+    assert {t.side for t in plan.trades} == {"sell"}
+    assert sum(t.value for t in plan.trades) - plan.costs == pytest.approx(30_000, abs=0.01)
+
+
 def test_share_classes_count_as_one_issuer(snap):
     plan = rebalance({"GGA": 50, "GGC": 50}, policy=loose(max_issuer=0.6), snapshot=snap,
                      universe=["BBB"])

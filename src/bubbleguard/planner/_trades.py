@@ -141,12 +141,19 @@ class TradesMixin:
         sells_acc = np.bincount(spec.row_account, weights=s, minlength=spec.k)
         cash = state.c0 + (1 - tc) * sells_acc - (1 + tc) * b.sum(axis=0)
         if buy_sh is None:
-            b = b.copy()
+            b, s = b.copy(), s.copy()
             for a in np.flatnonzero((cash < 0) & (cash > -1e-6)):  # round-off: trim the buys
                 col = b[:, a]
                 if col.sum() > 0:
                     col *= max(0.0, 1.0 + cash[a] / ((1 + tc) * col.sum()))
                 cash[a] = state.c0[a] + (1 - tc) * sells_acc[a] - (1 + tc) * col.sum()
+                rows = np.flatnonzero(spec.row_account == a)
+                more = -cash[a] / (1 - tc)  # nothing left to trim (a withdrawal): sell that more
+                room = np.where(state.sell_cap[rows] - s[rows] >= more, s[rows], -1.0)
+                if more > 0 and room.max() > 0:
+                    s[rows[np.argmax(room)]] += more  # of the largest sale that has it
+                    sells_acc[a] += more
+                    cash[a] = state.c0[a] + (1 - tc) * sells_acc[a] - (1 + tc) * col.sum()
         sold = np.bincount(spec.row_symbol, weights=s, minlength=spec.n)
         x = state.x0(spec) - sold + b.sum(axis=1)
         xf = np.append(x, cash.sum())
