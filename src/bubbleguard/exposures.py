@@ -83,8 +83,8 @@ class Exposures:
         stock = self.snapshot.securities.iloc[np.flatnonzero(sec_w > 0)]
         stock = stock[stock["kind"] == "stock"]
         symbols: dict[str, list[str]] = {}
-        for sym, issuer in zip(stock.index, stock["issuer_id"]):
-            symbols.setdefault(issuer, []).append(sym)
+        for sym, issuer in zip(stock.index.to_numpy(object), stock["issuer_id"].to_numpy(object)):
+            symbols.setdefault(issuer, []).append(sym)  # numpy arrays: no text object per step
         out = pd.DataFrame({
             "issuer_id": ids,
             "issuer": iss["issuer"].fillna(pd.Series(ids, index=ids)).to_numpy(),
@@ -95,7 +95,7 @@ class Exposures:
             "value": weight[keep] * self.total_value,
             "sector": iss["sector"].fillna("Unknown").to_numpy(),
             "role": iss["role"].fillna("").to_numpy(),
-            "themes": [[t for t in THEMES if i in themes[t]] for i in ids],
+            "themes": [[t for t in THEMES if i in themes[t]] for i in ids.to_numpy(object)],
             # why an issuer is in the AI universe, and what backs it (empty for the others)
             "reason": iss.get("reason", pd.Series("", index=iss.index)).fillna("").to_numpy(),
             "source": iss.get("source", pd.Series("", index=iss.index)).fillna("").to_numpy(),

@@ -67,6 +67,10 @@ class LookThrough:
         """Issuer ids, in the order of :attr:`issuer_columns`."""
         return pd.Index(self.leaves["key"].to_numpy()[self.issuer_columns])
 
+    @cached_property
+    def _issuer_id_array(self) -> np.ndarray:
+        return self.issuer_ids.to_numpy(object)  # iterated as Python objects, not Arrow texts
+
     def issuer_matrix(self) -> np.ndarray:
         """Instruments × issuers part of the matrix."""
         return self.matrix[:, self.issuer_columns]
@@ -74,7 +78,8 @@ class LookThrough:
     def theme_vector(self, theme: str | frozenset[str]) -> np.ndarray:
         """Look-through share of each instrument in a theme (one number per instrument)."""
         members = self.snapshot.themes[theme] if isinstance(theme, str) else theme
-        mask = self.issuer_ids.isin(list(members)).astype(float)
+        ids = self._issuer_id_array
+        mask = np.fromiter((i in members for i in ids), float, len(ids))
         return self.issuer_matrix() @ mask
 
     def unresolved_vector(self) -> np.ndarray:
