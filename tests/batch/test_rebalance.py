@@ -325,3 +325,27 @@ def test_rebalance_options_without_rebalance_are_refused(tmp_path):
     assert res.exit_code == 2
     assert ("--lock, --cash are options of --rebalance: add --rebalance to plan trades, or leave "
             "them out to check the accounts.") in res.stderr
+
+
+
+@pytest.fixture
+def cn_universe(tmp_path):
+    path = tmp_path / "cn_universe.csv"
+    path.write_text("symbol\n510300\n511260\n518880\n511010\n")
+    return str(path)
+
+
+def test_what_an_account_does_not_hold_counts_as_rebalance_counts_it(tmp_path, cn_universe):
+    """A fund another account holds is, for this account, one it cannot see into.
+
+    510300 itemises only its top 10 (78% unresolved): an account that does not hold it counts
+    that share toward the theme caps, as ``rebalance`` on the account alone does, even though
+    another account of the book holds it.
+    """
+    book = pd.concat([CN_BOOK, pd.DataFrame([("csi", "510300", 20000, "CNY"),
+                                             ("csi", "513100", 30000, "CNY")],
+                                            columns=CN_BOOK.columns)], ignore_index=True)
+    options = ("--market", "cn", "--universe", cn_universe)
+    out = batch_plan(book, tmp_path, *options)
+    for account in ("qdii", "nasdaq", "csi"):
+        assert_same_trades(out, alone_plan(book, account, tmp_path, *options), account)

@@ -17,9 +17,10 @@ status ``infeasible`` and the planner's diagnosis (the smallest relaxation) as i
 
 An account may buy what ``rebalance`` would let it buy alone: the given universe, or by default
 its own (:func:`bubbleguard.planner.default_universe` of what it holds; accounts that hold the
-same role funds share one). A candidate that no account of the book holds counts its unresolved
-share toward the theme caps, as one that the account alone does not hold counts there (a
-candidate another account holds does not: the one difference from ``rebalance``).
+same role funds share one). Whatever the account does not hold counts its unresolved share
+toward the theme caps, as ``rebalance`` counts it for the account alone: a candidate no account
+holds through the problem's structure, one another account holds through the account's
+``theme_mask`` Parameter (:attr:`bubbleguard.planner._problem.Spec.theme_unresolved`).
 
 The account options of :func:`bubbleguard.rebalance` go through the same Parameters as there:
 locked symbols are neither bought nor sold, new cash is every account's ``cash_change``, and
@@ -104,9 +105,10 @@ def _build(recipe: _Recipe) -> Rebalancer:
     return Rebalancer(list(recipe.symbols), recipe.policy, snapshot=snap, objective=recipe.objective,
                       solver=recipe.solver, whole_shares=recipe.whole_shares,
                       min_trade=recipe.min_trade, tax_rate=recipe.tax_rate,
-                      # rows: what the book holds; a candidate no account holds is one the
-                      # planner cannot see through, so its unresolved share counts toward themes
-                      rows=[(s, "") for s in recipe.symbols[:recipe.n_held]])
+                      # rows: what the book holds; what an account does not hold (a candidate,
+                      # a row of another account) counts its unresolved share toward the themes,
+                      # as rebalance counts it: the planner does not buy exposure it cannot see
+                      rows=[(s, "") for s in recipe.symbols[:recipe.n_held]], account_themes=True)
 
 
 def _rebalancer(recipe: _Recipe) -> Rebalancer:
@@ -123,11 +125,13 @@ Result = tuple[str, str, list[tuple[int, str, float, float]]]
 
 
 def _one(rb: Rebalancer, recipe: _Recipe, values: np.ndarray, cash: float,
-         gains: np.ndarray | None = None, currency: int = 0, universe: int = 0) -> Result:
+         gains: np.ndarray | None = None, currency: int = 0, universe: int = 0,
+         held: np.ndarray | None = None) -> Result:
     """Solve one account, setting its Parameters as :func:`bubbleguard.rebalance` does.
 
     ``gains`` is per instrument the gain fraction of a sale; ``currency`` and ``universe`` are
-    the account's rows of ``recipe.price`` and ``recipe.buy_ok``.
+    the account's rows of ``recipe.price`` and ``recipe.buy_ok``; ``held`` marks the rows the
+    account holds (default: those with a value).
     """
     from ..errors import OptimizationError
 
@@ -149,7 +153,9 @@ def _one(rb: Rebalancer, recipe: _Recipe, values: np.ndarray, cash: float,
         state = rb.state(values[:h], cash=cash, cash_change=recipe.cash, buy_ok=buy_ok[:, None],
                          sell_ok=sell_ok, gains=None if gains is None else gains[:h],
                          price=price * lots, row_price=(price * lots)[:h],
-                         row_shares=(shares / lots)[:h], cash_allowance=allowance)
+                         row_shares=(shares / lots)[:h], cash_allowance=allowance,
+                         theme_mask=np.append(~(values[:h] > 0 if held is None else held),
+                                              np.zeros(len(values) - h + 1, bool)))
     except OptimizationError as exc:  # nothing to rebalance (or a withdrawal of everything)
         return "not_rebalanced", str(exc), []
     # new cash must be invested (a withdrawal raised): no trade is then never the plan
@@ -196,7 +202,7 @@ def _floors(rb: Rebalancer, recipe: _Recipe, values: np.ndarray, universe: int) 
 def _within(rb: Rebalancer, state: Any, values: np.ndarray, cash: float) -> bool:
     """Whether the account as it stands meets every guardrail the planner would impose."""
     w = np.append(values, cash)
-    found = rb.evaluate(w / w.sum())
+    found = rb.evaluate(w / w.sum(), state=state)
     for cap in rb.spec.caps:
         if cap.group in found:
             value, limit = found[cap.group][0], rb.limit(cap.group, state)
@@ -207,18 +213,21 @@ def _within(rb: Rebalancer, state: Any, values: np.ndarray, cash: float) -> bool
 
 def _solve_block(recipe: _Recipe, rows: np.ndarray, values: np.ndarray, cash: np.ndarray,
                  gains: np.ndarray | None = None, currency: np.ndarray | None = None,
-                 universe: np.ndarray | None = None) -> list[tuple[int, Result]]:
+                 universe: np.ndarray | None = None, held: np.ndarray | None = None
+                 ) -> list[tuple[int, Result]]:
     """Solve the accounts ``rows``.
 
-    Their values and gain fractions are accounts × instruments; their cash, currency (the row
-    of ``recipe.price``) and universe (the row of ``recipe.buy_ok``) one number per account.
+    Their values and gain fractions are accounts × instruments, what they hold accounts ×
+    rows; their cash, currency (the row of ``recipe.price``) and universe (the row of
+    ``recipe.buy_ok``) one number per account.
     """
     rb = _rebalancer(recipe)
     with one_blas_thread():
         return [(int(r), _one(rb, recipe, values[i], float(cash[i]),
                               None if gains is None else gains[i],
                               0 if currency is None else int(currency[i]),
-                              0 if universe is None else int(universe[i])))
+                              0 if universe is None else int(universe[i]),
+                              None if held is None else held[i]))
                 for i, r in enumerate(rows)]
 
 
@@ -327,6 +336,7 @@ def rebalance_accounts(frame: pd.DataFrame, policy: Policy | None = None,
     values = book.values.tocsc()
     cash_held = np.asarray(values[:, np.flatnonzero(is_cash)].sum(axis=1)).ravel()
     held_values = values[:, np.flatnonzero(~is_cash)].tocsr()
+    holds = book.order.tocsc()[:, np.flatnonzero(~is_cash)].tocsr()  # a zero-value holding too
     if universe is None:  # each account's own, as rebalance() picks it from what it holds
         universes, which = _default_universes(base, held_values, held, mkt)
     else:
@@ -389,7 +399,7 @@ def rebalance_accounts(frame: pd.DataFrame, policy: Policy | None = None,
             gains = np.divide(dense(held_gains, rows), v, out=np.zeros_like(v), where=v > 0)
             gains[~taxable[rows]] = 0.0
         return (rows, v, cash_held[rows], gains, account_currency[rows],
-                None if which is None else which[rows])
+                None if which is None else which[rows], dense(holds, rows)[:, :len(held)] > 0)
 
     results: dict[int, Result] = {}
     for i in np.flatnonzero(total <= 0):

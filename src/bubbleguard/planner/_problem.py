@@ -67,6 +67,10 @@ class Spec:
     row_preference: np.ndarray | None = None
     active: dict[str, np.ndarray] = field(default_factory=dict)
     buy_tier: np.ndarray | None = None  # per instrument: 1 bought first … 3 last
+    #: per instrument and CASH, the unresolved share a State's ``theme_mask`` counts toward the
+    #: theme caps on top of ``caps`` (one problem for accounts that hold different instruments:
+    #: what an account does not hold counts as rebalance counts it); None: no such Parameter
+    theme_unresolved: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -108,6 +112,7 @@ class State:
     row_price: np.ndarray
     row_shares: np.ndarray
     cash_keep: np.ndarray | None = None
+    theme_mask: np.ndarray | None = None  # per instrument and CASH (see Spec.theme_unresolved)
 
     def x0(self, spec: Spec) -> np.ndarray:
         """Return the current value of each non-cash instrument."""
@@ -155,12 +160,26 @@ def _cap_rows(spec: Spec, cap: Cap, relax: dict[str, float]) -> np.ndarray | Non
     return spec.active.get(cap.group)
 
 
+def themed(group: str) -> bool:
+    """Whether a cap group is a theme's (its value counts a State's ``theme_mask``)."""
+    return (group.startswith("max_theme_over_market.")
+            or (group.startswith("max_theme.") and group != "max_theme.ai_or_unresolved"))
+
+
+def theme_hidden(spec: Spec, state: State) -> np.ndarray:
+    """The unresolved share per instrument that ``state`` adds to the theme caps' values."""
+    if spec.theme_unresolved is None or state.theme_mask is None:
+        return np.zeros(spec.n + 1)
+    return spec.theme_unresolved * state.theme_mask
+
+
 def cap_constraint(cap: Cap, xf: Any, total: Any, limit: Any, *, rows: np.ndarray | None = None,
-                   margin: float = 0.0, slack: Any = 0.0) -> Any:
+                   margin: float = 0.0, slack: Any = 0.0, extra: Any = 0.0) -> Any:
     """``cap`` on post-trade values ``xf`` of value ``total``, tightened by ``margin``.
 
-    ``rows`` restricts the cap to some of its rows; ``slack`` may be added to the limit. None
-    when the cap cannot bind (no rows, or a numeric limit a long-only share cannot cross).
+    ``rows`` restricts the cap to some of its rows; ``slack`` may be added to the limit and
+    ``extra`` to a one-row cap's value. None when the cap cannot bind (no rows, or a numeric
+    limit a long-only share cannot cross).
     """
     import cvxpy as cp
 
@@ -170,7 +189,7 @@ def cap_constraint(cap: Cap, xf: Any, total: Any, limit: Any, *, rows: np.ndarra
     if isinstance(limit, (int, float)) and ((cap.upper and limit >= 1.0)
                                             or (not cap.upper and limit <= 0.0)):
         return None  # a long-only share is between 0 and 1
-    lhs = A @ xf
+    lhs = A @ xf + extra
     if cap.top:
         lhs = cp.sum_largest(lhs, min(cap.top, A.shape[0]))
     if cap.upper:
@@ -275,13 +294,15 @@ def build_problem(spec: Spec, *, objective: str, whole_shares: bool = False,
         slacks[group] = cp.Variable(nonneg=True, name=f"slack_{group}")
         return slacks[group]
 
+    hidden = (par("theme_hidden", N, nonneg=True) @ xf if spec.theme_unresolved is not None
+              else 0.0)
     for cap in spec.caps:
         if cap.group == FROM_STATE:
             lim: Any = unres + relaxed.get(cap.group, 0.0)
         else:  # a relaxation raises a cap and lowers a floor
             lim = cap.limit + (1 if cap.upper else -1) * relaxed.get(cap.group, 0.0)
         con = cap_constraint(cap, xf, total, lim, rows=_cap_rows(spec, cap, relaxed), margin=margin,
-                             slack=sl(cap.group))
+                             slack=sl(cap.group), extra=hidden if themed(cap.group) else 0.0)
         if con is not None:
             cons.append(con)
     if spec.max_turnover is not None:
@@ -365,6 +386,8 @@ def assign(built: Built, spec: Spec, state: State, *, min_trade: float = 0.0,
         values["buy_share_cap"] = np.where(tradable, most, 0.0)
         values["row_shares"] = np.where((row_price > 0) & (state.sell_cap > 0),
                                         np.floor(np.nan_to_num(state.row_shares) + 1e-9), 0.0)
+    if "theme_hidden" in P:
+        values["theme_hidden"] = theme_hidden(spec, state)
     if target is not None:
         values["target"] = target
     for name, p in P.items():

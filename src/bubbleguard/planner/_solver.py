@@ -27,7 +27,17 @@ from ..guardrails import Cap, caps
 from ..lookthrough import look_through
 from ..policy import Policy, load_policy
 from ._plan import OBJECTIVES
-from ._problem import FROM_STATE, Infeasible, Solution, Spec, State, assign, build_problem
+from ._problem import (
+    FROM_STATE,
+    Infeasible,
+    Solution,
+    Spec,
+    State,
+    assign,
+    build_problem,
+    theme_hidden,
+    themed,
+)
 from ._trades import TradesMixin
 
 if TYPE_CHECKING:
@@ -109,6 +119,10 @@ class Rebalancer(TradesMixin):
         Small per-row numbers; among otherwise equal sells, lower ones are sold first.
     unresolved_as_ai
         Count each instrument's unresolved share toward the AI theme cap (conservative).
+    account_themes
+        One rebalancer for accounts that hold different instruments: a State's ``theme_mask``
+        (:meth:`state`) marks what its account does not hold among the rows, whose unresolved
+        share then counts toward the theme caps as for an instrument without a row.
 
     The unresolved share of an instrument not held (no row) always counts toward every theme
     cap: the planner does not buy exposure it cannot see.
@@ -120,7 +134,8 @@ class Rebalancer(TradesMixin):
                  solver: str = "CLARABEL", whole_shares: bool = False,
                  min_trade: float | None = None, tax_rate: float = 0.15, returns: str = "capm",
                  risk: RiskModel | None = None, asset_classes: Mapping[str, str] | None = None,
-                 row_preference: np.ndarray | None = None, unresolved_as_ai: bool = False) -> None:
+                 row_preference: np.ndarray | None = None, unresolved_as_ai: bool = False,
+                 account_themes: bool = False) -> None:
         from ..reference._snapshot import load_snapshot
         from ._risk_model import risk_model
 
@@ -176,7 +191,8 @@ class Rebalancer(TradesMixin):
             transaction_cost=self.policy.transaction_cost, factor=factor,
             sigma=np.sqrt(np.clip(np.diag(full), 0.0, None)), excess_return=excess,
             tax_rate=tax_rate, row_preference=row_preference,
-            buy_tier=self._buy_tiers())
+            buy_tier=self._buy_tiers(),
+            theme_unresolved=self.lookthrough.unresolved_vector() if account_themes else None)
         self.unresolved = next(c for c in self.spec.caps if c.group == FROM_STATE).matrix.ravel()
         # every guardrail's rows in one sparse matrix (a matrix two caps share, once): a
         # solution's evaluation is one product
@@ -221,13 +237,20 @@ class Rebalancer(TradesMixin):
         pool = np.union1d(order, np.asarray(extra, dtype=int))
         self.spec.active["max_top10"] = pool
 
-    def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None
-                 ) -> dict[str, tuple[float, float]]:
-        """Every guardrail's value and limit for post-trade weights (instruments + CASH)."""
+    def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None,
+                 state: State | None = None) -> dict[str, tuple[float, float]]:
+        """Every guardrail's value and limit for post-trade weights (instruments + CASH).
+
+        With ``state``, its account's view of the theme caps (:attr:`Spec.theme_unresolved`).
+        """
         if self._stack is None:
             return {}
-        v = self._stack @ np.asarray(weights, float)
-        return {cap.group: (cap.reduce(v[self._rows[cap.group]]),
+        w = np.asarray(weights, float)
+        v = self._stack @ w
+        hidden = 0.0 if state is None or state.theme_mask is None else \
+            float(theme_hidden(self.spec, state) @ w)
+        return {cap.group: (cap.reduce(v[self._rows[cap.group]])
+                            + (hidden if themed(cap.group) else 0.0),
                             float((limits or {}).get(cap.group, cap.limit)))
                 for cap in self.spec.caps if cap.group in self._rows}
 

@@ -31,8 +31,8 @@ class TradesMixin:
     unresolved: np.ndarray
 
     if TYPE_CHECKING:  # defined by Rebalancer
-        def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None
-                     ) -> dict[str, tuple[float, float]]:
+        def evaluate(self, weights: np.ndarray, limits: Mapping[str, float] | None = None,
+                     state: State | None = None) -> dict[str, tuple[float, float]]:
             """Every guardrail's value and limit for post-trade weights (instruments + CASH)."""
 
         def _attempt(self, objective: str, state: State, relax: tuple[tuple[str, float], ...],
@@ -46,7 +46,8 @@ class TradesMixin:
               cash_change: float = 0.0, cash_account: int = 0, sell_ok: np.ndarray | None = None,
               buy_ok: np.ndarray | None = None, gains: np.ndarray | None = None,
               price: np.ndarray | None = None, row_price: np.ndarray | None = None,
-              row_shares: np.ndarray | None = None, cash_allowance: float = 0.0) -> State:
+              row_shares: np.ndarray | None = None, cash_allowance: float = 0.0,
+              theme_mask: np.ndarray | None = None) -> State:
         """Turn currency amounts of one book into a :class:`State` (fractions of the value).
 
         Parameters
@@ -65,6 +66,10 @@ class TradesMixin:
             Share prices and held shares, for whole-share plans.
         cash_allowance
             Extra cash an account may keep (the remainder of whole-share rounding).
+        theme_mask
+            Per instrument and CASH: 1 where its unresolved share counts toward the theme caps
+            (a rebalancer built with ``account_themes``: the instruments this account does not
+            hold; see :attr:`Spec.theme_unresolved`).
         """
         spec = self.spec
         row_values = np.asarray(row_values, float)
@@ -108,7 +113,8 @@ class TradesMixin:
             unresolved_limit=max(self.policy.max_unresolved, unres_before + 1e-4),
             price=np.full(spec.n, np.nan) if price is None else np.asarray(price, float),
             row_price=nan_r if row_price is None else np.asarray(row_price, float),
-            row_shares=nan_r if row_shares is None else np.asarray(row_shares, float))
+            row_shares=nan_r if row_shares is None else np.asarray(row_shares, float),
+            theme_mask=None if theme_mask is None else np.asarray(theme_mask, float))
 
 
     def _extract(self, built: Any, state: State, discrete: bool) -> Solution:
@@ -163,7 +169,7 @@ class TradesMixin:
                         turnover=max(0.0, b.sum() - state.deposit), status="optimal", solver="",
                         solve_time=0.0, compile_time=0.0,
                         evaluation=self.evaluate(xf / total,
-                                                 {"max_unresolved": state.unresolved_limit}))
+                                                 {"max_unresolved": state.unresolved_limit}, state))
 
     def _polish(self, sol: Solution, objective: str, state: State,
                 relax: tuple[tuple[str, float], ...], target: np.ndarray | None, margin: float,
