@@ -125,8 +125,8 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
 @click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
               help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
 @click.option("--base-currency", metavar="CUR",
-              help=N_("Report values in this currency, e.g. CNY or HKD (default: the file's own; "
-                      "USD when it mixes currencies)."))
+              help=N_("With --rebalance: value every account in this currency, e.g. CNY or HKD "
+                      "(default: each account's own; USD when it mixes currencies)."))
 def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | None,
           funds_file: Path | None, fx: tuple[str, ...], fail_on: str, engine: str,
           scheduler: str | None, workers: int | None, progress: bool | None, do_rebalance: bool,
