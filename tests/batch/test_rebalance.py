@@ -327,7 +327,6 @@ def test_rebalance_options_without_rebalance_are_refused(tmp_path):
             "them out to check the accounts.") in res.stderr
 
 
-
 @pytest.fixture
 def cn_universe(tmp_path):
     path = tmp_path / "cn_universe.csv"

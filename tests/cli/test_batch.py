@@ -213,3 +213,24 @@ def test_control_characters_never_reach_any_output(run, tmp_path):
     alone.write_text('symbol,market_value,currency\nQQQ,300,"\x1b]0;X\x07"\n', encoding="utf-8")
     report = json.loads(run("check", str(alone), "-f", "json", "--fail-on", "never").stdout)
     assert accounts.set_index("account").at["b\\x07", "currency"] == report["currency"] == "]0;X"
+
+
+def test_a_base_currency_values_every_account_as_check_values_it(run, tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text("account,symbol,market_value,currency\n"
+                    "us,VOO,6000,USD\nus,BND,4000,USD\n"
+                    "cn,510300,50000,CNY\ncn,511260,30000,CNY\n"
+                    "mixed,VOO,1000,USD\nmixed,2800,8000,HKD\n")
+    res = run("batch", str(book), "--base-currency", "CNY", "-f", "jsonl", "--fail-on", "never")
+    assert res.exit_code == 0, res.stderr
+    rows = {r["account"]: r for r in map(json.loads, res.stdout.splitlines())}
+    frame = pd.read_csv(book)
+    for account, part in frame.groupby("account"):
+        alone = tmp_path / f"{account}.csv"
+        part.drop(columns="account").to_csv(alone, index=False)
+        report = json.loads(run("check", str(alone), "--base-currency", "CNY", "-f", "json",
+                                "--fail-on", "never").stdout)
+        assert rows[account]["currency"] == report["currency"] == "CNY"
+        assert rows[account]["total_value"] == pytest.approx(report["total_value"], rel=1e-12)
+        assert rows[account]["ai"] == pytest.approx(report["exposures"]["themes"]["ai"], abs=1e-9)
+    assert rows["cn"]["total_value"] == pytest.approx(80_000)  # already in CNY: unconverted

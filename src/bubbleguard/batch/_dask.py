@@ -65,7 +65,8 @@ def _compute(client: Any, items: Sequence[Any], scheduler: str) -> list[Any]:
 
 def _partition(part: pd.DataFrame, policy: Policy, snapshot: Snapshot | None,
                fund_holdings: pd.DataFrame | None, today: dt.date, findings: bool,
-               fx: Mapping[str, float] | None, where: str, lang: str) -> Batch | None:
+               fx: Mapping[str, float] | None, where: str, lang: str,
+               base_currency: str | None = None) -> Batch | None:
     if part.empty:
         return None
     part = part.sort_values(ROW, kind="stable")  # the book's own row order: the same sums
@@ -73,7 +74,7 @@ def _partition(part: pd.DataFrame, policy: Policy, snapshot: Snapshot | None,
     with language(lang):  # a worker on another machine writes the messages in the caller's language
         return run_batch(part.reset_index(drop=True), policy, snapshot, findings=findings,
                          fund_holdings=fund_holdings, today=today, workers=1, fx=fx, where=where,
-                         row_numbers=rows)
+                         row_numbers=rows, base_currency=base_currency)
 
 
 def _number(part: pd.DataFrame, offsets: Sequence[int], partition_info: Any = None) -> pd.DataFrame:
@@ -87,14 +88,14 @@ def _number(part: pd.DataFrame, offsets: Sequence[int], partition_info: Any = No
 def run_dask(frame: Any, policy: Policy, snapshot: Snapshot | None = None, *, findings: bool = False,
              fund_holdings: pd.DataFrame | None = None, today: dt.date | None = None,
              scheduler: str | None = None, fx: Mapping[str, float] | None = None,
-             where: str = "DataFrame") -> Batch:
+             where: str = "DataFrame", base_currency: str | None = None) -> Batch:
     """Check a dask DataFrame book: :func:`run_batch` on each partition, results in account order.
 
     Parameters
     ----------
     frame
         A dask DataFrame, one row per position (the columns :func:`run_batch` reads).
-    policy, snapshot, findings, fund_holdings, today, fx, where
+    policy, snapshot, findings, fund_holdings, today, fx, where, base_currency
         As for :func:`run_batch`.
     scheduler
         Address of a running Dask scheduler (default: Dask's local threaded scheduler).
@@ -112,7 +113,8 @@ def run_dask(frame: Any, policy: Policy, snapshot: Snapshot | None = None, *, fi
         numbered = frame.map_partitions(_number, offsets, meta=meta)
         shuffled = numbered.shuffle(on=account) if frame.npartitions > 1 else numbered
         lang = get_language()
-        parts = [task(p, policy, snapshot, fund_holdings, day, findings, fx, where, lang)
+        parts = [task(p, policy, snapshot, fund_holdings, day, findings, fx, where, lang,
+                      base_currency)
                  for p in shuffled.to_delayed()]
         done = [b for b in _compute(client, parts, "threads") if b is not None]
     if not done:

@@ -15,8 +15,8 @@ the messages are filled by :mod:`bubbleguard.batch._messages`): ``issuer_cap_exc
 which the batch never builds) and any cap group this engine does not know (it is named in
 :attr:`Batch.notes`). Inputs are valued as ``check`` values them (see
 :mod:`bubbleguard.batch._book`), each account in its own currency or, when it mixes currencies,
-in USD as ``check`` converts it; the batch reads no user ``asset_class`` column and has no
-``--base-currency``.
+in USD as ``check`` converts it (or every account in ``base_currency``); the batch reads no
+user ``asset_class`` column.
 """
 
 from __future__ import annotations
@@ -372,7 +372,7 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
               today: dt.date | None = None, chunk_size: int | None = None,
               workers: int | None = None, fx: Mapping[str, float] | None = None,
               progress: Callable[[int, int], None] | None = None, where: str = "DataFrame",
-              row_numbers: np.ndarray | None = None) -> Batch:
+              row_numbers: np.ndarray | None = None, base_currency: str | None = None) -> Batch:
     """Check every account of a long-format book in one pass.
 
     Parameters
@@ -403,6 +403,9 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
         The source's name, for messages.
     row_numbers
         Each row's number (from 0) in the whole book, for notes, when ``frame`` is a part of it.
+    base_currency
+        Value every account in this currency (at ``fx``, else the snapshot's reference rates),
+        as ``check(..., base_currency=)`` values one portfolio.
 
     Returns
     -------
@@ -411,7 +414,8 @@ def run_batch(frame: pd.DataFrame, policy: Policy | None = None, snapshot: Snaps
     snap = snapshot if snapshot is not None else load_snapshot()
     pol = policy if policy is not None else load_policy()
     threads = workers or min(4, os.cpu_count() or 1)
-    book = read_book(frame, snap, where, workers=threads, fx=fx, row_numbers=row_numbers)
+    book = read_book(frame, snap, where, workers=threads, fx=fx, row_numbers=row_numbers,
+                     base_currency=base_currency)
     return check_book(book, pol, snap, findings=findings, fund_holdings=fund_holdings, today=today,
                       chunk_size=chunk_size, workers=threads, progress=progress)
 

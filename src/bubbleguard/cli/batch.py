@@ -125,8 +125,8 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
 @click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
               help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
 @click.option("--base-currency", metavar="CUR",
-              help=N_("With --rebalance: value every account in this currency, e.g. CNY or HKD "
-                      "(default: each account's own; USD when it mixes currencies)."))
+              help=N_("Value every account in this currency, e.g. CNY or HKD (default: each "
+                      "account's own; USD when it mixes currencies)."))
 def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | None,
           funds_file: Path | None, fx: tuple[str, ...], fail_on: str, engine: str,
           scheduler: str | None, workers: int | None, progress: bool | None, do_rebalance: bool,
@@ -148,8 +148,7 @@ def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | N
     if scheduler and engine != "dask":
         raise BubbleguardError("--scheduler needs --engine dask.")
     ctx = click.get_current_context()
-    given = [f"--{name.replace('_', '-')}" for name in ("market", "lock", "cash", "tax_rate",
-                                                         "base_currency")
+    given = [f"--{name.replace('_', '-')}" for name in ("market", "lock", "cash", "tax_rate")
              if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
     if given and not do_rebalance:
         what = "is an option" if len(given) == 1 else "are options"
@@ -189,7 +188,8 @@ def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | N
 
         result = run_dask(read_dask(str(accounts), str(accounts)), policy, snapshot,
                           findings=findings_file is not None, fund_holdings=extra,
-                          scheduler=scheduler, where=str(accounts), fx=rates)
+                          scheduler=scheduler, where=str(accounts), fx=rates,
+                          base_currency=base_currency)
     else:
         from ..batch._book import read_accounts
         from ..batch._engine import run_batch
@@ -199,7 +199,7 @@ def batch(accounts: Path, fmt: str, output: Path | None, findings_file: Path | N
         with _progress(show, "checking accounts") as tick:
             result = run_batch(frame, policy, snapshot, findings=findings_file is not None,
                                fund_holdings=extra, workers=workers, progress=tick,
-                               where=str(accounts), fx=rates)
+                               where=str(accounts), fx=rates, base_currency=base_currency)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     checked = result.accounts["total_value"].gt(0) & result.accounts["hhi"].notna()
