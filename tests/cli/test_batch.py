@@ -234,3 +234,12 @@ def test_a_base_currency_values_every_account_as_check_values_it(run, tmp_path):
         assert rows[account]["total_value"] == pytest.approx(report["total_value"], rel=1e-12)
         assert rows[account]["ai"] == pytest.approx(report["exposures"]["themes"]["ai"], abs=1e-9)
     assert rows["cn"]["total_value"] == pytest.approx(80_000)  # already in CNY: unconverted
+
+
+def test_an_asset_class_column_the_batch_does_not_read_is_named(run, tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text("account,symbol,market_value,asset_class\na,VOO,100,\na,ZZZQ,50,bond\n")
+    res = run("batch", str(book), "-f", "jsonl", "--fail-on", "never")
+    assert res.exit_code == 0, res.stderr
+    assert "the asset_class column is not read by the batch" in res.stderr
+    assert json.loads(res.stdout)["unresolved"] >= 50 / 150  # ZZZQ unresolved, as the note says

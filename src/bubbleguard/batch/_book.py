@@ -32,6 +32,10 @@ from ..symbols import CONTROL, market_currency, normalize_symbols, printable
 __all__ = ["Book", "account_column", "read_accounts", "read_book"]
 
 NUMERIC = ("quantity", "market_value", "price", "cost_basis")
+#: A holdings file's asset_class column names the class of an unknown symbol; the batch has one
+#: look-through for the whole book, so it does not read it, and says so.
+UNREAD_CLASS = ("the asset_class column is not read by the batch: an unknown symbol counts as "
+                "unresolved equity ('bubbleguard check' on the account alone counts it in its class)")
 
 
 @dataclass(frozen=True)
@@ -361,8 +365,10 @@ def read_book(frame: pd.DataFrame, snapshot: Snapshot, where: str = "DataFrame",
     values = sp.csr_matrix((total.astype(float, copy=False), col, indptr), shape=shape)
     order = sp.csr_matrix((first + 1.0, col, indptr), shape=shape)
     gains = sp.csr_matrix((gained, col, indptr), shape=shape) if with_gains else None
+    unread = [UNREAD_CLASS] if "asset_class" in cols else []
     return Book(accounts=pd.Index(accounts), symbols=pd.Index(sym[used]), values=values, order=order,
-                notes=notes, currency=money.account, book_notes=money.book_notes, gains=gains)
+                notes=notes, currency=money.account, book_notes=[*money.book_notes, *unread],
+                gains=gains)
 
 
 @dataclass(frozen=True)
