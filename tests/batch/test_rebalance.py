@@ -182,11 +182,16 @@ US_BOOK = pd.DataFrame([
 ], columns=["account", "symbol", "market_value"])
 
 
+def universe_csv(tmp_path, name: str, symbols) -> str:
+    """A universe file of ``symbols`` (a symbol column), as ``--universe`` reads it."""
+    path = tmp_path / name
+    path.write_text("symbol\n" + "\n".join(symbols) + "\n")
+    return str(path)
+
+
 @pytest.fixture
 def universe(tmp_path):
-    path = tmp_path / "universe.csv"
-    path.write_text("symbol\n" + "\n".join(UNIVERSE) + "\n")
-    return str(path)
+    return universe_csv(tmp_path, "universe.csv", UNIVERSE)
 
 
 @pytest.fixture
@@ -329,9 +334,7 @@ def test_rebalance_options_without_rebalance_are_refused(tmp_path):
 
 @pytest.fixture
 def cn_universe(tmp_path):
-    path = tmp_path / "cn_universe.csv"
-    path.write_text("symbol\n510300\n511260\n518880\n511010\n")
-    return str(path)
+    return universe_csv(tmp_path, "cn_universe.csv", ["510300", "511260", "518880", "511010"])
 
 
 def test_what_an_account_does_not_hold_counts_as_rebalance_counts_it(tmp_path, cn_universe):

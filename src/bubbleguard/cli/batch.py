@@ -18,7 +18,16 @@ import click
 
 from ..i18n import N_
 from . import cli
-from .options import Number, build_policy, policy_options, write, write_bytes
+from .options import (
+    CASH_OPTION,
+    LOCK_OPTION,
+    MARKET_OPTION,
+    TAX_RATE_OPTION,
+    build_policy,
+    policy_options,
+    write,
+    write_bytes,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,16 +123,10 @@ def _progress(show: bool | None, label: str) -> Iterator[Callable[[int, int], No
 # the account options of 'bubbleguard rebalance', in its words (and translations); with
 # --rebalance only, each for every account: --cash in each account's currency, --base-currency
 # for every account (default: each account's own; USD when it mixes currencies)
-@click.option("--market", type=click.Choice(("cn", "hk")), default=None,
-              help=N_("The account's exchange: cn buys only Shanghai/Shenzhen-listed bond, gold, "
-                      "money-market, A-share index and QDII ETFs in lots of 100; hk only HKEX "
-                      "listings in their board lots (default: US-listed funds)."))
-@click.option("--lock", multiple=True, metavar="SYMBOL",
-              help=N_("Do not trade this symbol (repeatable)."))
-@click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
-              help=N_("New cash to invest; negative to withdraw."))
-@click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
-              help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
+@MARKET_OPTION
+@LOCK_OPTION
+@CASH_OPTION
+@TAX_RATE_OPTION
 @click.option("--base-currency", metavar="CUR",
               help=N_("Value every account in this currency, e.g. CNY or HKD (default: each "
                       "account's own; USD when it mixes currencies)."))

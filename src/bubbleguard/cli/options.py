@@ -51,6 +51,21 @@ class Number(click.ParamType):
         return number
 
 
+#: The account options of ``rebalance``, which ``batch --rebalance`` takes for every account.
+MARKET_OPTION = click.option(
+    "--market", type=click.Choice(("cn", "hk")), default=None,
+    help=N_("The account's exchange: cn buys only Shanghai/Shenzhen-listed bond, gold, "
+            "money-market, A-share index and QDII ETFs in lots of 100; hk only HKEX "
+            "listings in their board lots (default: US-listed funds)."))
+LOCK_OPTION = click.option("--lock", multiple=True, metavar="SYMBOL",
+                           help=N_("Do not trade this symbol (repeatable)."))
+CASH_OPTION = click.option("--cash", type=Number(), default=0.0, show_default=True,
+                           metavar="AMOUNT", help=N_("New cash to invest; negative to withdraw."))
+TAX_RATE_OPTION = click.option(
+    "--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
+    help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
+
+
 def output_options(formats: tuple[str, ...] = FORMATS) -> Decorator:
     """``--format`` and ``--output``."""
 

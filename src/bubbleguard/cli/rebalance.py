@@ -14,7 +14,18 @@ import click
 
 from ..i18n import N_, _
 from . import cli
-from .options import Number, input_options, load_inputs, output_options, show, write
+from .options import (
+    CASH_OPTION,
+    LOCK_OPTION,
+    MARKET_OPTION,
+    TAX_RATE_OPTION,
+    Number,
+    input_options,
+    load_inputs,
+    output_options,
+    show,
+    write,
+)
 
 PLAN_FORMATS = ("table", "json", "csv", "markdown", "html")
 OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
@@ -32,16 +43,11 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--universe", "universe_file",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help=N_("CSV with a symbol column: the only instruments that may be bought."))
-@click.option("--market", type=click.Choice(("cn", "hk")), default=None,
-              help=N_("The account's exchange: cn buys only Shanghai/Shenzhen-listed bond, gold, "
-                      "money-market, A-share index and QDII ETFs in lots of 100; hk only HKEX "
-                      "listings in their board lots (default: US-listed funds)."))
-@click.option("--lock", multiple=True, metavar="SYMBOL",
-              help=N_("Do not trade this symbol (repeatable)."))
+@MARKET_OPTION
+@LOCK_OPTION
 @click.option("--no-sell", multiple=True, metavar="SYMBOL",
               help=N_("Do not sell this symbol (repeatable)."))
-@click.option("--cash", type=Number(), default=0.0, show_default=True, metavar="AMOUNT",
-              help=N_("New cash to invest; negative to withdraw."))
+@CASH_OPTION
 @click.option("--buy-only", is_flag=True,
               help=N_("Invest the new and held cash without selling: the plan that meets the "
                       "guardrails, or the closest one with the shortfall stated (exit 1)."))
@@ -60,8 +66,7 @@ OBJECTIVES = ("min-change", "min-risk", "max-sharpe")
 @click.option("--min-trade", type=Number(0.0), metavar="AMOUNT",
               help=N_("No trade smaller than this value (default for whole shares: the larger of "
                       "100 and 0.25%% of the account; 0 for any size)."))
-@click.option("--tax-rate", type=Number(0.0, 1.0), default=0.15, show_default=True,
-              help=N_("Weight of realised gains in taxable accounts (0 ignores taxes)."))
+@TAX_RATE_OPTION
 @click.option("--solver", default="CLARABEL", show_default=True,
               help=N_("cvxpy solver for the continuous problem (CLARABEL, HIGHS, SCS, OSQP, ...)."))
 @click.option("--allow-relax", is_flag=True,
